@@ -1,0 +1,119 @@
+"""Command line: a thin layer over the Python API.
+
+    energymodel run SCENARIO [--out DIR]     solve, print a summary, write a results folder
+    energymodel validate SCENARIO            check a scenario and its data without solving
+
+Errors print one line (file: field: reason) and exit non-zero: 2 for bad input, 3 when the
+model has no solution, 1 for anything unexpected. --debug shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from energymodel.api import solve
+from energymodel.errors import EnergyModelError, InputError, SolveError
+from energymodel.inputs import prepare
+from energymodel.results import Results
+from energymodel.scenario import display_path, load_scenario
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Russian gas export choices against decarbonisation demand curves.")
+
+ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file", show_default=False)]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="show tracebacks")]
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", help="results folder [default: results/<scenario name>]", show_default=False)]
+
+
+@app.command()
+def run(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False) -> None:
+    """Solve a scenario, print a summary and write its results folder."""
+    with _reported(debug):
+        start = time.perf_counter()
+        results = solve(load_scenario(scenario))
+        folder = results.write(out or Path("results") / results.scenario.name)
+        typer.echo(summary_text(results, time.perf_counter() - start))
+        typer.echo(f"Results: {display_path(folder)}/ (CSV and parquet tables, "
+                   "scenario.json, manifest.json)")
+
+
+@app.command()
+def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
+    """Check a scenario and its data without solving."""
+    with _reported(debug):
+        s = load_scenario(scenario)
+        inputs = prepare(s)
+        h = s.horizon
+        typer.echo(f"ok: scenario {s.name} ({display_path(scenario)}): "
+                   f"{len(inputs.markets)} markets, {len(inputs.routes)} routes, "
+                   f"{len(inputs.options)} investment options, {len(inputs.years)} periods "
+                   f"{h.start_year}-{h.end_year}; data {display_path(inputs.data.directory)} "
+                   f"sha256 {inputs.data.digest[:12]}")
+
+
+def summary_text(results: Results, seconds: float) -> str:
+    """The run summary: NPVs, revenue by outlet in selected years, solver status and time."""
+    m, s = results.manifest, results.scenario
+    years = sorted(set(results.flows["year"]))
+    shown = [y for y in years if y == years[0] or y == years[-1] or y % 10 == 0]
+    revenue = results.by_outlet().loc[shown].T
+    export = results.flows[results.flows["kind"] != "domestic"]
+    revenue.loc["export total"] = export.groupby("year")["revenue_usd_bn"].sum().loc[shown]
+    revenue.columns = [str(c) for c in revenue.columns]
+    lines = [
+        f"Scenario {s.name} ({s.file()}, sha256 {m['scenario']['sha256'][:12]}); "
+        f"data {m['data']['directory']} (sha256 {m['data']['sha256'][:12]})",
+        f"Solver: {m['solver']['status']} ({m['solver']['method']}); HiGHS "
+        f"{m['timings_s']['highs']:.2f} s, run {seconds:.2f} s; "
+        f"{m['model']['variables']} variables, {m['model']['constraints']} constraints",
+        f"NPV {years[0]}-{years[-1]} at {s.discount_rate:.1%} [USD bn]: export revenue "
+        f"{results.npv('export_revenue'):.1f}, export profit {results.npv('export_profit'):.1f}",
+        "Revenue by outlet [USD bn/y]:",
+        revenue.round(2).to_string(),
+    ]
+    if results.validation is not None:
+        v = results.validation
+        lines.append(f"History: {int(v['within_tolerance'].sum())} of {len(v)} observed flows "
+                     "within tolerance (validation.csv)")
+    return "\n".join(lines)
+
+
+class _reported:
+    """Turn errors into one line and an exit code, unless debugging."""
+
+    def __init__(self, debug: bool):
+        self.debug = debug
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, tb) -> bool:
+        if error is None or self.debug or isinstance(error, SystemExit | typer.Exit):
+            return False
+        if isinstance(error, KeyboardInterrupt):
+            typer.echo("interrupted; no results written", err=True)
+            raise typer.Exit(130)
+        code = 2 if isinstance(error, InputError) else 3 if isinstance(error, SolveError) else 1
+        if isinstance(error, EnergyModelError):
+            typer.echo(f"error: {error}", err=True)
+        else:
+            typer.echo(f"internal error: {type(error).__name__}: {error} "
+                       "(run with --debug for the traceback)", err=True)
+        raise typer.Exit(code)
+
+
+def main() -> None:
+    pd.set_option("display.width", 120)
+    app(prog_name="energymodel")
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)

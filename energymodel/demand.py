@@ -1,0 +1,75 @@
+"""Inverse demand for Russian gas and the market-structure terms of the objective.
+
+A market's inverse demand in one year is concave and piecewise linear: a list of segments
+`k` with a price at the segment's start `p_k` [USD/MMBtu], a slope `b_k` [USD/MMBtu per
+bcm/y] and a width `w_k` [bcm/y] (infinite for the last one). Slopes never fall from one
+segment to the next, which keeps both consumer value and revenue concave.
+
+- Linear demand `p = a - bQ` is one segment, calibrated from a reference point:
+  `b = p0 / (|e| q0)`, `a = p0 + b q0`, or given directly as (intercept, slope).
+- A price cap (the buyer's best alternative, e.g. China's LNG import parity) cuts the line:
+  a flat segment at the cap up to where the line meets it, then the line.
+- A price-taker market is one flat segment at the price path, as wide as the market's
+  reference quantity (unlimited without one).
+
+Market structure enters through the objective (Hashimoto's equivalent optimisation):
+Russia maximises, for each market, `(1 - theta) * consumer value + theta * revenue`, which
+gives price = marginal cost for theta = 0 and marginal revenue = marginal cost for
+theta = 1. Per segment this is the concave quadratic `alpha_k x_k - beta_k x_k^2 / 2` with
+    alpha_k = p_k - theta b_k S_k     (S_k: start of segment k, bcm/y)
+    beta_k  = (1 + theta) b_k.
+With one linear segment the optimum is `Q = (a - c) / ((1 + theta) b + d)` against a supply
+curve `c + dQ`: the closed forms of DESIGN.md section 3.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One linear piece of an inverse demand curve."""
+
+    start: float  # bcm/y, where the segment begins
+    price: float  # USD/MMBtu at the segment's start
+    slope: float  # USD/MMBtu per bcm/y, >= 0
+    width: float  # bcm/y, math.inf for the last segment
+
+
+def linear_from_reference(ref_quantity: float, ref_price: float,
+                          elasticity: float) -> tuple[float, float]:
+    """(a, b) of the line through (q0, p0) with point elasticity `elasticity` there."""
+    if ref_quantity <= 0:
+        return ref_price, math.inf  # no demand beyond zero volume
+    b = ref_price / (abs(elasticity) * ref_quantity)
+    return ref_price + b * ref_quantity, b
+
+
+def curve(intercept: float, slope: float, price_cap: float | None = None) -> list[Segment]:
+    """Segments of `p = min(intercept - slope Q, price_cap)`."""
+    if math.isinf(slope):
+        return [Segment(0.0, min(intercept, price_cap or intercept), 0.0, 0.0)]
+    if price_cap is None or price_cap >= intercept:
+        return [Segment(0.0, intercept, slope, math.inf)]
+    kink = (intercept - price_cap) / slope
+    return [Segment(0.0, price_cap, 0.0, kink), Segment(kink, price_cap, slope, math.inf)]
+
+
+def flat(price: float, quantity: float | None = None) -> list[Segment]:
+    """A price-taker market: `price` for up to `quantity` (unlimited if None)."""
+    return [Segment(0.0, price, 0.0, math.inf if quantity is None else quantity)]
+
+
+def objective_terms(segments: list[Segment], theta: float) -> list[tuple[float, float]]:
+    """(alpha_k, beta_k) of each segment for conjectural parameter `theta`."""
+    return [(s.price - theta * s.slope * s.start, (1 + theta) * s.slope) for s in segments]
+
+
+def price_at(segments: list[Segment], quantity: float) -> float:
+    """Inverse demand at `quantity` [USD/MMBtu]."""
+    for s in segments:
+        if quantity <= s.start + s.width or s is segments[-1]:
+            return s.price - s.slope * max(quantity - s.start, 0.0)
+    raise AssertionError("unreachable")

@@ -1,0 +1,266 @@
+"""The optimisation model of Russia's gas export choices (pyomo).
+
+    max  NPV = sum_y W_y * [ K * ( sum_{m,k} (alpha x - beta x^2 / 2)        market terms
+                                   - sum_b C_b(P_b)                          production cost
+                                   - sum_r u_r F_r )                         transport cost
+                             - sum_o A_o * units online ]                    new capacity
+
+W_y: discounted years of period y; K = 0.0358 USD bn per (bcm x USD/MMBtu); x: sales on a
+demand segment [bcm/y] (see demand.py for alpha, beta by market structure); C_b: production
+cost, c P + d P^2 / 2 (linear marginal cost) or stepped tranches; F_r: flow on a route
+[bcm/y]; A_o: annuity plus fixed O&M per unit of an investment option [USD bn/y].
+
+Every numeric input is a mutable Param, so a sweep can change values and re-solve without
+rebuilding; sets (what exists where) fix the structure. `build_model` lists the blocks.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyomo.environ as pyo
+
+from energymodel.inputs import MONEY_PER_FLOW_PRICE, Inputs
+
+
+def build_model(inp: Inputs, linearize: int = 0) -> pyo.ConcreteModel:
+    """The model of `inp`. With `linearize` = n > 0, quadratic terms become n tangent cuts
+    each (a MILP when investment is lumpy, since HiGHS solves no MIQP)."""
+    m = pyo.ConcreteModel(name=inp.scenario.name)
+    define_sets(m, inp)
+    define_parameters(m, inp)
+    define_variables(m, inp)
+    basin_production_balance(m)
+    basin_capacity_max(m)
+    basin_reserves_max(m)
+    supply_steps_balance(m)
+    route_flow_max(m)
+    route_flow_min(m)
+    market_sales_balance(m)
+    option_units_max(m)
+    define_objective(m, linearize)
+    return m
+
+
+def _index(frame) -> list:
+    return list(frame.index)
+
+
+def define_sets(m: pyo.ConcreteModel, inp: Inputs) -> None:
+    """Index sets; sparse sets hold only the combinations that exist."""
+    m.YEARS = pyo.Set(initialize=list(inp.years.index), ordered=True)
+    m.BASINS = pyo.Set(initialize=list(inp.basins.index))
+    m.ROUTES = pyo.Set(initialize=list(inp.routes.index))
+    m.MARKETS = pyo.Set(initialize=list(inp.markets.index))
+    m.OPTIONS = pyo.Set(initialize=list(inp.options.index))
+    m.BASIN_YEARS = pyo.Set(initialize=_index(inp.basin_years), dimen=2)
+    m.ROUTE_YEARS = pyo.Set(initialize=_index(inp.route_years), dimen=2)
+    m.MARKET_YEARS = pyo.Set(initialize=_index(inp.market_years), dimen=2)
+    m.SEGMENTS = pyo.Set(initialize=_index(inp.segments), dimen=3)  # (market, year, k)
+    m.STEPS = pyo.Set(initialize=_index(inp.supply_steps), dimen=3)  # (basin, year, k)
+    m.DECISIONS = pyo.Set(initialize=list(inp.decisions.itertuples(index=False)), dimen=2)
+    m.RESERVE_BASINS = pyo.Set(initialize=list(inp.basins.index[inp.basins["reserves"].notna()]))
+    m.MIN_FLOW_ROUTE_YEARS = pyo.Set(
+        initialize=_index(inp.route_years[inp.route_years["min_flow"] > 0]), dimen=2)
+    routes = inp.routes
+    m.ROUTES_FROM = pyo.Set(m.BASINS, initialize=lambda m, b: list(routes.index[
+        routes["basin"] == b]))
+    m.ROUTES_TO = pyo.Set(m.MARKETS, initialize=lambda m, k: list(routes.index[
+        routes["market"] == k]))
+    segments_of = inp.segments.index.to_frame(index=False).groupby(["market", "year"])["segment"]
+    m.SEGMENTS_OF = pyo.Set(m.MARKET_YEARS, initialize=lambda m, k, y: list(
+        segments_of.get_group((k, y))))
+    steps_of = {key: list(g) for key, g in inp.supply_steps.index.to_frame(index=False)
+                .groupby(["basin", "year"])["step"]}
+    m.STEPS_OF = pyo.Set(m.BASIN_YEARS, initialize=lambda m, b, y: steps_of.get((b, y), []))
+    online = inp.option_online.merge(inp.options[["route"]], left_on="option", right_index=True)
+    online_at = {key: list(zip(g["option"], g["decision_year"], strict=True))
+                 for key, g in online.groupby(["route", "year"])}
+    # (option, decision year) whose units produce on route r in year y
+    m.UNITS_ONLINE = pyo.Set(m.ROUTE_YEARS, dimen=2,
+                             initialize=lambda m, r, y: online_at.get((r, y), []))
+    decided = inp.decisions.groupby("option")["decision_year"]
+    m.DECISION_YEARS = pyo.Set(m.OPTIONS, initialize=lambda m, o: list(
+        decided.get_group(o)) if o in decided.groups else [])
+    running = {key: list(g) for key, g in
+               inp.option_online.groupby(["option", "year"])["decision_year"]}
+    # decision years whose units of option o produce in year y
+    m.DECISIONS_ONLINE = pyo.Set(m.OPTIONS, m.YEARS,
+                                 initialize=lambda m, o, y: running.get((o, y), []))
+
+
+def _param(index, values, **kw) -> pyo.Param:
+    return pyo.Param(index, initialize=dict(values), mutable=True, within=pyo.Any, **kw)
+
+
+def define_parameters(m: pyo.ConcreteModel, inp: Inputs) -> None:
+    """All numeric inputs, in the units of schema/parameters.csv."""
+    m.weight = _param(m.YEARS, inp.years["weight"].items(), doc="discounted years of period")
+    m.length = _param(m.YEARS, inp.years["length"].items(), doc="calendar years of period")
+    m.basin_capacity = _param(m.BASIN_YEARS, inp.basin_years["capacity"].items(), doc="bcm/y")
+    m.mc_intercept = _param(m.BASINS, inp.basins["mc_intercept"].items(), doc="USD/MMBtu")
+    m.mc_slope = _param(m.BASINS, inp.basins["mc_slope"].items(), doc="USD/MMBtu per bcm/y")
+    m.reserves = _param(m.RESERVE_BASINS, inp.basins["reserves"].dropna().items(), doc="bcm")
+    m.step_width = _param(m.STEPS, inp.supply_steps["width"].items(), doc="bcm/y")
+    m.step_cost = _param(m.STEPS, inp.supply_steps["cost"].items(), doc="USD/MMBtu")
+    ry = inp.route_years
+    m.route_capacity = _param(m.ROUTE_YEARS, ry["capacity"].items(), doc="bcm/y")
+    m.availability = _param(m.ROUTE_YEARS, ry["availability"].items(), doc="share")
+    m.unit_cost = _param(m.ROUTE_YEARS, ry["unit_cost"].items(), doc="USD/MMBtu")
+    m.min_flow = _param(m.MIN_FLOW_ROUTE_YEARS, ry["min_flow"][ry["min_flow"] > 0].items(),
+                        doc="bcm/y")
+    m.unit_size = _param(m.OPTIONS, inp.options["unit_size"].items(), doc="bcm/y per unit")
+    m.max_units = _param(m.OPTIONS, inp.options["max_units"].items(), doc="units")
+    m.annual_cost = _param(m.OPTIONS, inp.options["annual_cost"].items(),
+                           doc="USD bn per unit per year online")
+    seg = inp.segments
+    m.alpha = _param(m.SEGMENTS, seg["alpha"].items(), doc="USD/MMBtu")
+    m.beta = _param(m.SEGMENTS, seg["beta"].items(), doc="USD/MMBtu per bcm/y")
+    m.width = _param(m.SEGMENTS, seg["width"].items(), doc="bcm/y, inf for the last segment")
+
+
+def define_variables(m: pyo.ConcreteModel, inp: Inputs) -> None:
+    """Flows, production, sales by demand segment, supply tranches and investment units."""
+    m.flow = pyo.Var(m.ROUTE_YEARS, domain=pyo.NonNegativeReals, doc="bcm/y")
+    m.production = pyo.Var(m.BASIN_YEARS, domain=pyo.NonNegativeReals, doc="bcm/y")
+    m.sales = pyo.Var(m.SEGMENTS, domain=pyo.NonNegativeReals,
+                      bounds=lambda m, *s: (0, m.width[s]), doc="bcm/y")
+    m.step_output = pyo.Var(m.STEPS, domain=pyo.NonNegativeReals,
+                            bounds=lambda m, *s: (0, m.step_width[s]), doc="bcm/y")
+    lumpy = inp.scenario.investment == "lumpy"
+    m.units = pyo.Var(m.DECISIONS,
+                      domain=pyo.NonNegativeIntegers if lumpy else pyo.NonNegativeReals,
+                      doc="units of an option decided in a year")
+
+
+def basin_production_balance(m: pyo.ConcreteModel) -> None:
+    """A basin's output leaves on its routes [bcm/y]. Dual: the value of gas at the basin
+    (its netback)."""
+    m.basin_production_balance = pyo.Constraint(
+        m.BASIN_YEARS,
+        rule=lambda m, b, y: m.production[b, y] == sum(m.flow[r, y] for r in m.ROUTES_FROM[b]))
+
+
+def basin_capacity_max(m: pyo.ConcreteModel) -> None:
+    """Production is limited by the basin's capacity [bcm/y]."""
+    m.basin_capacity_max = pyo.Constraint(
+        m.BASIN_YEARS, rule=lambda m, b, y: m.production[b, y] <= m.basin_capacity[b, y])
+
+
+def basin_reserves_max(m: pyo.ConcreteModel) -> None:
+    """Production over the horizon is limited by reserves, where the data give them [bcm]."""
+    m.basin_reserves_max = pyo.Constraint(
+        m.RESERVE_BASINS,
+        rule=lambda m, b: sum(m.length[y] * m.production[b, y] for y in m.YEARS)
+        <= m.reserves[b])
+
+
+def supply_steps_balance(m: pyo.ConcreteModel) -> None:
+    """With stepped supply cost, production is the sum of its cost tranches [bcm/y]."""
+    m.supply_steps_balance = pyo.Constraint(
+        m.BASIN_YEARS,
+        rule=lambda m, b, y: sum(m.step_output[b, y, k] for k in m.STEPS_OF[b, y])
+        == m.production[b, y] if len(m.STEPS_OF[b, y]) else pyo.Constraint.Skip)
+
+
+def route_capacity(m: pyo.ConcreteModel, r: str, y: int):
+    """Existing capacity plus the units of investment options online [bcm/y]."""
+    return m.route_capacity[r, y] + sum(m.unit_size[o] * m.units[o, d]
+                                        for o, d in m.UNITS_ONLINE[r, y])
+
+
+def route_flow_max(m: pyo.ConcreteModel) -> None:
+    """Flow on a route is limited by its available capacity [bcm/y]."""
+    m.route_flow_max = pyo.Constraint(
+        m.ROUTE_YEARS,
+        rule=lambda m, r, y: m.flow[r, y] <= m.availability[r, y] * route_capacity(m, r, y))
+
+
+def route_flow_min(m: pyo.ConcreteModel) -> None:
+    """Contracted minimum flows (take-or-pay) are delivered [bcm/y]."""
+    m.route_flow_min = pyo.Constraint(
+        m.MIN_FLOW_ROUTE_YEARS, rule=lambda m, r, y: m.flow[r, y] >= m.min_flow[r, y])
+
+
+def market_sales_balance(m: pyo.ConcreteModel) -> None:
+    """What a market buys along its demand curve arrives on its routes [bcm/y]. Dual: the
+    marginal value of gas in the market (the price where competitive)."""
+    m.market_sales_balance = pyo.Constraint(
+        m.MARKET_YEARS,
+        rule=lambda m, k, y: sum(m.flow[r, y] for r in m.ROUTES_TO[k])
+        == sum(m.sales[k, y, s] for s in m.SEGMENTS_OF[k, y]))
+
+
+def option_units_max(m: pyo.ConcreteModel) -> None:
+    """No more units of an option are built than it offers [units]."""
+    m.option_units_max = pyo.Constraint(
+        m.OPTIONS,
+        rule=lambda m, o: sum(m.units[o, d] for d in m.DECISION_YEARS[o]) <= m.max_units[o]
+        if len(m.DECISION_YEARS[o]) else pyo.Constraint.Skip)
+
+
+def define_objective(m: pyo.ConcreteModel, linearize: int) -> None:
+    """NPV of Russia's gas surplus under the chosen market structures [USD bn]."""
+    K = MONEY_PER_FLOW_PRICE
+    stepped = len(m.STEPS) > 0
+    m.market_quadratic = _quadratic(m, "market_quadratic", m.SEGMENTS, m.sales, m.beta,
+                                    _sales_bound, linearize)
+    m.production_quadratic = _quadratic(m, "production_quadratic", m.BASIN_YEARS, m.production,
+                                        m.mc_slope, _production_bound, linearize,
+                                        coef_index=lambda b, y: b, skip=stepped)
+
+    def annual(m, y):
+        markets = sum(m.alpha[k, y, s] * m.sales[k, y, s] - m.market_quadratic[k, y, s]
+                      for k in m.MARKETS for s in m.SEGMENTS_OF[k, y])
+        if stepped:
+            production = sum(m.step_cost[b, y, s] * m.step_output[b, y, s]
+                             for b in m.BASINS for s in m.STEPS_OF[b, y])
+        else:
+            production = sum(m.mc_intercept[b] * m.production[b, y]
+                             + m.production_quadratic[b, y] for b in m.BASINS)
+        transport = sum(m.unit_cost[r, y] * m.flow[r, y] for r in m.ROUTES)
+        capacity = sum(m.annual_cost[o] * m.units[o, d]
+                       for o in m.OPTIONS for d in m.DECISIONS_ONLINE[o, y])
+        return K * (markets - production - transport) - capacity
+
+    m.annual_surplus = pyo.Expression(m.YEARS, rule=annual, doc="USD bn per year")
+    m.npv = pyo.Objective(expr=sum(m.weight[y] * m.annual_surplus[y] for y in m.YEARS),
+                          sense=pyo.maximize)
+
+
+def _sales_bound(m, s) -> float:
+    """Largest useful sales on a segment: its width, or where its marginal term hits zero."""
+    alpha, beta, width = (pyo.value(p[s]) for p in (m.alpha, m.beta, m.width))
+    return min(width, max(alpha, 0.0) / beta) if beta > 0 else width
+
+
+def _production_bound(m, s) -> float:
+    return pyo.value(m.basin_capacity[s])
+
+
+def _quadratic(m, name: str, index, x, coef, bound, linearize: int, coef_index=None,
+               skip: bool = False) -> pyo.Expression:
+    """The convex term `coef * x^2 / 2` per index: exact, or (linearize = n) an epigraph
+    variable above n tangents spread over [0, bound], which under-estimates the term by at
+    most coef * (bound / (n - 1))^2 / 8."""
+    key = coef_index or (lambda *s: s)
+    if skip:
+        return pyo.Expression(index, rule=lambda m, *s: 0)
+    if not linearize:
+        return pyo.Expression(index, rule=lambda m, *s: coef[key(*s)] * x[s] ** 2 / 2)
+    points = {s: np.linspace(0, bound(m, s), linearize) for s in index
+              if pyo.value(coef[key(*s)]) > 0 and math.isfinite(bound(m, s))}
+    m.add_component(f"{name}_INDEX", pyo.Set(initialize=list(points), dimen=index.dimen))
+    epigraph = pyo.Var(m.component(f"{name}_INDEX"), domain=pyo.NonNegativeReals)
+    m.add_component(f"{name}_epigraph", epigraph)
+    m.add_component(f"{name}_tangents", pyo.Constraint(
+        m.component(f"{name}_INDEX"), range(linearize),
+        rule=lambda m, *sj: _tangent(epigraph, x, coef[key(*sj[:-1])], sj[:-1],
+                                     float(points[sj[:-1]][sj[-1]]))))
+    return pyo.Expression(index, rule=lambda m, *s: epigraph[s] if s in points else 0)
+
+
+def _tangent(epigraph, x, c, s, p: float):
+    """epigraph >= the tangent of c x^2 / 2 at x = p."""
+    return epigraph[s] >= c * p * p / 2 + c * p * (x[s] - p)

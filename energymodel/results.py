@@ -1,0 +1,321 @@
+"""Results of a solve: tidy tables with units in their column names, and a run manifest.
+
+Definitions (per route r, year y; K = 0.0358 USD bn per bcm x USD/MMBtu):
+    revenue          = price of r's market x flow x K, price from the market's inverse demand
+    transport_cost   = unit cost x flow x K
+    production_cost  = the basin's production cost, shared over its routes by volume
+    capacity_cost    = annuity + fixed O&M of investment units online on r
+    profit           = revenue - transport_cost - production_cost - capacity_cost
+Export = every route whose kind is not 'domestic'. NPV of a yearly value v: sum_y W_y v_y
+with W_y the discounted years of period y (inputs.py). Marginal values come from the duals
+of the balance constraints, converted to USD/MMBtu of the period.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from energymodel import __version__, demand
+from energymodel.inputs import MONEY_PER_FLOW_PRICE, Inputs
+from energymodel.scenario import Scenario, display_path
+from energymodel.solver import SolveOutcome, versions
+
+TABLES = ("flows", "markets", "basins", "investments", "summary")
+COLUMNS = {
+    "flow_bcm_per_y": "gas delivered on the route",
+    "capacity_bcm_per_y": "existing plus new capacity, before availability",
+    "availability": "share of capacity usable under the scenario's policies",
+    "utilisation": "flow / capacity (NaN where capacity is 0)",
+    "price_usd_per_mmbtu": "price of Russian gas in the market, from its inverse demand",
+    "marginal_value_usd_per_mmbtu": "dual of the balance: value of one more bcm/y",
+    "capacity_rent_usd_per_mmbtu": "dual of the route's capacity limit",
+    "revenue_usd_bn": "price x volume",
+    "transport_cost_usd_bn": "route unit cost x flow",
+    "production_cost_usd_bn": "production cost, shared over a basin's routes by volume",
+    "capacity_cost_usd_bn": "annuity and fixed O&M of new units online",
+    "profit_usd_bn": "revenue less transport, production and capacity cost",
+    "production_bcm_per_y": "basin output",
+    "marginal_cost_usd_per_mmbtu": "marginal production cost c + dQ (tranche cost if stepped)",
+    "netback_usd_per_mmbtu": "dual of the basin balance: value of gas at the basin",
+}
+
+
+@dataclass
+class Results:
+    """Tables and manifest of one solve."""
+
+    scenario: Scenario
+    tables: dict[str, pd.DataFrame]
+    manifest: dict
+    validation: pd.DataFrame | None = None
+    model: pyo.ConcreteModel | None = field(default=None, repr=False)
+
+    @property
+    def flows(self) -> pd.DataFrame:
+        return self.tables["flows"]
+
+    @property
+    def markets(self) -> pd.DataFrame:
+        return self.tables["markets"]
+
+    @property
+    def basins(self) -> pd.DataFrame:
+        return self.tables["basins"]
+
+    @property
+    def investments(self) -> pd.DataFrame:
+        return self.tables["investments"]
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.tables["summary"]
+
+    def npv(self, metric: str) -> float:
+        """An NPV from the summary table, e.g. 'export_revenue' [USD bn]."""
+        row = self.summary[self.summary["metric"] == f"npv_{metric}"]
+        if row.empty:
+            raise KeyError(metric)
+        return float(row["value"].iloc[0])
+
+    def by_outlet(self, value: str = "revenue_usd_bn") -> pd.DataFrame:
+        """A yearly value by market (outlet), years as rows."""
+        return self.flows.pivot_table(index="year", columns="market", values=value,
+                                      aggfunc="sum")
+
+    def write(self, directory: str | Path) -> Path:
+        """Write every table (CSV and parquet), the resolved scenario and the manifest.
+
+        Files go to a temporary sibling folder renamed into place when complete, so an
+        interrupted or failed write leaves no partial results folder.
+        """
+        target = Path(directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            tables = dict(self.tables)
+            if self.validation is not None:
+                tables["validation"] = self.validation
+            for name, table in tables.items():
+                table.to_csv(tmp / f"{name}.csv", index=False)
+                table.to_parquet(tmp / f"{name}.parquet", index=False)
+            resolved = self.scenario.model_dump(mode="json")
+            resolved["data_dir"] = display_path(self.scenario.data_dir)
+            (tmp / "scenario.json").write_text(json.dumps(resolved, indent=2) + "\n")
+            (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
+            old = None
+            if target.exists():
+                old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+                os.replace(target, old)
+            os.replace(tmp, target)
+            if old is not None:
+                shutil.rmtree(old)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+
+def extract(model: pyo.ConcreteModel, inp: Inputs,
+            outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
+    """Tidy tables of a solved model."""
+    markets = _markets(model, inp, outcome)
+    basins = _basins(model, inp, outcome)
+    flows = _flows(model, inp, outcome, markets, basins)
+    investments = _investments(model, inp)
+    summary = _summary(flows, inp.years["weight"], outcome)
+    return {"flows": flows, "markets": markets, "basins": basins, "investments": investments,
+            "summary": summary}
+
+
+def _values(var: pyo.Var) -> pd.Series:
+    data = var.extract_values()
+    return pd.Series({k: (v if v is not None else 0.0) for k, v in data.items()}, dtype=float)
+
+
+def _dual(outcome: SolveOutcome, constraint, index, weight: pd.Series) -> pd.Series:
+    """Duals of an indexed constraint as USD/MMBtu of the period's money (NaN if absent).
+
+    HiGHS reports duals of this maximisation so that a binding `supply == use` balance or
+    a binding `<=` limit has a non-positive dual; the sign is flipped to read as a value.
+    """
+    if outcome.duals is None:
+        return pd.Series(np.nan, index=index)
+    years = [k[-1] for k in index]
+    values = [-outcome.duals.get(constraint[k], np.nan) if k in constraint else np.nan
+              for k in index]
+    return pd.Series(values, index=index) / (weight.loc[years].to_numpy() * MONEY_PER_FLOW_PRICE)
+
+
+def _markets(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
+    sales = _values(model.sales)
+    seg = inp.segments.assign(sales=sales.reindex(inp.segments.index).to_numpy())
+    volume = seg.groupby(level=["market", "year"])["sales"].sum()
+    prices = []
+    for (market, year), group in seg.groupby(level=["market", "year"]):
+        segments = [demand.Segment(r.start, r.price, r.slope, r.width)
+                    for r in group.itertuples()]
+        prices.append(demand.price_at(segments, volume[(market, year)]))
+    my = inp.market_years
+    table = pd.DataFrame({
+        "market": my.index.get_level_values("market"),
+        "year": my.index.get_level_values("year"),
+        "structure": inp.markets["structure"].reindex(my.index.get_level_values("market"))
+        .to_numpy(),
+        "theta": inp.markets["theta"].reindex(my.index.get_level_values("market")).to_numpy(),
+        "pathway": inp.markets["pathway"].reindex(my.index.get_level_values("market")).to_numpy(),
+        "volume_bcm_per_y": volume.reindex(my.index).to_numpy(),
+        "price_usd_per_mmbtu": pd.Series(prices, index=volume.index).reindex(my.index).to_numpy(),
+        "marginal_value_usd_per_mmbtu": _dual(outcome, model.market_sales_balance,
+                                              list(my.index), inp.years["weight"]).to_numpy(),
+        "intercept_usd_per_mmbtu": my["intercept"].to_numpy(),
+        "slope_usd_per_mmbtu_per_bcm": my["slope"].to_numpy(),
+        "price_cap_usd_per_mmbtu": my["price_cap"].to_numpy(),
+    })
+    table["revenue_usd_bn"] = (table["price_usd_per_mmbtu"] * table["volume_bcm_per_y"]
+                               * MONEY_PER_FLOW_PRICE)
+    return table
+
+
+def _basins(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
+    production = _values(model.production).reindex(inp.basin_years.index)
+    c = inp.basins["mc_intercept"].reindex(production.index.get_level_values("basin")).to_numpy()
+    d = inp.basins["mc_slope"].reindex(production.index.get_level_values("basin")).to_numpy()
+    q = production.to_numpy()
+    if len(inp.supply_steps):
+        steps = inp.supply_steps.assign(out=_values(model.step_output).reindex(
+            inp.supply_steps.index).to_numpy())
+        cost = (steps["cost"] * steps["out"]).groupby(level=["basin", "year"]).sum()
+        cost = cost.reindex(production.index).to_numpy()
+        used = steps[steps["out"] > 1e-9]["cost"].groupby(level=["basin", "year"]).max()
+        marginal = used.reindex(production.index).to_numpy()
+    else:
+        cost = c * q + d * q * q / 2
+        marginal = c + d * q
+    capacity = inp.basin_years["capacity"].to_numpy()
+    return pd.DataFrame({
+        "basin": production.index.get_level_values("basin"),
+        "year": production.index.get_level_values("year"),
+        "production_bcm_per_y": q,
+        "capacity_bcm_per_y": capacity,
+        "utilisation": np.divide(q, capacity, out=np.full_like(q, np.nan), where=capacity > 0),
+        "marginal_cost_usd_per_mmbtu": marginal,
+        "netback_usd_per_mmbtu": _dual(outcome, model.basin_production_balance,
+                                       list(production.index), inp.years["weight"]).to_numpy(),
+        "production_cost_usd_bn": cost * MONEY_PER_FLOW_PRICE,
+    })
+
+
+def _flows(model, inp: Inputs, outcome: SolveOutcome, markets: pd.DataFrame,
+           basins: pd.DataFrame) -> pd.DataFrame:
+    ry = inp.route_years
+    index = ry.index
+    routes = index.get_level_values("route")
+    years = index.get_level_values("year")
+    flow = _values(model.flow).reindex(index).to_numpy()
+    units = _values(model.units)
+    new_capacity = pd.Series(0.0, index=index)
+    capacity_cost = pd.Series(0.0, index=index)
+    for row in inp.option_online.itertuples(index=False):
+        n = units.get((row.option, row.decision_year), 0.0)
+        key = (inp.options.at[row.option, "route"], row.year)
+        new_capacity[key] += n * inp.options.at[row.option, "unit_size"]
+        capacity_cost[key] += n * inp.options.at[row.option, "annual_cost"]
+    capacity = ry["capacity"].to_numpy() + new_capacity.to_numpy()
+    table = pd.DataFrame({
+        "route": routes, "basin": inp.routes["basin"].reindex(routes).to_numpy(),
+        "market": inp.routes["market"].reindex(routes).to_numpy(),
+        "kind": inp.routes["kind"].reindex(routes).to_numpy(), "year": years,
+        "flow_bcm_per_y": flow, "capacity_bcm_per_y": capacity,
+        "availability": ry["availability"].to_numpy(),
+        "utilisation": np.divide(flow, capacity, out=np.full_like(flow, np.nan),
+                                 where=capacity > 0),
+        "unit_cost_usd_per_mmbtu": ry["unit_cost"].to_numpy(),
+        "capacity_rent_usd_per_mmbtu": _dual(outcome, model.route_flow_max, list(index),
+                                             inp.years["weight"]).to_numpy(),
+    })
+    price = markets.set_index(["market", "year"])["price_usd_per_mmbtu"]
+    table["price_usd_per_mmbtu"] = price.reindex(
+        pd.MultiIndex.from_arrays([table["market"], table["year"]])).to_numpy()
+    K = MONEY_PER_FLOW_PRICE
+    table["revenue_usd_bn"] = table["price_usd_per_mmbtu"] * flow * K
+    table["transport_cost_usd_bn"] = table["unit_cost_usd_per_mmbtu"] * flow * K
+    b = basins.set_index(["basin", "year"])
+    average = (b["production_cost_usd_bn"] / b["production_bcm_per_y"]).where(
+        b["production_bcm_per_y"] > 1e-9, 0.0)
+    table["production_cost_usd_bn"] = flow * average.reindex(
+        pd.MultiIndex.from_arrays([table["basin"], table["year"]])).to_numpy()
+    table["capacity_cost_usd_bn"] = capacity_cost.to_numpy()
+    table["profit_usd_bn"] = (table["revenue_usd_bn"] - table["transport_cost_usd_bn"]
+                              - table["production_cost_usd_bn"] - table["capacity_cost_usd_bn"])
+    return table
+
+
+def _investments(model, inp: Inputs) -> pd.DataFrame:
+    units = _values(model.units)
+    first_online = inp.option_online.groupby(["option", "decision_year"])["year"].min()
+    rows = []
+    for (option, decision), n in units.items():
+        if n <= 1e-9:
+            continue
+        o = inp.options.loc[option]
+        rows.append({"option": option, "route": o["route"], "decision_year": int(decision),
+                     "online_year": int(first_online[(option, decision)]), "units": n,
+                     "capacity_bcm_per_y": n * o["unit_size"], "capex_usd_bn": n * o["capex"],
+                     "annual_cost_usd_bn": n * o["annual_cost"]})
+    columns = ["option", "route", "decision_year", "online_year", "units", "capacity_bcm_per_y",
+               "capex_usd_bn", "annual_cost_usd_bn"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _summary(flows: pd.DataFrame, weight: pd.Series, outcome: SolveOutcome) -> pd.DataFrame:
+    export = flows[flows["kind"] != "domestic"]
+    w = weight.reindex(flows["year"]).to_numpy()
+    we = weight.reindex(export["year"]).to_numpy()
+    rows = [
+        ("npv_export_revenue", float((export["revenue_usd_bn"] * we).sum()), "USD bn"),
+        ("npv_export_profit", float((export["profit_usd_bn"] * we).sum()), "USD bn"),
+        ("npv_total_revenue", float((flows["revenue_usd_bn"] * w).sum()), "USD bn"),
+        ("npv_total_profit", float((flows["profit_usd_bn"] * w).sum()), "USD bn"),
+        ("objective", outcome.objective, "USD bn"),
+    ]
+    return pd.DataFrame(rows, columns=["metric", "value", "unit"])
+
+
+def manifest(scenario: Scenario, inp: Inputs, outcome: SolveOutcome, model: pyo.ConcreteModel,
+             timings: dict[str, float], method: str) -> dict:
+    """Provenance of a run: hashes, versions, solver status, model size, timings."""
+    resolved = scenario.model_dump(mode="json")
+    resolved["data_dir"] = display_path(scenario.data_dir)
+    return {
+        "energymodel": __version__,
+        "scenario": {"name": scenario.name, "file": scenario.file(), "sha256": scenario.digest(),
+                     "resolved": resolved},
+        "data": {"directory": display_path(inp.data.directory), "sha256": inp.data.digest},
+        "versions": {"python": platform.python_version(), **versions(),
+                     "numpy": np.__version__, "pandas": pd.__version__},
+        "solver": {"status": outcome.status, "objective_usd_bn": outcome.objective,
+                   "method": method, "options": scenario.solver.model_dump(),
+                   "iterations": outcome.iterations},
+        "model": model_size(model),
+        "timings_s": {k: round(v, 4) for k, v in timings.items()},
+        "columns": COLUMNS,
+    }
+
+
+def model_size(model: pyo.ConcreteModel) -> dict[str, int]:
+    """Number of active, unfixed variables and active constraints."""
+    variables = sum(1 for v in model.component_data_objects(pyo.Var, active=True)
+                    if not v.fixed)
+    constraints = sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True))
+    return {"variables": variables, "constraints": constraints}

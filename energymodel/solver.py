@@ -1,0 +1,129 @@
+"""HiGHS through highspy: the only module that knows the pyomo solver API.
+
+Uses the persistent `pyomo.contrib.solver` HiGHS interface, which accepts quadratic
+objectives and re-solves after parameter changes without rebuilding (for sweeps). When
+HiGHS reports infeasibility, the model is written as an LP file and HiGHS is asked for an
+irreducible infeasible subset (IIS), whose constraint names go into the error.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import highspy
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from energymodel.errors import SolveError
+from energymodel.scenario import SolverOptions
+
+# Fixed settings: one random seed, tight QP regularisation (the closed forms are checked
+# to 1e-6 relative) and no console output.
+BASE_OPTIONS = {"random_seed": 0, "qp_regularization_value": 1e-11, "output_flag": False}
+
+
+@dataclass
+class SolveOutcome:
+    """What one solve returned."""
+
+    status: str  # "optimal"
+    objective: float  # objective value, as HiGHS reports it
+    solver_seconds: float  # HiGHS run time
+    wall_seconds: float  # including pyomo's hand-over of the model
+    iterations: dict[str, int] = field(default_factory=dict)
+    duals: dict | None = None  # constraint data -> dual, for continuous problems
+
+
+def versions() -> dict[str, str]:
+    """Versions of the solver stack, for manifests."""
+    import pyomo.version
+
+    return {"pyomo": pyomo.version.version, "highspy": _dist_version("highspy"),
+            "HiGHS": ".".join(str(v) for v in Highs().version())}
+
+
+def _dist_version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
+class HighsSolver:
+    """A persistent HiGHS solver for one model: the first solve hands the model over, later
+    solves pass only what changed (mutable parameters, fixed variables)."""
+
+    def __init__(self, options: SolverOptions):
+        self.options = options
+        self._highs = Highs()
+
+    def solve(self, model: pyo.ConcreteModel, duals: bool = True) -> SolveOutcome:
+        config = self._highs.config
+        config.load_solutions = False
+        config.raise_exception_on_nonoptimal_result = False
+        config.threads = self.options.threads
+        config.time_limit = self.options.time_limit
+        config.rel_gap = self.options.mip_rel_gap
+        config.solver_options = dict(BASE_OPTIONS)
+        start = time.perf_counter()
+        result = self._highs.solve(model)
+        wall = time.perf_counter() - start
+        condition = result.termination_condition
+        if condition != TerminationCondition.convergenceCriteriaSatisfied:
+            raise _failure(model, condition)
+        result.solution_loader.load_vars()
+        info = result.extra_info
+        iterations = {k: int(getattr(info, f"{k}_iteration_count", 0) or 0)
+                      for k in ("simplex", "ipm", "qp")}
+        iterations["mip_nodes"] = int(getattr(info, "mip_node_count", 0) or 0)
+        return SolveOutcome(
+            status="optimal", objective=float(result.incumbent_objective),
+            solver_seconds=float(result.timing_info.highs_time or 0.0), wall_seconds=wall,
+            iterations=iterations,
+            duals=result.solution_loader.get_duals() if duals else None)
+
+
+_REASONS = {
+    TerminationCondition.provenInfeasible: ("infeasible", "no flows satisfy every constraint"),
+    TerminationCondition.infeasibleOrUnbounded: (
+        "infeasible or unbounded", "HiGHS could not tell which"),
+    TerminationCondition.unbounded: ("unbounded", "some flow can grow without limit"),
+    TerminationCondition.maxTimeLimit: ("not solved", "the time limit was reached"),
+    TerminationCondition.iterationLimit: ("not solved", "the iteration limit was reached"),
+}
+
+
+def _failure(model: pyo.ConcreteModel, condition: TerminationCondition) -> SolveError:
+    status, reason = _REASONS.get(condition, ("not solved", f"HiGHS stopped: {condition.name}"))
+    constraints = irreducible_infeasible_set(model) if "infeasible" in status else []
+    return SolveError(status, reason, constraints)
+
+
+def irreducible_infeasible_set(model: pyo.ConcreteModel) -> list[str]:
+    """Names (as in the model, e.g. route_flow_min[pos1,2030]) of the constraints and
+    variable bounds in an IIS HiGHS finds; empty if it finds none."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.lp"
+        model.write(str(path), io_options={"symbolic_solver_labels": True})
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.readModel(str(path))
+        highs.setOptionValue("iis_strategy", 6)
+        status, iis = highs.getIis()
+    if status != highspy.HighsStatus.kOk:
+        return []
+    lp = highs.getLp()
+    rows = [_pyomo_name(lp.row_names_[i]) for i in iis.row_index_]
+    cols = [f"bound of {_pyomo_name(lp.col_names_[i])}" for i in iis.col_index_]
+    return rows + cols
+
+
+def _pyomo_name(lp_name: str) -> str:
+    """`c_l_route_flow_min(pos1_2030)_` -> `route_flow_min[pos1_2030]` (LP labels replace
+    commas by underscores)."""
+    name = re.sub(r"^c_[elu]_", "", lp_name).removesuffix("_")
+    return name.replace("(", "[").replace(")", "]")

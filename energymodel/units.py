@@ -1,0 +1,50 @@
+"""Unit conversions: the one place that knows how units relate.
+
+The model works in bcm/y for flows, USD/MMBtu for prices and USD bn (real, base-year) for
+money. Factors and their sources live in `schema/units.csv`. The energy basis is the
+market convention for Russian export gas: 1 thousand m3 = 35.8 MMBtu (gross calorific
+value), so 1 bcm = 35.8 million MMBtu.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+UNITS_FILE = Path(__file__).parent / "schema" / "units.csv"
+
+
+@cache
+def unit_table() -> pd.DataFrame:
+    """The unit table: unit -> (canonical unit, factor to canonical, source)."""
+    return pd.read_csv(UNITS_FILE, dtype={"unit": str, "canonical": str}).set_index("unit")
+
+
+def canonical(unit: str) -> str:
+    """The canonical unit `unit` converts to; KeyError if unknown."""
+    return str(unit_table().at[unit, "canonical"])
+
+
+def factor(unit: str, to: str) -> float:
+    """Multiplier taking a value in `unit` to `to`; ValueError if they are not compatible."""
+    table = unit_table()
+    if unit not in table.index:
+        raise ValueError(f"unknown unit '{unit}'")
+    if to not in table.index:
+        raise ValueError(f"unknown unit '{to}'")
+    if table.at[unit, "canonical"] != table.at[to, "canonical"]:
+        raise ValueError(f"cannot convert '{unit}' to '{to}'")
+    return float(table.at[unit, "factor"]) / float(table.at[to, "factor"])
+
+
+def convert(value: float, unit: str, to: str) -> float:
+    """`value` in `unit`, expressed in `to`."""
+    return value * factor(unit, to)
+
+
+# 1 bcm = 1e6 thousand m3, each of 1 / factor(USD/tcm -> USD/MMBtu) = 35.8 MMBtu.
+MMBTU_PER_BCM: float = round(1e6 / factor("USD/tcm", "USD/MMBtu"), 3)
+# USD bn earned by selling 1 bcm at 1 USD/MMBtu (0.0358).
+USD_BN_PER_BCM_USD_PER_MMBTU: float = MMBTU_PER_BCM / 1e9
