@@ -218,7 +218,7 @@ def _provenance(row: pd.Series, *keys: str) -> None:
 
 
 def _converted(row: pd.Series, target_unit: str, *keys: str) -> tuple[float, float, float]:
-    """(value, low, high) in `target_unit`; range checked and required below confidence H."""
+    """(value, low, high) converted from the row's unit to `target_unit`."""
     value = _number(row, "value", *keys)
     low = _number(row, "low", *keys, required=False)
     high = _number(row, "high", *keys, required=False)
@@ -226,13 +226,17 @@ def _converted(row: pd.Series, target_unit: str, *keys: str) -> tuple[float, flo
         f = units.factor(row["unit"], target_unit)
     except ValueError as err:
         raise _fail(row, "unit", f"{err}; expected {target_unit}", *keys) from None
+    return value * f, low * f, high * f
+
+
+def _check_range(row: pd.Series, value: float, low: float, high: float, *keys: str) -> None:
+    """Uncertain values (confidence M or L) carry a range, and every value lies in its range."""
     if row["confidence"] in ("M", "L") and (np.isnan(low) or np.isnan(high)):
         raise _fail(row, "low/high", f"confidence {row['confidence']} needs a range", *keys)
     if not np.isnan(low) and not np.isnan(high) and not (
         min(low, high) <= value <= max(low, high)
     ):
-        raise _fail(row, "value", f"{value} lies outside its range [{low}, {high}]", *keys)
-    return value * f, low * f, high * f
+        raise _fail(row, "value", f"{value:g} lies outside its range [{low:g}, {high:g}]", *keys)
 
 
 def _check_values(values: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -258,6 +262,7 @@ def _check_values(values: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd
         value, low, high = _converted(row, spec["unit"], *keys)
         if problem := _bounds_problem(value, spec):
             raise _fail(row, "value", problem, *keys)
+        _check_range(row, value, low, high, *keys)
         records.append({**row.to_dict(), "kind": kind, "year": year, "value": value, "low": low,
                         "high": high, "unit": spec["unit"],
                         "pathway": row["pathway"] or None})
@@ -299,6 +304,7 @@ def _check_policies(table: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> p
         value, low, high = _converted(row, POLICY_EFFECTS[row["effect"]], *keys)
         if row["effect"] == "availability" and not 0 <= value <= 1:
             raise _fail(row, "value", f"availability {value:g} is outside [0, 1]", *keys)
+        _check_range(row, value, low, high, *keys)
         records.append({**row.to_dict(), "from_year": start, "to_year": end, "value": value,
                         "low": low, "high": high, "unit": POLICY_EFFECTS[row["effect"]]})
     return pd.DataFrame.from_records(records, columns=[*table.columns])
@@ -312,6 +318,7 @@ def _check_history(table: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd
         _provenance(row, "entity", "year")
         year = _year(row, "year", "entity", required=True)
         value, low, high = _converted(row, "bcm/y", "entity", "year")
+        _check_range(row, value, low, high, "entity", "year")
         records.append({**row.to_dict(), "year": int(year), "value": value, "low": low,
                         "high": high, "unit": "bcm/y"})
     return pd.DataFrame.from_records(records, columns=[*table.columns])

@@ -2,8 +2,9 @@
 
 Time: a model year `y` stands for the period of `horizon.step` calendar years starting at
 `y` (the last one is cut at `end_year`). Every time path is evaluated at each calendar year
-(capacities and policies as steps from their anchor years, prices and quantities linearly
-between anchors, flat beyond the first and last) and averaged over the period.
+and averaged over the period: capacities and contracted flows as steps (a value holds from
+its anchor year until the next; zero before the first: nothing existed before the data say
+so), prices and quantities linearly between anchors and flat beyond the first and last.
 Discounting: `weight[y] = sum over the period's calendar years t of (1 + r)^-(t - start_year)`,
 so that NPV = sum over y of weight[y] * annual value[y].
 """
@@ -115,7 +116,7 @@ def _evaluate(anchors: pd.Series, calendar: np.ndarray, interpolation: str) -> n
     if interpolation == "linear":
         return np.interp(calendar, x, v)
     idx = np.searchsorted(x, calendar, side="right") - 1
-    return v[np.clip(idx, 0, len(v) - 1)]
+    return np.where(idx >= 0, v[np.clip(idx, 0, None)], 0.0)
 
 
 def _period_mean(anchors: pd.Series, years: pd.DataFrame, interpolation: str) -> pd.Series:
@@ -234,8 +235,8 @@ def _check_coverage(scenario: Scenario, data: DataSet, markets: pd.DataFrame) ->
         field = "horizon.start_year" if h.start_year < first else "horizon.end_year"
         if h.start_year < first or h.end_year > last:
             raise InputError(scenario.file(), field, f"horizon {h.start_year}-{h.end_year} "
-                             f"leaves the years {first}-{last} that pathway "
-                             f"'{spec['pathway']}' states for market {market}")
+                             f"goes beyond {first}-{last}, the years pathway "
+                             f"'{spec['pathway']}' covers for market {market}")
 
 
 def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,

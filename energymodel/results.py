@@ -143,16 +143,18 @@ def _values(var: pyo.Var) -> pd.Series:
     return pd.Series({k: (v if v is not None else 0.0) for k, v in data.items()}, dtype=float)
 
 
-def _dual(outcome: SolveOutcome, constraint, index, weight: pd.Series) -> pd.Series:
-    """Duals of an indexed constraint as USD/MMBtu of the period's money (NaN if absent).
+def _dual(outcome: SolveOutcome, constraint, index, weight: pd.Series,
+          sign: float) -> pd.Series:
+    """Duals of an indexed constraint in USD/MMBtu of the period (NaN if absent).
 
-    HiGHS reports duals of this maximisation so that a binding `supply == use` balance or
-    a binding `<=` limit has a non-positive dual; the sign is flipped to read as a value.
+    HiGHS duals are sensitivities dNPV/d(right-hand side) in USD bn per bcm/y. Raising the
+    right-hand side of a `supply == use` balance forces unused supply, so its dual is minus
+    the value of gas (sign -1); raising a binding upper limit adds its rent (sign +1).
     """
     if outcome.duals is None:
         return pd.Series(np.nan, index=index)
     years = [k[-1] for k in index]
-    values = [-outcome.duals.get(constraint[k], np.nan) if k in constraint else np.nan
+    values = [sign * outcome.duals.get(constraint[k], np.nan) if k in constraint else np.nan
               for k in index]
     return pd.Series(values, index=index) / (weight.loc[years].to_numpy() * MONEY_PER_FLOW_PRICE)
 
@@ -177,7 +179,8 @@ def _markets(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
         "volume_bcm_per_y": volume.reindex(my.index).to_numpy(),
         "price_usd_per_mmbtu": pd.Series(prices, index=volume.index).reindex(my.index).to_numpy(),
         "marginal_value_usd_per_mmbtu": _dual(outcome, model.market_sales_balance,
-                                              list(my.index), inp.years["weight"]).to_numpy(),
+                                              list(my.index), inp.years["weight"], -1)
+        .to_numpy(),
         "intercept_usd_per_mmbtu": my["intercept"].to_numpy(),
         "slope_usd_per_mmbtu_per_bcm": my["slope"].to_numpy(),
         "price_cap_usd_per_mmbtu": my["price_cap"].to_numpy(),
@@ -211,7 +214,8 @@ def _basins(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
         "utilisation": np.divide(q, capacity, out=np.full_like(q, np.nan), where=capacity > 0),
         "marginal_cost_usd_per_mmbtu": marginal,
         "netback_usd_per_mmbtu": _dual(outcome, model.basin_production_balance,
-                                       list(production.index), inp.years["weight"]).to_numpy(),
+                                       list(production.index), inp.years["weight"], -1)
+        .to_numpy(),
         "production_cost_usd_bn": cost * MONEY_PER_FLOW_PRICE,
     })
 
@@ -242,7 +246,7 @@ def _flows(model, inp: Inputs, outcome: SolveOutcome, markets: pd.DataFrame,
                                  where=capacity > 0),
         "unit_cost_usd_per_mmbtu": ry["unit_cost"].to_numpy(),
         "capacity_rent_usd_per_mmbtu": _dual(outcome, model.route_flow_max, list(index),
-                                             inp.years["weight"]).to_numpy(),
+                                             inp.years["weight"], +1).to_numpy(),
     })
     price = markets.set_index(["market", "year"])["price_usd_per_mmbtu"]
     table["price_usd_per_mmbtu"] = price.reindex(

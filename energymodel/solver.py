@@ -8,7 +8,6 @@ irreducible infeasible subset (IIS), whose constraint names go into the error.
 
 from __future__ import annotations
 
-import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -104,26 +103,24 @@ def _failure(model: pyo.ConcreteModel, condition: TerminationCondition) -> Solve
 
 
 def irreducible_infeasible_set(model: pyo.ConcreteModel) -> list[str]:
-    """Names (as in the model, e.g. route_flow_min[pos1,2030]) of the constraints and
-    variable bounds in an IIS HiGHS finds; empty if it finds none."""
+    """Names (as in the model, e.g. `route_flow_min[nord_stream_1,2030]`) of the constraints
+    and variable bounds in an IIS that HiGHS finds; empty if it finds none."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.lp"
-        model.write(str(path), io_options={"symbolic_solver_labels": True})
+        _, symbol_map_id = model.write(str(path), io_options={"symbolic_solver_labels": True})
         highs = highspy.Highs()
         highs.setOptionValue("output_flag", False)
         highs.readModel(str(path))
-        highs.setOptionValue("iis_strategy", 6)
-        status, iis = highs.getIis()
+    symbols = model.solutions.symbol_map[symbol_map_id].bySymbol
+    model.solutions.delete_symbol_map(symbol_map_id)
+    highs.setOptionValue("iis_strategy", 6)
+    status, iis = highs.getIis()
     if status != highspy.HighsStatus.kOk:
         return []
     lp = highs.getLp()
-    rows = [_pyomo_name(lp.row_names_[i]) for i in iis.row_index_]
-    cols = [f"bound of {_pyomo_name(lp.col_names_[i])}" for i in iis.col_index_]
-    return rows + cols
 
+    def name(label: str) -> str:
+        return symbols[label].name if label in symbols else label
 
-def _pyomo_name(lp_name: str) -> str:
-    """`c_l_route_flow_min(pos1_2030)_` -> `route_flow_min[pos1_2030]` (LP labels replace
-    commas by underscores)."""
-    name = re.sub(r"^c_[elu]_", "", lp_name).removesuffix("_")
-    return name.replace("(", "[").replace(")", "]")
+    return ([name(lp.row_names_[i]) for i in iis.row_index_]
+            + [f"bounds of {name(lp.col_names_[i])}" for i in iis.col_index_])
