@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pyomo.environ as pyo
+
 from energymodel.history import validation_table
 from energymodel.inputs import Inputs, prepare
 from energymodel.model import build_model
@@ -38,36 +40,34 @@ def has_quadratic_terms(inputs: Inputs) -> bool:
 
 
 def _solve_inputs(inputs: Inputs, timings: dict[str, float]):
-    """Build and solve; lumpy investment with quadratic terms goes through a MILP.
+    """Build and solve. Lumpy investment is decided by a MILP first, then every flow, price
+    and dual comes from the continuous problem solved again with the builds fixed.
 
-    HiGHS solves no MIQP. The quadratic terms are then replaced by tangent cuts (an upper
-    bound on the objective) to choose the integer builds as a MILP; the exact QP is solved
-    again with those builds fixed, which gives exact flows, prices and duals for them.
+    HiGHS solves no MIQP: where the objective is quadratic, the MILP replaces each quadratic
+    term by tangent cuts (an upper bound on the objective, reported as
+    milp_objective_usd_bn) to choose the builds; the exact QP then prices them.
     """
     options = inputs.scenario.solver
-    lumpy = inputs.scenario.investment == "lumpy" and len(inputs.decisions) > 0
-    method = "LP/QP"
-    if lumpy and has_quadratic_terms(inputs):
+    builds, method = None, {"method": "LP/QP"}
+    if inputs.scenario.investment == "lumpy" and len(inputs.decisions) > 0:
+        tangents = options.tangents if has_quadratic_terms(inputs) else 0
         start = time.perf_counter()
-        linear = build_model(inputs, linearize=options.tangents)
+        first = build_model(inputs, linearize=tangents)
         timings["build_milp"] = time.perf_counter() - start
-        milp = HighsSolver(options).solve(linear, duals=False)
+        milp = HighsSolver(options).solve(first, duals=False)
         timings["solve_milp"] = milp.wall_seconds
-        builds = {k: round(v) for k, v in linear.units.extract_values().items()}
-        method = (f"MILP with {options.tangents} tangent cuts per quadratic term to choose "
-                  f"builds (objective {milp.objective:.4f}), then QP with builds fixed")
-    elif lumpy:
-        builds, method = None, "MILP"
-    else:
-        builds = None
+        builds = {k: round(v) for k, v in first.units.extract_values().items()}
+        how = (f"MILP with {tangents} tangent cuts per quadratic term" if tangents
+               else "MILP")
+        method = {"method": f"{how} to choose the builds, then the continuous problem with "
+                            "the builds fixed", "milp_objective_usd_bn": milp.objective}
     start = time.perf_counter()
     model = build_model(inputs)
-    if builds is not None:
-        for key, n in builds.items():
-            model.units[key].fix(n)
+    for key, n in (builds or {}).items():
+        model.units[key].domain = pyo.NonNegativeReals  # fixed, so no longer a MIP
+        model.units[key].fix(n)
     timings["build"] = time.perf_counter() - start
-    outcome = HighsSolver(options).solve(model, duals=not lumpy or builds is not None)
+    outcome = HighsSolver(options).solve(model)
     timings["solve"] = outcome.wall_seconds
     timings["highs"] = outcome.solver_seconds
     return model, outcome, method
-

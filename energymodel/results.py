@@ -297,7 +297,7 @@ def _summary(flows: pd.DataFrame, weight: pd.Series, outcome: SolveOutcome) -> p
 
 
 def manifest(scenario: Scenario, inp: Inputs, outcome: SolveOutcome, model: pyo.ConcreteModel,
-             timings: dict[str, float], method: str) -> dict:
+             timings: dict[str, float], method: dict) -> dict:
     """Provenance of a run: hashes, versions, solver status, model size, timings."""
     resolved = scenario.model_dump(mode="json")
     resolved["data_dir"] = display_path(scenario.data_dir)
@@ -309,7 +309,7 @@ def manifest(scenario: Scenario, inp: Inputs, outcome: SolveOutcome, model: pyo.
         "versions": {"python": platform.python_version(), **versions(),
                      "numpy": np.__version__, "pandas": pd.__version__},
         "solver": {"status": outcome.status, "objective_usd_bn": outcome.objective,
-                   "method": method, "options": scenario.solver.model_dump(),
+                   **method, "options": scenario.solver.model_dump(),
                    "iterations": outcome.iterations},
         "model": model_size(model),
         "timings_s": {k: round(v, 4) for k, v in timings.items()},

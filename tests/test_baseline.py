@@ -33,7 +33,8 @@ def test_flows_within_available_capacity(baseline):
 
 
 def test_eu_phaseout_leaves_only_balkan_transit(baseline):
-    europe = baseline.flows[(baseline.flows["market"] == "europe") & (baseline.flows["year"] >= 2028)]
+    f = baseline.flows
+    europe = f[(f["market"] == "europe") & (f["year"] >= 2028)]
     assert europe["flow_bcm_per_y"].sum() == pytest.approx(
         (europe["availability"] * europe["capacity_bcm_per_y"]).sum(), abs=1e-6)
     assert europe.groupby("year")["flow_bcm_per_y"].sum().max() <= 0.2 * 15.75 + TOL

@@ -1,0 +1,73 @@
+"""Scenario files: extends, overrides, hashing; the Python API to change them."""
+
+from __future__ import annotations
+
+import pytest
+
+import energymodel as em
+from energymodel.data import apply_overrides, load_dataset
+
+from .conftest import DATA, EXAMPLES, SCENARIOS
+
+
+def test_extends_merges_mappings_and_replaces_values():
+    history = em.load_scenario(SCENARIOS / "history.yaml")
+    baseline = em.load_scenario(SCENARIOS / "baseline.yaml")
+    assert history.horizon.start_year == 2020 and history.pathway == "history"
+    assert history.markets == baseline.markets and history.policies == baseline.policies
+    assert history.data_dir == baseline.data_dir == DATA
+
+
+def test_overrides_are_appended_along_extends():
+    monopoly = em.load_scenario(EXAMPLES / "monopoly.yaml")
+    competitive = em.load_scenario(EXAMPLES / "competitive.yaml")
+    assert monopoly.overrides == competitive.overrides and len(monopoly.overrides) == 4
+
+
+def test_digest_is_stable_and_sensitive(baseline_scenario):
+    again = em.load_scenario(SCENARIOS / "baseline.yaml")
+    assert again.digest() == baseline_scenario.digest()
+    assert baseline_scenario.updated(discount_rate=0.1).digest() != baseline_scenario.digest()
+
+
+def test_updated_validates(baseline_scenario):
+    with pytest.raises(em.InputError, match="discount_rate"):
+        baseline_scenario.updated(discount_rate=2.0)
+
+
+def value(data, entity, parameter, year=None, pathway=None):
+    s = data.series(entity, parameter, pathway)
+    return s.iloc[0] if year is None else s[year]
+
+
+def test_override_value_scale_and_unit(baseline_scenario):
+    data = load_dataset(DATA)
+    scenario = baseline_scenario.with_overrides(
+        {"entity": "pos2_pipeline", "parameter": "capex", "scale": 1.5},
+        {"entity": "power_of_siberia_1", "parameter": "unit_cost", "value": 358,
+         "unit": "USD/tcm"},
+        {"entity": "china", "parameter": "ref_quantity", "pathway": "net_zero", "year": 2040,
+         "value": 20},
+        {"entity": "yamal_lng", "parameter": "capacity", "value": 20, "unit": "Mt/y LNG"},
+    )
+    changed = apply_overrides(data, scenario)
+    assert value(changed, "pos2_pipeline", "capex") == pytest.approx(37.5)
+    assert value(changed, "power_of_siberia_1", "unit_cost") == pytest.approx(10.0)
+    assert value(changed, "china", "ref_quantity", 2040, "net_zero") == 20
+    assert value(changed, "china", "ref_quantity", 2030, "net_zero") == 60  # untouched
+    assert value(changed, "china", "ref_quantity", 2040, "stated_policies") == 110  # untouched
+    yamal = changed.series("yamal_lng", "capacity")
+    assert list(yamal) == [pytest.approx(27.2)]  # one anchor: a constant path
+    provenance = changed.values[changed.values["entity"] == "pos2_pipeline"]
+    assert provenance[provenance["parameter"] == "capex"]["source"].str.contains(
+        "scenario baseline").all()
+
+
+def test_override_changes_the_solution(baseline, baseline_scenario):
+    """Python API: load, override one parameter, solve, read DataFrames."""
+    dear = em.solve(baseline_scenario.with_overrides(
+        {"entity": "pos2_pipeline", "parameter": "capex", "value": 150}))
+    assert "pos2_pipeline" not in set(dear.investments["option"])
+    china = dear.flows[dear.flows["market"] == "china"].groupby("year")["flow_bcm_per_y"].sum()
+    assert china.max() <= 56 + 1e-6  # Power of Siberia 1 (44) and the Far Eastern route (12)
+    assert dear.npv("export_revenue") < baseline.npv("export_revenue")
