@@ -152,3 +152,14 @@ def test_five_year_steps(baseline, baseline_scenario):
     # period weights cover the same discounted years as the annual model
     assert coarse.npv("export_revenue") == pytest.approx(baseline.npv("export_revenue"),
                                                          rel=0.05)
+
+
+def test_reserves_limit_cumulative_output(baseline, baseline_scenario):
+    """A reserve of 300 bcm in the Yamal/Gydan LNG fields binds over 2025-2060."""
+    def output(results):
+        basins = results.basins
+        return basins[basins["basin"] == "yamal_gydan_lng"]["production_bcm_per_y"].sum()
+
+    limited = em.solve(baseline_scenario.with_overrides(
+        {"entity": "yamal_gydan_lng", "parameter": "reserves", "value": 300}))
+    assert output(limited) == pytest.approx(300, rel=1e-6) and output(baseline) > 300

@@ -8,7 +8,7 @@ import pytest
 def test_every_observed_flow_within_tolerance(history):
     v = history.validation
     assert set(v["entity"]) >= {"power_of_siberia_1", "europe", "turkey", "lng_global"}
-    assert len(v) == 28
+    assert len(v) == 33
     failing = v[~v["within_tolerance"]]
     assert failing.empty, failing.to_string()
 

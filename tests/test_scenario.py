@@ -13,7 +13,7 @@ from .conftest import DATA, EXAMPLES, SCENARIOS
 def test_extends_merges_mappings_and_replaces_values():
     history = em.load_scenario(SCENARIOS / "history.yaml")
     baseline = em.load_scenario(SCENARIOS / "baseline.yaml")
-    assert history.horizon.start_year == 2020 and history.pathway == "history"
+    assert history.horizon.start_year == 2019 and history.pathway == "history"
     assert history.markets == baseline.markets and history.policies == baseline.policies
     assert history.data_dir == baseline.data_dir == DATA
 
