@@ -5,69 +5,98 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pyomo.environ as pyo
+import pandas as pd
 
+from energymodel import buyer_power, pressure
+from energymodel.data import load_dataset
+from energymodel.errors import InputError
 from energymodel.history import validation_table
-from energymodel.inputs import Inputs, prepare
-from energymodel.model import build_model
+from energymodel.inputs import prepare
 from energymodel.results import Results, extract, manifest
-from energymodel.scenario import Scenario, load_scenario
-from energymodel.solver import HighsSolver
+from energymodel.runner import solve_inputs
+from energymodel.scenario import Override, Scenario, load_scenario
 
 
-def solve(scenario: Scenario | str | Path) -> Results:
-    """Solve a scenario (object or file) and return its results with their manifest."""
+def solve(scenario: Scenario | str | Path, dependence: bool = True) -> Results:
+    """Solve a scenario (object or file) and return its results with their manifest.
+
+    With a buyer-power market, the results include the price pressure against the
+    benchmark; with `dependence` and a dependence lever in the scenario, the dependence curve.
+    """
     timings: dict[str, float] = {}
     start = time.perf_counter()
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     inputs = prepare(scenario)
     timings["prepare"] = time.perf_counter() - start
-    model, outcome, method = _solve_inputs(inputs, timings)
+    market = scenario.buyer_market()
     start = time.perf_counter()
-    tables = extract(model, inputs, outcome)
+    if market is None:
+        solved, prices, extra, method = solve_inputs(inputs), {}, {}, None
+    else:
+        run = buyer_power.solve(inputs, market)
+        solved, prices, extra, method = run.solved, {market: run.prices}, run.tables, run.method
+    timings.update(solved.timings)
+    timings["solve_all"] = time.perf_counter() - start
+    start = time.perf_counter()
+    tables = extract(solved.model, solved.inputs, solved.outcome, prices)
+    weight = inputs.years["weight"]
+    if market is not None:
+        tables["markets"].loc[tables["markets"]["market"] == market, "structure"] = \
+            scenario.markets[market].structure
+        table = pressure.pressure_table(tables["flows"], tables["markets"], market,
+                                        run.benchmark, run.benchmark_name)
+        tables["pressure"] = table
+        tables["summary"] = pd.concat([tables["summary"],
+                                       pressure.pressure_summary(table, weight)],
+                                      ignore_index=True)
+        tables["stranded"] = pressure.stranded_capacity(tables["flows"])
+    tables.update(extra)
+    if scenario.fiscal is not None:
+        budget = pressure.budget_table(tables["flows"], tables["basins"], scenario.fiscal)
+        tables["budget"] = budget
+        npv = float((budget["budget_take_usd_bn"] * weight.reindex(budget["year"])
+                     .to_numpy()).sum())
+        tables["summary"] = pd.concat([tables["summary"], pd.DataFrame(
+            [("npv_budget_take", npv, "USD bn")], columns=["metric", "value", "unit"])],
+            ignore_index=True)
+    if dependence and scenario.dependence is not None:
+        tables["dependence"] = dependence_curve(scenario)
     validation = validation_table(tables["flows"], inputs.data.history)
     timings["extract"] = time.perf_counter() - start
-    return Results(scenario=scenario, tables=tables, validation=validation, model=model,
-                   manifest=manifest(scenario, inputs, outcome, model, timings, method))
+    info = solved.method if method is None else {**method, "final_solve": solved.method}
+    return Results(scenario=scenario, tables=tables, validation=validation, model=solved.model,
+                   manifest=manifest(scenario, solved.inputs, solved.outcome, solved.model,
+                                     timings, info))
 
 
-def has_quadratic_terms(inputs: Inputs) -> bool:
-    """Whether the objective is quadratic: a sloped demand segment or linear marginal cost."""
-    slopes = inputs.segments["beta"] > 0
-    linear_cost = inputs.scenario.supply_cost == "linear" and (inputs.basins["mc_slope"] > 0)
-    return bool(slopes.any() or linear_cost.any())
+def lever_scenario(scenario: Scenario, x: float) -> Scenario:
+    """The scenario at one value x of its dependence lever."""
+    lever = scenario.dependence
+    data = load_dataset(scenario.data_dir)
+    known = set(data.policies["policy"])
+    for i, name in enumerate(lever.remove_policies):
+        if name not in known:
+            raise InputError(scenario.file(), f"dependence.remove_policies[{i}]",
+                             f"no policy '{name}' in policies.csv")
+    overrides = [Override(entity=t.entity, parameter=t.parameter, pathway=t.pathway,
+                          year=t.year, **{lever.mode: x}) for t in lever.targets]
+    return scenario.updated(
+        name=f"{scenario.name}.{lever.lever}_{x:g}", dependence=None,
+        policies=[p for p in scenario.policies if p not in lever.remove_policies],
+        overrides=[*scenario.overrides, *overrides])
 
 
-def _solve_inputs(inputs: Inputs, timings: dict[str, float]):
-    """Build and solve. Lumpy investment is decided by a MILP first, then every flow, price
-    and dual comes from the continuous problem solved again with the builds fixed.
-
-    HiGHS solves no MIQP: where the objective is quadratic, the MILP replaces each quadratic
-    term by tangent cuts (an upper bound on the objective, reported as
-    milp_objective_usd_bn) to choose the builds; the exact QP then prices them.
-    """
-    options = inputs.scenario.solver
-    builds, method = None, {"method": "LP/QP"}
-    if inputs.scenario.investment == "lumpy" and len(inputs.decisions) > 0:
-        tangents = options.tangents if has_quadratic_terms(inputs) else 0
-        start = time.perf_counter()
-        first = build_model(inputs, linearize=tangents)
-        timings["build_milp"] = time.perf_counter() - start
-        milp = HighsSolver(options).solve(first, duals=False)
-        timings["solve_milp"] = milp.wall_seconds
-        builds = {k: round(v) for k, v in first.units.extract_values().items()}
-        how = (f"MILP with {tangents} tangent cuts per quadratic term" if tangents
-               else "MILP")
-        method = {"method": f"{how} to choose the builds, then the continuous problem with "
-                            "the builds fixed", "milp_objective_usd_bn": milp.objective}
-    start = time.perf_counter()
-    model = build_model(inputs)
-    for key, n in (builds or {}).items():
-        model.units[key].domain = pyo.NonNegativeReals  # fixed, so no longer a MIP
-        model.units[key].fix(n)
-    timings["build"] = time.perf_counter() - start
-    outcome = HighsSolver(options).solve(model)
-    timings["solve"] = outcome.wall_seconds
-    timings["highs"] = outcome.solver_seconds
-    return model, outcome, method
+def dependence_curve(scenario: Scenario) -> pd.DataFrame:
+    """Price pressure against Russia's dependence on the buyer, one row per lever value."""
+    market = scenario.buyer_market()
+    if market is None:
+        raise InputError(scenario.file(), "dependence", "a dependence curve needs a market "
+                         "with buyer power (monopsony or bargaining)")
+    rows = []
+    for x in scenario.dependence.values:
+        results = solve(lever_scenario(scenario, x), dependence=False)
+        s = results.summary.set_index("metric")["value"]
+        rows.append({"lever": scenario.dependence.lever, "value": x,
+                     **{k: s[k] for k in s.index if k.startswith(("mean_", "npv_"))}})
+    return pd.DataFrame(rows)

@@ -27,6 +27,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import pandas as pd
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -73,3 +75,13 @@ def price_at(segments: list[Segment], quantity: float) -> float:
         if quantity <= s.start + s.width or s is segments[-1]:
             return s.price - s.slope * max(quantity - s.start, 0.0)
     raise AssertionError("unreachable")
+
+
+def prices(segments: pd.DataFrame, volume: pd.Series) -> pd.Series:
+    """Inverse demand at `volume` for every (market, year) of a segments table (indexed by
+    market, year, segment with columns start, price, slope, width) [USD/MMBtu]."""
+    out = {}
+    for key, group in segments.groupby(level=["market", "year"]):
+        curve = [Segment(r.start, r.price, r.slope, r.width) for r in group.itertuples()]
+        out[key] = price_at(curve, volume.get(key, 0.0))
+    return pd.Series(out).rename_axis(["market", "year"])

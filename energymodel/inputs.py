@@ -11,7 +11,7 @@ so that NPV = sum over y of weight[y] * annual value[y].
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -33,13 +33,15 @@ class Inputs:
     scenario: Scenario
     data: DataSet
     years: pd.DataFrame  # index year: length [years], weight [discounted years]
-    basins: pd.DataFrame  # index basin: mc_intercept, mc_slope, reserves (NaN: none)
+    basins: pd.DataFrame  # index basin: mc_intercept, mc_slope, reserves (NaN: none),
+    #                       buyer_markup (phi of a monopsony solved as a QP, else 0)
     basin_years: pd.DataFrame  # index (basin, year): capacity
     routes: pd.DataFrame  # index route: basin, market, kind
     route_years: pd.DataFrame  # index (route, year): capacity, availability, unit_cost, min_flow
-    options: pd.DataFrame  # index option: route, unit_size, max_units, capex, ..., annual_cost
+    options: pd.DataFrame  # index option: route, unit_size, max_units, capex, ..., annuity,
+    #                        annual_cost (annuity + fixed O&M) [USD bn per unit per year]
     option_online: pd.DataFrame  # columns option, decision_year, year: a unit decided then runs
-    markets: pd.DataFrame  # index market: structure, theta, pathway
+    markets: pd.DataFrame  # index market: structure, theta, phi, beta, pathway, method
     market_years: pd.DataFrame  # index (market, year): intercept, slope, price_cap, ...
     segments: pd.DataFrame  # index (market, year, segment): start, price, slope, width, alpha, beta
     supply_steps: pd.DataFrame  # index (basin, year, step): width, cost (stepped supply only)
@@ -61,6 +63,7 @@ def prepare(scenario: Scenario, data: DataSet | None = None) -> Inputs:
     market_years, segments = _demand(scenario, data, years, markets)
     basin_years = _paths(data, data.basins.index, ["capacity"], years)
     basins = _statics(data, data.basins.index, ["mc_intercept", "mc_slope", "reserves"])
+    basins["buyer_markup"] = _buyer_markup(scenario, data, markets)
     return Inputs(
         scenario=scenario, data=data, years=years, basins=basins, basin_years=basin_years,
         routes=data.routes[["basin", "market", "kind"]],
@@ -157,6 +160,8 @@ def _statics(data: DataSet, entities: pd.Index, parameters: list[str]) -> pd.Dat
 
 
 def _route_years(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.DataFrame:
+    """Capacity, availability (data path lowered by the active policies), unit cost (plus
+    policy cost adders) and contracted minimum flow by (route, year)."""
     table = _paths(data, data.routes.index, ["capacity", "min_flow"], years, {"min_flow": 0.0})
     unit_cost = _statics(data, data.routes.index, ["unit_cost"])["unit_cost"]
     calendar = _calendar(years)
@@ -164,7 +169,11 @@ def _route_years(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.D
     availability, adder = [], []
     for route in data.routes.index:
         rows = active[active["entity"] == route]
-        avail = pd.Series(1.0, index=calendar.index)
+        path = data.series(route, "availability")
+        avail = pd.Series(_evaluate(path, calendar.index.to_numpy(float), "step")
+                          if len(path) else 1.0, index=calendar.index)
+        if len(path) and path.index.min() > calendar.index.min():
+            avail[calendar.index < path.index.min()] = 1.0  # one before the data say otherwise
         add = pd.Series(0.0, index=calendar.index)
         for _, p in rows.iterrows():
             end = np.inf if np.isnan(p["to_year"]) else p["to_year"]
@@ -182,9 +191,10 @@ def _route_years(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.D
 
 
 def _options(scenario: Scenario, data: DataSet) -> pd.DataFrame:
-    params = ["unit_size", "max_units", "capex", "lead_time", "earliest_decision", "lifetime",
-              "fom"]
+    params = ["unit_size", "max_units", "min_units", "capex", "lead_time", "earliest_decision",
+              "lifetime", "fom"]
     table = _statics(data, data.options.index, params)
+    table["min_units"] = table["min_units"].fillna(0.0)
     table.insert(0, "route", data.options["route"])
     r = scenario.discount_rate
     lead, life = table["lead_time"], table["lifetime"]
@@ -192,7 +202,8 @@ def _options(scenario: Scenario, data: DataSet) -> pd.DataFrame:
     # then recovered as an annuity over the lifetime: USD bn per unit per year online.
     idc = [np.mean((1 + r) ** np.arange(1, n + 1)) if n >= 1 else 1.0 for n in lead.astype(int)]
     crf = r / (1 - (1 + r) ** -life) if r > 0 else 1 / life
-    table["annual_cost"] = table["capex"] * (np.array(idc) * crf + table["fom"])
+    table["annuity"] = table["capex"] * np.array(idc) * crf
+    table["annual_cost"] = table["annuity"] + table["capex"] * table["fom"]
     return table
 
 
@@ -214,11 +225,46 @@ def _option_online(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd
 
 
 def _markets(scenario: Scenario, data: DataSet) -> pd.DataFrame:
+    """Structure by market; `method` says how a monopsony is solved (qp or bilevel)."""
     rows = {m: {"structure": s.structure, "theta": s.theta or 0.0,
-                "pathway": s.pathway or scenario.pathway}
+                "phi": s.phi, "beta": s.beta, "pathway": s.pathway or scenario.pathway,
+                "method": _monopsony_method(scenario, data, m) if s.structure == "monopsony"
+                else None}
             for m, s in scenario.markets.items()}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("market").loc[
         data.markets.index]
+
+
+def dedicated_basins(routes: pd.DataFrame, market: str) -> pd.Index | None:
+    """The basins supplying `market` if each sends gas to it alone, by one route; else None.
+    Then Russia's supply curve to the market is the basins' marginal cost curve."""
+    feeding = routes[routes["market"] == market]
+    basins = pd.Index(feeding["basin"].unique())
+    own = routes[routes["basin"].isin(basins)]
+    return basins if (own["market"] == market).all() and own["basin"].is_unique else None
+
+
+def _monopsony_method(scenario: Scenario, data: DataSet, market: str) -> str:
+    """'qp' (the equivalent optimisation with a buyer-side term) where Russia's supply curve
+    to the market is linear, else 'bilevel'."""
+    spec = scenario.markets[market]
+    linear = (dedicated_basins(data.routes, market) is not None
+              and scenario.supply_cost == "linear")
+    if spec.method == "qp" and not linear:
+        raise InputError(scenario.file(), f"markets.{market}.method", "qp needs a linear "
+                         f"supply curve to {market}: each basin with a route to it must send "
+                         "gas there alone, by one route, at linear marginal cost; use bilevel")
+    return "qp" if spec.method == "qp" or (spec.method == "auto" and linear) else "bilevel"
+
+
+def _buyer_markup(scenario: Scenario, data: DataSet, markets: pd.DataFrame) -> pd.Series:
+    """phi on basins supplying a monopsony solved as a QP, else 0: the buyer-side term of the
+    equivalent optimisation, phi * d * P^2 / 2, enters as extra production cost."""
+    markup = pd.Series(0.0, index=data.basins.index)
+    for market, spec in markets.iterrows():
+        if spec["method"] == "qp":
+            markup[dedicated_basins(data.routes, market)] = spec["phi"]
+    return markup
 
 
 def _check_coverage(scenario: Scenario, data: DataSet, markets: pd.DataFrame) -> None:
@@ -244,6 +290,8 @@ def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,
     """Demand parameters by (market, year) and the curve segments by (market, year, k)."""
     path_params = ["ref_quantity", "ref_price", "price_cap", "intercept", "slope"]
     elasticity = _statics(data, data.markets.index, ["elasticity"])["elasticity"]
+    contracts = _statics(data, data.markets.index,
+                         ["contract_slope", "contract_constant", "contract_lag"])
     file = display_path(data.directory / "values")
     rows, segs = [], []
     for market, spec in markets.iterrows():
@@ -253,11 +301,13 @@ def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,
             means[p] = (_period_mean(anchors, years, "linear") if len(anchors)
                         else pd.Series(np.nan, index=years.index))
         where = f"market {market}, pathway {spec['pathway']}"
+        oil_indexed = _oil_indexed(data.series(market, "oil_price", spec["pathway"]),
+                                   contracts.loc[market], years)
         for year in years.index:
             v = {p: means[p][year] for p in path_params}
             a, b, segments = _market_curve(spec, v, elasticity[market], file, where)
             rows.append({"market": market, "year": year, **v, "elasticity": elasticity[market],
-                         "intercept": a, "slope": b})
+                         "intercept": a, "slope": b, "oil_indexed_price": oil_indexed[year]})
             for k, (s, (alpha, beta)) in enumerate(
                     zip(segments, demand.objective_terms(segments, spec["theta"]), strict=True)):
                 segs.append({"market": market, "year": year, "segment": k, "start": s.start,
@@ -265,6 +315,20 @@ def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,
                              "alpha": alpha, "beta": beta})
     return (pd.DataFrame(rows).set_index(["market", "year"]),
             pd.DataFrame(segs).set_index(["market", "year", "segment"]))
+
+
+def _oil_indexed(brent: pd.Series, contract: pd.Series, years: pd.DataFrame) -> pd.Series:
+    """Oil-indexed contract price by model year [USD/MMBtu]: slope x Brent lagged by `lag`
+    months + constant, the lag taken as the share lag/12 of the previous year's Brent; NaN
+    where the market has no contract terms or oil price path."""
+    if len(brent) == 0 or contract.isna().any():
+        return pd.Series(np.nan, index=years.index)
+    calendar = _calendar(years).index.to_numpy(float)
+    share = contract["contract_lag"] / 12
+    lagged = (share * _evaluate(brent, calendar - 1, "linear")
+              + (1 - share) * _evaluate(brent, calendar, "linear"))
+    price = contract["contract_slope"] * lagged + contract["contract_constant"]
+    return pd.Series(price, index=_calendar(years).to_numpy()).groupby(level=0).mean()
 
 
 def _market_curve(spec: pd.Series, v: dict[str, float], elasticity: float, file: str,
@@ -306,3 +370,40 @@ def _supply_steps(scenario: Scenario, basins: pd.DataFrame,
         c, d = basins.loc[basin, ["mc_intercept", "mc_slope"]]
         rows += [(basin, year, k, width, c + d * (k + 0.5) * width) for k in range(n)]
     return pd.DataFrame(rows, columns=columns).set_index(["basin", "year", "step"])
+
+
+def with_market_prices(inp: Inputs, market: str, prices: pd.Series) -> Inputs:
+    """The inputs with `market` a price taker at `prices` (by model year), buying any volume:
+    how Russia sees a market whose buyer sets the price."""
+    segments = inp.segments.drop(index=market, level="market")
+    flat = pd.DataFrame({"market": market, "year": inp.years.index, "segment": 0, "start": 0.0,
+                         "price": prices.reindex(inp.years.index).to_numpy(), "slope": 0.0,
+                         "width": np.inf}).set_index(["market", "year", "segment"])
+    flat["alpha"], flat["beta"] = flat["price"], 0.0
+    markets = inp.markets.copy()
+    markets.loc[market, ["structure", "method"]] = ["price_taker", None]
+    return replace(inp, segments=pd.concat([segments, flat]).sort_index(), markets=markets,
+                   basins=inp.basins.assign(buyer_markup=0.0))
+
+
+def with_structure(inp: Inputs, market: str, structure: str, theta: float = 0.0) -> Inputs:
+    """The inputs with `market` under another structure on the same demand curve."""
+    group = inp.segments.loc[[market]]
+    terms = [demand.objective_terms([demand.Segment(r.start, r.price, r.slope, r.width)], theta)[0]
+             for r in group.itertuples()]
+    group = group.assign(alpha=[t[0] for t in terms], beta=[t[1] for t in terms])
+    markets = inp.markets.copy()
+    markets.loc[market, ["structure", "theta", "method"]] = [structure, theta, None]
+    segments = pd.concat([inp.segments.drop(index=market, level="market"), group]).sort_index()
+    return replace(inp, segments=segments, markets=markets,
+                   basins=inp.basins.assign(buyer_markup=0.0))
+
+
+def without_routes_to(inp: Inputs, market: str) -> Inputs:
+    """The inputs with every route into `market` closed: Russia's options without the deal."""
+    closed = inp.routes.index[inp.routes["market"] == market]
+    route_years = inp.route_years.copy()
+    route_years.loc[route_years.index.get_level_values("route").isin(closed),
+                    ["availability", "min_flow"]] = 0.0
+    return replace(inp, route_years=route_years)
+

@@ -39,6 +39,7 @@ def build_model(inp: Inputs, linearize: int = 0) -> pyo.ConcreteModel:
     route_flow_min(m)
     market_sales_balance(m)
     option_units_max(m)
+    option_units_min(m)
     define_objective(m, linearize)
     return m
 
@@ -101,6 +102,9 @@ def define_parameters(m: pyo.ConcreteModel, inp: Inputs) -> None:
     m.basin_capacity = _param(m.BASIN_YEARS, inp.basin_years["capacity"].items(), doc="bcm/y")
     m.mc_intercept = _param(m.BASINS, inp.basins["mc_intercept"].items(), doc="USD/MMBtu")
     m.mc_slope = _param(m.BASINS, inp.basins["mc_slope"].items(), doc="USD/MMBtu per bcm/y")
+    m.cost_curvature = _param(
+        m.BASINS, (inp.basins["mc_slope"] * (1 + inp.basins["buyer_markup"])).items(),
+        doc="USD/MMBtu per bcm/y: d, times 1 + phi where a monopsony buyer takes all output")
     m.reserves = _param(m.RESERVE_BASINS, inp.basins["reserves"].dropna().items(), doc="bcm")
     m.step_width = _param(m.STEPS, inp.supply_steps["width"].items(), doc="bcm/y")
     m.step_cost = _param(m.STEPS, inp.supply_steps["cost"].items(), doc="USD/MMBtu")
@@ -112,6 +116,7 @@ def define_parameters(m: pyo.ConcreteModel, inp: Inputs) -> None:
                         doc="bcm/y")
     m.unit_size = _param(m.OPTIONS, inp.options["unit_size"].items(), doc="bcm/y per unit")
     m.max_units = _param(m.OPTIONS, inp.options["max_units"].items(), doc="units")
+    m.min_units = _param(m.OPTIONS, inp.options["min_units"].items(), doc="units")
     m.annual_cost = _param(m.OPTIONS, inp.options["annual_cost"].items(),
                            doc="USD bn per unit per year online")
     seg = inp.segments
@@ -200,6 +205,14 @@ def option_units_max(m: pyo.ConcreteModel) -> None:
         if len(m.DECISION_YEARS[o]) else pyo.Constraint.Skip)
 
 
+def option_units_min(m: pyo.ConcreteModel) -> None:
+    """Units decided outside the model are built [units]."""
+    m.option_units_min = pyo.Constraint(
+        m.OPTIONS,
+        rule=lambda m, o: sum(m.units[o, d] for d in m.DECISION_YEARS[o]) >= m.min_units[o]
+        if pyo.value(m.min_units[o]) > 0 else pyo.Constraint.Skip)
+
+
 def define_objective(m: pyo.ConcreteModel, linearize: int) -> None:
     """NPV of Russia's gas surplus under the chosen market structures [USD bn]."""
     K = MONEY_PER_FLOW_PRICE
@@ -207,7 +220,7 @@ def define_objective(m: pyo.ConcreteModel, linearize: int) -> None:
     m.market_quadratic = _quadratic(m, "market_quadratic", m.SEGMENTS, m.sales, m.beta,
                                     _sales_bound, linearize)
     m.production_quadratic = _quadratic(m, "production_quadratic", m.BASIN_YEARS, m.production,
-                                        m.mc_slope, _production_bound, linearize,
+                                        m.cost_curvature, _production_bound, linearize,
                                         coef_index=lambda b, y: b, skip=stepped)
 
     def annual(m, y):

@@ -126,10 +126,17 @@ class Results:
         return target
 
 
-def extract(model: pyo.ConcreteModel, inp: Inputs,
-            outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
-    """Tidy tables of a solved model."""
+def extract(model: pyo.ConcreteModel, inp: Inputs, outcome: SolveOutcome,
+            prices: dict[str, pd.Series] | None = None) -> dict[str, pd.DataFrame]:
+    """Tidy tables of a solved model. `prices` (market -> USD/MMBtu by year) replaces the
+    inverse demand's price where a buyer sets or bargains it."""
     markets = _markets(model, inp, outcome)
+    for market, price in (prices or {}).items():
+        rows = markets["market"] == market
+        markets.loc[rows, "price_usd_per_mmbtu"] = price.reindex(
+            markets.loc[rows, "year"]).to_numpy()
+        markets["revenue_usd_bn"] = (markets["price_usd_per_mmbtu"]
+                                     * markets["volume_bcm_per_y"] * MONEY_PER_FLOW_PRICE)
     basins = _basins(model, inp, outcome)
     flows = _flows(model, inp, outcome, markets, basins)
     investments = _investments(model, inp)
@@ -163,11 +170,7 @@ def _markets(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
     sales = _values(model.sales)
     seg = inp.segments.assign(sales=sales.reindex(inp.segments.index).to_numpy())
     volume = seg.groupby(level=["market", "year"])["sales"].sum()
-    prices = []
-    for (market, year), group in seg.groupby(level=["market", "year"]):
-        segments = [demand.Segment(r.start, r.price, r.slope, r.width)
-                    for r in group.itertuples()]
-        prices.append(demand.price_at(segments, volume[(market, year)]))
+    price = demand.prices(inp.segments, volume)
     my = inp.market_years
     table = pd.DataFrame({
         "market": my.index.get_level_values("market"),
@@ -177,7 +180,7 @@ def _markets(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
         "theta": inp.markets["theta"].reindex(my.index.get_level_values("market")).to_numpy(),
         "pathway": inp.markets["pathway"].reindex(my.index.get_level_values("market")).to_numpy(),
         "volume_bcm_per_y": volume.reindex(my.index).to_numpy(),
-        "price_usd_per_mmbtu": pd.Series(prices, index=volume.index).reindex(my.index).to_numpy(),
+        "price_usd_per_mmbtu": price.reindex(my.index).to_numpy(),
         "marginal_value_usd_per_mmbtu": _dual(outcome, model.market_sales_balance,
                                               list(my.index), inp.years["weight"], -1)
         .to_numpy(),
@@ -280,6 +283,17 @@ def _investments(model, inp: Inputs) -> pd.DataFrame:
     columns = ["option", "route", "decision_year", "online_year", "units", "capacity_bcm_per_y",
                "capex_usd_bn", "annual_cost_usd_bn"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def npv_profit(solved, exclude_market: str | None = None) -> float:
+    """Russia's NPV of profit [USD bn]; with `exclude_market`, without the revenue from that
+    market (its supply costs stay)."""
+    flows = extract(solved.model, solved.inputs, solved.outcome)["flows"]
+    revenue = flows["revenue_usd_bn"].where(flows["market"] != exclude_market, 0.0)
+    costs = flows[["transport_cost_usd_bn", "production_cost_usd_bn",
+                   "capacity_cost_usd_bn"]].sum(axis=1)
+    weight = solved.inputs.years["weight"].reindex(flows["year"]).to_numpy()
+    return float(((revenue - costs) * weight).sum())
 
 
 def _summary(flows: pd.DataFrame, weight: pd.Series, outcome: SolveOutcome) -> pd.DataFrame:

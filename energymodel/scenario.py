@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from energymodel.errors import InputError
 
-Structure = Literal["price_taker", "competitive", "seller_power"]
+Structure = Literal["price_taker", "competitive", "seller_power", "monopsony", "bargaining"]
+BUYER_POWER = ("monopsony", "bargaining")
 
 
 class _Strict(BaseModel):
@@ -43,20 +44,42 @@ class Horizon(_Strict):
 
 
 class MarketSpec(_Strict):
-    """How the price of Russian gas is formed in one market."""
+    """How the price of Russian gas is formed in one market.
+
+    price_taker: the price path; competitive: price = marginal cost; seller_power: Russia's
+    market power with conjectural parameter theta; monopsony: the buyer's power over Russian
+    pipeline gas with parameter phi (1: sole buyer setting the price, Russia a price taker);
+    bargaining: Nash bargaining over the pipeline trade with the buyer's bargaining power
+    beta, optionally the hold-up of an investment option once its capex is sunk.
+    """
 
     structure: Structure
-    theta: float | None = Field(
-        None, ge=0, le=1, description="conjectural parameter: 0 competitive, 1 monopoly"
-    )
+    theta: float | None = Field(None, ge=0, le=1, description="seller power: 0 competitive, "
+                                "1 monopoly")
+    phi: float | None = Field(None, ge=0, le=1, description="monopsony: 0 competitive, "
+                              "1 sole buyer")
+    beta: float | None = Field(None, ge=0, le=1, description="bargaining power of the buyer")
+    method: Literal["auto", "qp", "bilevel"] = Field(
+        "auto", description="monopsony: equivalent QP (dedicated supply) or bilevel MILP")
+    holdup: str | None = Field(None, description="bargaining: investment option whose "
+                               "capex is sunk ex post")
+    benchmark: Literal["competitive", "oil_indexed"] = Field(
+        "competitive", description="price pressure is measured against this price")
     pathway: str | None = Field(None, description="demand pathway; default: the scenario's")
 
     @model_validator(mode="after")
-    def _theta_iff_seller_power(self) -> MarketSpec:
-        if self.structure == "seller_power" and self.theta is None:
-            raise ValueError("seller_power needs theta in [0, 1]")
-        if self.structure != "seller_power" and self.theta is not None:
-            raise ValueError(f"theta applies to seller_power only, not {self.structure}")
+    def _parameters_match_structure(self) -> MarketSpec:
+        needs = {"seller_power": "theta", "monopsony": "phi", "bargaining": "beta"}
+        for structure, name in needs.items():
+            given = getattr(self, name) is not None
+            if self.structure == structure and not given:
+                raise ValueError(f"{structure} needs {name} in [0, 1]")
+            if self.structure != structure and given:
+                raise ValueError(f"{name} applies to {structure} only, not {self.structure}")
+        if self.holdup is not None and self.structure != "bargaining":
+            raise ValueError("holdup applies to bargaining only")
+        if self.method != "auto" and self.structure != "monopsony":
+            raise ValueError("method applies to monopsony only")
         return self
 
 
@@ -80,6 +103,35 @@ class Override(_Strict):
         if self.unit is not None and self.value is None:
             raise ValueError("unit applies to value only")
         return self
+
+
+class Fiscal(_Strict):
+    """Russia's fiscal terms on gas, for the budget take (they do not change decisions)."""
+
+    export_duty_pipeline: float = Field(ge=0, le=1, description="share of pipeline export "
+                                        "revenue; LNG is exempt")
+    extraction_tax_usd_per_mmbtu: float = Field(ge=0, description="on every unit produced")
+
+
+class Target(_Strict):
+    """A data value a dependence lever sets (entity, parameter, optional pathway and year)."""
+
+    entity: str
+    parameter: str
+    pathway: str | None = None
+    year: int | None = None
+
+
+class Dependence(_Strict):
+    """A parametric run tracing price pressure against Russia's dependence on the buyer:
+    for each value x, the scenario without `remove_policies` and with every target set to x
+    (mode value) or scaled by x (mode scale)."""
+
+    lever: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    values: list[float] = Field(min_length=2)
+    mode: Literal["value", "scale"] = "value"
+    remove_policies: list[str] = []
+    targets: list[Target] = Field(min_length=1)
 
 
 class SolverOptions(_Strict):
@@ -108,8 +160,22 @@ class Scenario(_Strict):
     supply_cost: Literal["linear", "stepped"] = "linear"
     supply_steps: int = Field(5, ge=1, le=100)
     overrides: list[Override] = []
+    fiscal: Fiscal | None = None
+    dependence: Dependence | None = None
     solver: SolverOptions = SolverOptions()
     source: Path | None = Field(None, exclude=True, description="file it was loaded from")
+
+    @model_validator(mode="after")
+    def _one_buyer_power_market(self) -> Scenario:
+        buyers = [m for m, spec in self.markets.items() if spec.structure in BUYER_POWER]
+        if len(buyers) > 1:
+            raise ValueError(f"one market at most can have buyer power, not {buyers}")
+        return self
+
+    def buyer_market(self) -> str | None:
+        """The market with a buyer-power structure, if any."""
+        return next((m for m, spec in self.markets.items() if spec.structure in BUYER_POWER),
+                    None)
 
     def file(self) -> str:
         """The scenario file for messages, or '<scenario name>' when built in Python."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import highspy
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
@@ -102,9 +103,18 @@ def _failure(model: pyo.ConcreteModel, condition: TerminationCondition) -> Solve
     return SolveError(status, reason, constraints)
 
 
-def irreducible_infeasible_set(model: pyo.ConcreteModel) -> list[str]:
-    """Names (as in the model, e.g. `route_flow_min[nord_stream_1,2030]`) of the constraints
-    and variable bounds in an IIS that HiGHS finds; empty if it finds none."""
+@dataclass
+class ExportedModel:
+    """A pyomo model as HiGHS reads it: matrices, bounds, Hessian, and which pyomo
+    component stands behind each column and row."""
+
+    highs: highspy.Highs
+    columns: list  # pyomo VarData of each column
+    rows: list  # pyomo ConstraintData of each row (None for rows HiGHS added)
+
+
+def export(model: pyo.ConcreteModel) -> ExportedModel:
+    """Hand a model to HiGHS through an LP file with symbolic labels."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.lp"
         _, symbol_map_id = model.write(str(path), io_options={"symbolic_solver_labels": True})
@@ -113,14 +123,74 @@ def irreducible_infeasible_set(model: pyo.ConcreteModel) -> list[str]:
         highs.readModel(str(path))
     symbols = model.solutions.symbol_map[symbol_map_id].bySymbol
     model.solutions.delete_symbol_map(symbol_map_id)
+    lp = highs.getLp()
+    return ExportedModel(highs, [symbols.get(n) for n in lp.col_names_],
+                         [symbols.get(n) for n in lp.row_names_])
+
+
+def irreducible_infeasible_set(model: pyo.ConcreteModel) -> list[str]:
+    """Names (as in the model, e.g. `route_flow_min[nord_stream_1,2030]`) of the constraints
+    and variable bounds in an IIS that HiGHS finds; empty if it finds none."""
+    exported = export(model)
+    highs = exported.highs
     highs.setOptionValue("iis_strategy", 6)
     status, iis = highs.getIis()
     if status != highspy.HighsStatus.kOk:
         return []
     lp = highs.getLp()
+    rows = [exported.rows[i].name if exported.rows[i] is not None else lp.row_names_[i]
+            for i in iis.row_index_]
+    cols = [f"bounds of {exported.columns[j].name}" for j in iis.col_index_]
+    return rows + cols
 
-    def name(label: str) -> str:
-        return symbols[label].name if label in symbols else label
 
-    return ([name(lp.row_names_[i]) for i in iis.row_index_]
-            + [f"bounds of {name(lp.col_names_[i])}" for i in iis.col_index_])
+class MatrixMilp:
+    """A MILP handed to HiGHS as matrices, to which rows (cuts) can be added between solves."""
+
+    def __init__(self, lp: highspy.HighsLp, options: SolverOptions):
+        self.highs = highspy.Highs()
+        for key, value in {**BASE_OPTIONS, "threads": options.threads,
+                           "mip_rel_gap": options.mip_rel_gap}.items():
+            self.highs.setOptionValue(key, value)
+        if options.time_limit is not None:
+            self.highs.setOptionValue("time_limit", float(options.time_limit))
+        self.highs.passModel(lp)
+        self.seconds = 0.0
+
+    def solve(self) -> tuple[list[float], float]:
+        """(column values, objective); SolveError unless HiGHS proves optimality."""
+        self.highs.run()
+        self.seconds += self.highs.getRunTime()
+        status = self.highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            reason = f"HiGHS stopped the MILP: {self.highs.modelStatusToString(status)}"
+            raise SolveError("not solved", reason)
+        return (list(self.highs.getSolution().col_value),
+                self.highs.getInfo().objective_function_value)
+
+    def add_row(self, cols: list[int], values: list[float], lower: float, upper: float) -> None:
+        self.highs.addRow(lower, upper, len(cols), cols, values)
+
+
+def solve_qp(lp: highspy.HighsLp, diagonal: np.ndarray, options: SolverOptions) -> tuple[
+        list[float], float]:
+    """Solve a continuous QP given as matrices: objective c'x + x'Qx/2 with Q = diag(diagonal)
+    in the LP's sense. (column values, objective); SolveError unless optimal."""
+    n = lp.num_col_
+    hessian = highspy.HighsHessian()
+    hessian.dim_, hessian.format_ = n, highspy.HessianFormat.kTriangular
+    nonzero = [j for j in range(n) if diagonal[j] != 0.0]
+    hessian.start_ = list(np.searchsorted(nonzero, np.arange(n + 1)))
+    hessian.index_, hessian.value_ = nonzero, [float(diagonal[j]) for j in nonzero]
+    model = highspy.HighsModel()
+    model.lp_, model.hessian_ = lp, hessian
+    highs = highspy.Highs()
+    for key, value in {**BASE_OPTIONS, "threads": options.threads}.items():
+        highs.setOptionValue(key, value)
+    highs.passModel(model)
+    highs.run()
+    status = highs.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise SolveError("not solved", f"HiGHS stopped the QP: {highs.modelStatusToString(status)}")
+    return list(highs.getSolution().col_value), highs.getInfo().objective_function_value
+

@@ -27,3 +27,15 @@ def baseline(baseline_scenario) -> em.Results:
 @pytest.fixture(scope="session")
 def history() -> em.Results:
     return em.solve(SCENARIOS / "history.yaml")
+
+
+@pytest.fixture(scope="session")
+def competitive_scenario(baseline_scenario) -> em.Scenario:
+    """The baseline with China's price at the competitive benchmark."""
+    return baseline_scenario.updated(
+        markets={**baseline_scenario.markets, "china": {"structure": "competitive"}})
+
+
+@pytest.fixture(scope="session")
+def competitive(competitive_scenario) -> em.Results:
+    return em.solve(competitive_scenario)

@@ -65,16 +65,16 @@ def test_new_capacity_appears_only_once_online(baseline):
     assert pos2.loc[online, "capacity_bcm_per_y"] == pytest.approx(50.0)
 
 
-def test_competitive_price_equals_marginal_cost(baseline):
-    """In the competitive China market the price from the inverse demand equals the dual of
-    the market balance, and on every flowing route it equals the basin's netback plus the
+def test_competitive_price_equals_marginal_cost(competitive):
+    """With China competitive, its price from the inverse demand equals the dual of the
+    market balance, and on every flowing route it equals the basin's netback plus the
     transport cost plus the route's capacity rent."""
-    china = baseline.markets[baseline.markets["market"] == "china"]
+    china = competitive.markets[competitive.markets["market"] == "china"]
     assert np.allclose(china["price_usd_per_mmbtu"], china["marginal_value_usd_per_mmbtu"],
                        atol=1e-5)
-    flows = baseline.flows[(baseline.flows["market"] == "china")
-                           & (baseline.flows["flow_bcm_per_y"] > 1e-3)]
-    netback = baseline.basins.set_index(["basin", "year"])["netback_usd_per_mmbtu"]
+    flows = competitive.flows[(competitive.flows["market"] == "china")
+                              & (competitive.flows["flow_bcm_per_y"] > 1e-3)]
+    netback = competitive.basins.set_index(["basin", "year"])["netback_usd_per_mmbtu"]
     delivered = (netback.reindex(list(zip(flows["basin"], flows["year"], strict=True)))
                  .to_numpy() + flows["unit_cost_usd_per_mmbtu"].to_numpy()
                  + flows["capacity_rent_usd_per_mmbtu"].to_numpy())
@@ -126,6 +126,14 @@ def test_npv_is_discounted_sum_of_annual_paths(baseline):
     assert baseline.npv("export_revenue") == pytest.approx((annual * discount).sum(), rel=1e-9)
 
 
+def test_bargaining_keeps_the_competitive_volumes(baseline, competitive):
+    """Nash bargaining settles volumes at the joint-surplus optimum: the competitive flows."""
+    assert np.allclose(baseline.flows["flow_bcm_per_y"], competitive.flows["flow_bcm_per_y"])
+    china = baseline.markets[baseline.markets["market"] == "china"]
+    assert china["price_usd_per_mmbtu"].nunique() == 1  # one levelised contract price
+    assert (china["structure"] == "bargaining").all()
+
+
 def test_objective_is_profit_where_markets_take_prices():
     """With every market a price taker, the objective is Russia's NPV of profit."""
     scenario = em.load_scenario(SCENARIOS / "baseline.yaml")
@@ -145,12 +153,12 @@ def test_faster_decarbonisation_lowers_npv(baseline, baseline_scenario):
     assert npv["stated_policies"] > npv["announced_pledges"] > npv["net_zero"]
 
 
-def test_five_year_steps(baseline, baseline_scenario):
-    coarse = em.solve(baseline_scenario.updated(
+def test_five_year_steps(competitive, competitive_scenario):
+    coarse = em.solve(competitive_scenario.updated(
         horizon={"start_year": 2025, "end_year": 2060, "step": 5}))
     assert sorted(set(coarse.flows["year"])) == [2025, 2030, 2035, 2040, 2045, 2050, 2055, 2060]
     # period weights cover the same discounted years as the annual model
-    assert coarse.npv("export_revenue") == pytest.approx(baseline.npv("export_revenue"),
+    assert coarse.npv("export_revenue") == pytest.approx(competitive.npv("export_revenue"),
                                                          rel=0.05)
 
 

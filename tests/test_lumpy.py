@@ -10,9 +10,9 @@ import energymodel as em
 
 
 @pytest.fixture(scope="module")
-def dear_pos2(baseline_scenario):
+def dear_pos2(competitive_scenario):
     """Power of Siberia 2 at a capex where the continuous model builds fractions of it."""
-    return baseline_scenario.with_overrides(
+    return competitive_scenario.with_overrides(
         {"entity": "pos2_pipeline", "parameter": "capex", "value": 80})
 
 

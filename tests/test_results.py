@@ -27,7 +27,7 @@ def test_results_folder(baseline, tmp_path):
     assert {"pyomo", "highspy", "HiGHS", "python"} <= set(manifest["versions"])
     assert manifest["versions"]["pyomo"] == "6.10.1"
     assert {"prepare", "build", "solve", "highs", "extract"} <= set(manifest["timings_s"])
-    assert manifest["scenario"]["resolved"]["markets"]["china"]["structure"] == "competitive"
+    assert manifest["scenario"]["resolved"]["markets"]["china"]["structure"] == "bargaining"
     assert json.loads((folder / "scenario.json").read_text())["name"] == "baseline"
 
 

@@ -1,0 +1,399 @@
+"""Exact monopsony in the full model: one MILP from the follower's optimality conditions.
+
+The buyer (leader) sets the price p_y of Russian pipeline gas in each year; Russia (the
+follower) answers by re-optimising every flow and investment: the convex QP
+
+    max_x  c'x + sum_y K W_y p_y s_y - 1/2 sum_j h_j x_j^2
+    s.t.   L <= Ax <= U,  l <= x <= u                 (s_y: sales to the buyer, in x)
+
+Replacing it by its KKT conditions keeps it exact and makes everything linear but
+complementarity:
+    stationarity     c_j + [K W_y p_y] - h_j x_j - (A'y)_j - zU_j + zL_j = 0
+    complementarity  y_i > 0 only on a binding row, z_j > 0 only at a bound
+                     (one binary each; big-M bounds below)
+Multiplying stationarity by x and using complementarity gives the payment
+    sum_y K W_y p_y s_y = x'Hx + D(y, z) - c'x,   D = U'yU - L'yL + b'y_eq + u'zU - l'zL,
+so the leader's objective, phi * (its surplus) + (1 - phi) * (joint surplus),
+    V(s) - phi * payment + (1 - phi) * (c'x - x'Hx / 2)
+  = V(s) + c'x - (1 + phi)/2 x'Hx - phi D(y, z)
+is linear but for the concave terms V (the buyer's value of gas) and x'Hx. Those two are
+replaced by tangent cuts at the leader level only: the follower's answer stays an exact best
+response; only the leader's ranking of price paths uses the tangent upper bound (reported).
+
+Big-M bounds come from capacities and price caps: a slack is at most its row's activity
+range over the variables' capacity bounds; the dual of a row is at most the value of one
+bcm/y in its year, which no price in the model exceeds (and for an investment option, that
+value over a unit's size and every year).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+import scipy.sparse as sp
+
+from energymodel.errors import SolveError
+from energymodel.inputs import MONEY_PER_FLOW_PRICE, Inputs
+from energymodel.scenario import SolverOptions
+from energymodel.solver import MatrixMilp, export, solve_qp
+
+INF = highspy.kHighsInf
+# Columns whose lower bound another constraint implies (production = sum of flows >= 0):
+# their bound needs no complementarity.
+IMPLIED_NONNEGATIVE = {"production"}
+# Rows whose dual is a value per unit of an investment option, not per bcm/y of one year.
+OPTION_ROWS = {"option_units_max", "option_units_min"}
+
+
+@dataclass
+class BilevelSolution:
+    """The leader's prices and the follower's answer."""
+
+    prices: pd.Series  # USD/MMBtu by model year
+    units: dict  # (option, decision year) -> units Russia builds
+    sales: pd.Series  # bcm/y bought by the leader, by model year
+    objective: float  # the leader's objective, exact [USD bn]
+    bound: float  # the last MILP's upper bound on it [USD bn]
+    binaries: int
+    rounds: int  # MILPs solved (cuts added between them)
+    seconds: float  # HiGHS time over all rounds
+    polished: bool  # whether the exact QP with the binding pattern fixed was solved
+
+
+def solve(model: pyo.ConcreteModel, inp: Inputs, market: str, phi: float,
+          demand_curve: pd.DataFrame, options: SolverOptions,
+          tolerance: float = 1e-5, max_rounds: int = 20) -> BilevelSolution:
+    """Solve the monopsony of `market`.
+
+    `model` is Russia's QP with the market a price taker at price 0 (the price enters only
+    through the leader); `demand_curve` holds the buyer's inverse demand segments (start,
+    price, slope, width by year and segment). The concave terms start with `tangents` cuts
+    each; after every MILP a cut is added at the incumbent wherever the cuts under-state a
+    term, until the MILP's bound exceeds the exact value of its solution by at most
+    `tolerance` (relative) or `max_rounds` MILPs are solved. The binaries of the last MILP
+    fix which constraints bind; the leader's exact problem with them fixed is a concave QP,
+    solved last. (Should another pattern beat it by less than the final gap, the MILP bound
+    in the result says by how much at most.)
+    """
+    follower = _Follower(model, inp, market)
+    caps = demand_curve.xs(0, level="segment")["price"]
+    kkt = _Kkt(follower, inp, phi, demand_curve, caps, options.tangents)
+    milp = MatrixMilp(kkt.milp(), options)
+    for rounds in range(1, max_rounds + 1):  # noqa: B007 (rounds is reported)
+        values, bound = milp.solve()
+        x = np.asarray(values)
+        short = [(epi, col, coef, weight) for epi, col, coef, weight, _ in kkt.terms
+                 if coef * x[col] ** 2 / 2 - x[epi] > 0]
+        gap = sum(weight * (coef * x[col] ** 2 / 2 - x[epi]) for epi, col, coef, weight in short)
+        if gap <= tolerance * max(1.0, abs(bound)):
+            break
+        for epi, col, coef, _ in short:
+            q = x[col]
+            milp.add_row([epi, col], [1.0, -coef * q], -coef * q * q / 2, INF)
+    # With the binding pattern of the best MILP solution fixed, what is left is a concave
+    # QP in the continuous variables: solve it exactly. HiGHS's active-set QP solver fails
+    # numerically on the larger of these (thousands of equality rows); the MILP solution,
+    # within `gap` of the bound, is kept then.
+    objective, polished = bound - gap, False
+    try:
+        values, objective = solve_qp(*kkt.fixed_pattern_qp(x), options)
+        x, polished = np.asarray(values), True
+    except SolveError:
+        pass
+    layout = kkt.layout
+    prices = pd.Series(x[layout["p"]], index=follower.buyer_years)
+    sales = pd.Series(x[layout["x"]][follower.buyer_cols], index=follower.buyer_years)
+    units = {col.index(): float(x[layout["x"]][j]) for j, col in enumerate(follower.columns)
+             if follower.col_family[j] == "units"}
+    return BilevelSolution(prices, units, sales, objective, bound, len(kkt.binaries), rounds,
+                           milp.seconds, polished)
+
+
+class _Follower:
+    """Russia's QP in matrix form, with capacity bounds on every column."""
+
+    def __init__(self, model: pyo.ConcreteModel, inp: Inputs, market: str):
+        exported = export(model)
+        hm = exported.highs.getModel()
+        lp = hm.lp_
+        if lp.sense_ != highspy.ObjSense.kMaximize:
+            raise AssertionError("the follower is a maximisation")
+        n, m = lp.num_col_, lp.num_row_
+        a = lp.a_matrix_
+        kind = sp.csc_matrix if a.format_ == highspy.MatrixFormat.kColwise else sp.csr_matrix
+        self.A = kind((a.value_, a.index_, a.start_), shape=(m, n)).tocsr()
+        self.c = np.asarray(lp.col_cost_, dtype=float)
+        self.h = np.zeros(n)
+        hess = hm.hessian_
+        for j in range(hess.dim_):  # diagonal Hessian: objective c'x + x'Qx/2, Q <= 0
+            for k in range(hess.start_[j], hess.start_[j + 1]):
+                if hess.index_[k] == j:
+                    self.h[j] = -hess.value_[k]
+        self.col_lo, self.col_up = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+        self.row_lo, self.row_up = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+        self.columns, self.rows = exported.columns, exported.rows
+        self.col_family = [c.parent_component().name for c in self.columns]
+        self.row_family = [r.parent_component().name for r in self.rows]
+        buyer = [(j, c.index()[1]) for j, c in enumerate(self.columns)
+                 if self.col_family[j] == "sales" and c.index()[0] == market]
+        self.buyer_cols = np.array([j for j, _ in buyer])
+        self.buyer_years = pd.Index([y for _, y in buyer], name="year")
+        self.cap = self._capacity_bounds(inp)
+
+    def _capacity_bounds(self, inp: Inputs) -> np.ndarray:
+        """Finite upper bounds on every column from capacities (for big-M only)."""
+        ry = inp.route_years
+        potential = ry["capacity"].copy()
+        for _, o in inp.options.iterrows():
+            potential.loc[o["route"]] += o["unit_size"] * o["max_units"]
+        flow_cap = potential * ry["availability"]
+        into = flow_cap.groupby([inp.routes["market"].reindex(
+            flow_cap.index.get_level_values("route")).to_numpy(),
+            flow_cap.index.get_level_values("year")]).sum()
+        cap = np.empty(len(self.columns))
+        for j, col in enumerate(self.columns):
+            family, index = self.col_family[j], col.index()
+            if family == "flow":
+                cap[j] = flow_cap[index]
+            elif family == "production":
+                cap[j] = inp.basin_years.at[index, "capacity"]
+            elif family == "sales":
+                cap[j] = min(inp.segments.at[index, "width"], into[index[0], index[1]])
+            elif family == "units":
+                cap[j] = inp.options.at[index[0], "max_units"]
+            elif family == "step_output":
+                cap[j] = inp.supply_steps.at[index, "width"]
+            else:
+                raise AssertionError(f"no capacity bound for {col.name}")
+        return np.minimum(cap, self.col_up)
+
+
+def _value_bounds(inp: Inputs, prices_cap: pd.Series) -> pd.Series:
+    """Upper bound on the value of one bcm/y in each model year [USD bn]: the highest price in
+    the model, plus the highest transport and production cost it can save, plus the highest
+    capacity cost per bcm/y it can save."""
+    highest_price = max(inp.segments["price"].max(), prices_cap.max())
+    transport = inp.route_years["unit_cost"].max()
+    production = (inp.basins["mc_intercept"] + inp.basins["mc_slope"]
+                  * inp.basin_years["capacity"].groupby(level="basin").max()).max()
+    capacity = (inp.options["annual_cost"] / inp.options["unit_size"]).max() \
+        if len(inp.options) else 0.0
+    per_year = MONEY_PER_FLOW_PRICE * (highest_price + transport + production) + capacity
+    return inp.years["weight"] * per_year
+
+
+def _row_dual_bounds(f: _Follower, inp: Inputs, value: pd.Series) -> np.ndarray:
+    bound = np.empty(len(f.rows))
+    for i, row in enumerate(f.rows):
+        family, index = f.row_family[i], row.index()
+        if family in OPTION_ROWS:
+            bound[i] = inp.options.at[index, "unit_size"] * value.sum()
+        elif family == "basin_reserves_max":
+            bound[i] = (value / inp.years["length"]).max()
+        else:
+            bound[i] = value[index[-1]]
+    return bound
+
+
+class _Kkt:
+    """The leader's problem over (x, p, y, z, binaries, buyer segments, epigraphs), in three
+    sets of rows: the core (follower feasibility, stationarity, the buyer's purchases), the
+    big-M complementarity rows and the tangent cuts. `terms` lists the concave terms as
+    (epigraph column, variable column, coef, weight): weight * coef * x^2 / 2 in the objective.
+    """
+
+    def __init__(self, f: _Follower, inp: Inputs, phi: float, seg: pd.DataFrame,
+                 prices_cap: pd.Series, tangents: int):
+        m, n = f.A.shape
+        K, W = MONEY_PER_FLOW_PRICE, inp.years["weight"]
+        dual_cap = _row_dual_bounds(f, inp, _value_bounds(inp, prices_cap))
+        eq = f.row_lo == f.row_up
+        upper = ~eq & (f.row_up < INF)  # rows  A_i x <= U_i
+        lower = ~eq & (f.row_lo > -INF)  # rows  A_i x >= L_i
+        if (upper & lower).any():
+            raise AssertionError("ranged rows are not expected in the follower")
+        sign = np.where(lower, -1.0, 1.0)  # of each row's multiplier in A'y
+        col_upper = np.where(f.col_up < INF)[0]
+        col_lower = np.array([j for j in np.where(f.col_lo > -INF)[0]
+                              if f.col_family[j] not in IMPLIED_NONNEGATIVE], dtype=int)
+        # reduced costs are bounded, through stationarity, by the row multipliers' bounds
+        z_cap = np.abs(f.c) + f.h * f.cap + np.abs(f.A).T @ dual_cap
+        z_cap[f.buyer_cols] += (K * W.loc[f.buyer_years] * prices_cap.loc[f.buyer_years]
+                                ).to_numpy()
+        act_hi = f.A.maximum(0) @ f.cap + f.A.minimum(0) @ f.col_lo
+        act_lo = f.A.maximum(0) @ f.col_lo + f.A.minimum(0) @ f.cap
+        seg_keys = list(seg.index)  # (year, k) of the leader's demand curve
+        sloped = [i for i, key in enumerate(seg_keys) if seg.at[key, "slope"] > 0]
+        hess_cols = np.where(f.h > 0)[0]
+        comp_rows = np.where(upper | lower)[0]
+        sizes = {"x": n, "p": len(f.buyer_cols), "y": m, "zU": len(col_upper),
+                 "zL": len(col_lower), "b_row": len(comp_rows), "b_up": len(col_upper),
+                 "b_lo": len(col_lower), "s": len(seg_keys), "t_s": len(sloped),
+                 "t_h": len(hess_cols)}
+        layout, start = {}, 0
+        for name, size in sizes.items():
+            layout[name] = np.arange(start, start + size)
+            start += size
+        self.layout, N = layout, start
+        self.core, self.big_m, self.cuts = _Rows(N), _Rows(N), _Rows(N)
+        self.core.add_matrix(f.A, layout["x"], f.row_lo, f.row_up)  # rows 0..m-1
+        # stationarity: -h x - A'(sign y) - zU + zL + [K W p] = -c
+        AT = f.A.multiply(sign[:, None]).T.tocsr()
+        block = sp.hstack([sp.diags(-f.h), -AT, -_selector(n, col_upper),
+                           _selector(n, col_lower),
+                           _selector(n, f.buyer_cols, K * W.loc[f.buyer_years].to_numpy())])
+        self.core.add_matrix(block.tocsr(), np.concatenate(
+            [layout["x"], layout["y"], layout["zU"], layout["zL"], layout["p"]]), -f.c, -f.c)
+        for t, year in enumerate(f.buyer_years):  # purchases along the demand curve
+            parts = [layout["s"][i] for i, key in enumerate(seg_keys) if key[0] == year]
+            self.core.add([layout["x"][f.buyer_cols[t]], *parts],
+                          [1.0] + [-1.0] * len(parts), 0.0, 0.0)
+        # complementarity: multiplier <= M d; slack <= S (1 - d). `pairs` maps each binary
+        # to what d = 1 (binding) and d = 0 (free) fix.
+        self.pairs = []
+        for k, i in enumerate(comp_rows):
+            d, row = layout["b_row"][k], f.A.getrow(i)
+            self.big_m.add([layout["y"][i], d], [1.0, -dual_cap[i]], -INF, 0.0)
+            bound = f.row_up[i] if upper[i] else f.row_lo[i]
+            slack = max(bound - act_lo[i], 0.0) if upper[i] else max(act_hi[i] - bound, 0.0)
+            direction = -1.0 if upper[i] else 1.0  # slack = direction * (Ax - bound)
+            self.big_m.add([*layout["x"][row.indices], d], [*(direction * row.data), slack],
+                           -INF, slack + direction * bound)
+            self.pairs.append((d, layout["y"][i], ("row", i, bound)))
+        for k, j in enumerate(col_upper):
+            d, width = layout["b_up"][k], f.col_up[j] - f.col_lo[j]
+            self.big_m.add([layout["zU"][k], d], [1.0, -z_cap[j]], -INF, 0.0)
+            self.big_m.add([layout["x"][j], d], [-1.0, width], -INF, width - f.col_up[j])
+            self.pairs.append((d, layout["zU"][k], ("col", j, f.col_up[j])))
+        for k, j in enumerate(col_lower):
+            d, width = layout["b_lo"][k], f.cap[j] - f.col_lo[j]
+            self.big_m.add([layout["zL"][k], d], [1.0, -z_cap[j]], -INF, 0.0)
+            self.big_m.add([layout["x"][j], d], [1.0, width], -INF, width + f.col_lo[j])
+            self.pairs.append((d, layout["zL"][k], ("col", j, f.col_lo[j])))
+
+        self.objective = np.zeros(N)
+        self.objective[layout["x"]] = f.c
+        self.objective[layout["y"]] = -phi * sign * np.where(lower, f.row_lo, f.row_up)
+        self.objective[layout["zU"]] = -phi * f.col_up[col_upper]
+        self.objective[layout["zL"]] = phi * f.col_lo[col_lower]
+        for i, (year, _k) in enumerate(seg_keys):
+            self.objective[layout["s"][i]] = K * W[year] * seg.iloc[i]["price"]
+        self.terms = []
+        for k, i in enumerate(sloped):
+            year = seg_keys[i][0]
+            top = min(seg.iloc[i]["width"], f.cap[f.buyer_cols[list(f.buyer_years).index(year)]])
+            self.terms.append((layout["t_s"][k], layout["s"][i], seg.iloc[i]["slope"],
+                               K * W[year], top))
+        for k, j in enumerate(hess_cols):
+            self.terms.append((layout["t_h"][k], layout["x"][j], f.h[j], 1 + phi, f.cap[j]))
+        for epigraph, x, coef, weight, top in self.terms:
+            _tangents(self.cuts, epigraph, x, coef, top, tangents)
+            self.objective[epigraph] = -weight
+        self.col_lo, self.col_hi = np.zeros(N), np.full(N, INF)
+        self.col_lo[layout["x"]], self.col_hi[layout["x"]] = f.col_lo, f.col_up
+        self.col_lo[layout["y"]] = np.where(eq, -INF, 0.0)
+        self.col_hi[layout["p"]] = prices_cap.loc[f.buyer_years].to_numpy()
+        self.binaries = np.concatenate([layout["b_row"], layout["b_up"], layout["b_lo"]])
+        self.col_hi[self.binaries] = 1.0
+        self.col_hi[layout["s"]] = seg["width"].to_numpy()
+
+    def milp(self) -> highspy.HighsLp:
+        integrality = np.zeros(len(self.objective), dtype=bool)
+        integrality[self.binaries] = True
+        return _Rows.join(self.core, self.big_m, self.cuts).lp(
+            self.objective, self.col_lo, self.col_hi, integrality)
+
+    def fixed_pattern_qp(self, x: np.ndarray) -> tuple[highspy.HighsLp, np.ndarray]:
+        """The leader's exact problem with the MILP solution's binding pattern fixed: binding
+        rows and bounds hold with equality, the other multipliers are zero. A concave QP."""
+        core = self.core.copy()
+        col_lo, col_hi = self.col_lo.copy(), self.col_hi.copy()
+        for d, multiplier, (kind, index, bound) in self.pairs:
+            if round(x[d]) == 1:
+                if kind == "row":
+                    core.lo[index] = core.hi[index] = bound
+                else:
+                    col_lo[self.layout["x"][index]] = col_hi[self.layout["x"][index]] = bound
+            else:
+                col_lo[multiplier] = col_hi[multiplier] = 0.0
+        col_lo[self.binaries] = col_hi[self.binaries] = np.round(x[self.binaries])
+        objective = self.objective.copy()
+        diagonal = np.zeros(len(objective))
+        for epigraph, column, coef, weight, _ in self.terms:
+            objective[epigraph] = 0.0
+            diagonal[column] = -weight * coef
+        integrality = np.zeros(len(objective), dtype=bool)
+        return core.lp(objective, col_lo, col_hi, integrality), diagonal
+
+
+def _selector(n: int, cols: np.ndarray, values: np.ndarray | None = None) -> sp.csr_matrix:
+    """n x len(cols) matrix with `values` (default 1) at (cols[k], k)."""
+    values = np.ones(len(cols)) if values is None else values
+    return sp.csr_matrix((values, (cols, np.arange(len(cols)))), shape=(n, len(cols)))
+
+
+def _tangents(B: _Rows, epigraph: int, x: int, coef: float, top: float, count: int) -> None:
+    for q in np.linspace(0.0, top if math.isfinite(top) else 0.0, count):
+        B.add([epigraph, x], [1.0, -coef * q], -coef * q * q / 2, INF)
+
+
+class _Rows:
+    """Rows of a sparse constraint matrix, collected in COO form."""
+
+    def __init__(self, n: int):
+        self.n, self.r, self.c, self.v, self.lo, self.hi = n, [], [], [], [], []
+
+    def add(self, cols, vals, lo: float, hi: float) -> None:
+        row = len(self.lo)
+        self.r += [row] * len(cols)
+        self.c += list(cols)
+        self.v += list(vals)
+        self.lo.append(lo)
+        self.hi.append(hi)
+
+    def add_matrix(self, matrix: sp.spmatrix, cols: np.ndarray, lo, hi) -> None:
+        coo = matrix.tocoo()
+        first = len(self.lo)
+        self.r += list(coo.row + first)
+        self.c += list(cols[coo.col])
+        self.v += list(coo.data)
+        self.lo += list(np.broadcast_to(lo, matrix.shape[0]))
+        self.hi += list(np.broadcast_to(hi, matrix.shape[0]))
+
+    def copy(self) -> _Rows:
+        other = _Rows(self.n)
+        other.r, other.c, other.v = list(self.r), list(self.c), list(self.v)
+        other.lo, other.hi = list(self.lo), list(self.hi)
+        return other
+
+    @staticmethod
+    def join(*parts: _Rows) -> _Rows:
+        joined = _Rows(parts[0].n)
+        for part in parts:
+            first = len(joined.lo)
+            joined.r += [r + first for r in part.r]
+            joined.c += part.c
+            joined.v += part.v
+            joined.lo += part.lo
+            joined.hi += part.hi
+        return joined
+
+    def lp(self, cost, col_lo, col_hi, integrality) -> highspy.HighsLp:
+        matrix = sp.csc_matrix((self.v, (self.r, self.c)), shape=(len(self.lo), self.n))
+        matrix.sum_duplicates()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.n, len(self.lo)
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, col_lo, col_hi
+        lp.row_lower_, lp.row_upper_ = np.asarray(self.lo), np.asarray(self.hi)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_ = matrix.indptr, matrix.indices
+        lp.a_matrix_.value_ = matrix.data
+        lp.sense_ = highspy.ObjSense.kMaximize
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in integrality]
+        return lp

@@ -1,0 +1,263 @@
+"""The buyer's power over Russian pipeline gas (DESIGN.md section 3), by the market's structure.
+
+monopsony (phi)      The buyer sets the price; Russia, a price taker there, re-optimises every
+                     other outlet and investment. Where Russia's supply curve to the buyer is
+                     linear (every basin with a route to it sends gas there alone, by one
+                     route, at linear marginal cost: the textbook case) the equivalent QP
+                     max V(Q) - C(Q) - phi d Q^2/2 is exact and the price is Russia's marginal
+                     cost c + dQ + transport. Otherwise (the full model: West Siberia also
+                     feeds Europe, Turkey, LNG and the domestic market) the bilevel MILP of
+                     bilevel.py is solved; it needs continuous investment.
+bargaining (beta)    Nash bargaining over the pipeline trade. Volumes at the joint-surplus
+                     optimum (the competitive solution); the disagreement payoffs come from
+                     re-solving without the deal (every route to the buyer closed): Russia's
+                     best NPV elsewhere; the buyer's is zero because its value of gas is
+                     measured against its alternative (the LNG cap). Russia gets its
+                     disagreement payoff plus (1 - beta) of the gains; the payment is reported
+                     as one levelised price over the contract years.
+bargaining + holdup  The same for every build plan of an investment option (not built, or
+                     decided in each possible year): ex ante the capex is part of the deal;
+                     ex post it is sunk, so the buyer takes beta of it. Russia, anticipating
+                     the ex-post bargain, picks the plan that pays it best then.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from energymodel import bilevel, demand
+from energymodel.errors import InputError
+from energymodel.inputs import (
+    MONEY_PER_FLOW_PRICE,
+    Inputs,
+    with_market_prices,
+    with_structure,
+    without_routes_to,
+)
+from energymodel.model import build_model
+from energymodel.results import npv_profit
+from energymodel.runner import Solved, solve_inputs
+
+K = MONEY_PER_FLOW_PRICE
+
+
+@dataclass
+class BuyerPowerRun:
+    """The solution to report, the price the buyer pays and the benchmark it is held to."""
+
+    solved: Solved
+    prices: pd.Series  # USD/MMBtu the buyer pays, by model year
+    benchmark: pd.Series  # USD/MMBtu, by model year
+    benchmark_name: str
+    method: dict
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def solve(inp: Inputs, market: str) -> BuyerPowerRun:
+    """Solve the scenario's buyer-power market `market`."""
+    spec = inp.scenario.markets[market]
+    competitive = solve_inputs(with_structure(inp, market, "competitive"))
+    if spec.structure == "monopsony":
+        run = _monopsony(inp, market, spec.phi)
+    elif spec.holdup is not None:
+        run = _holdup(inp, market, spec.beta, spec.holdup)
+    else:
+        run = _bargaining(inp, market, spec.beta, competitive)
+    run.benchmark_name = spec.benchmark
+    if spec.benchmark == "competitive":
+        run.benchmark = buyer_prices(competitive, market)
+    else:
+        run.benchmark = inp.market_years.loc[market, "oil_indexed_price"]
+        if run.benchmark.isna().any():
+            raise InputError(inp.scenario.file(), f"markets.{market}.benchmark", "oil_indexed "
+                             "needs contract_slope, contract_constant, contract_lag and an "
+                             f"oil_price path for {market} in the data")
+    return run
+
+
+def buyer_prices(solved: Solved, market: str) -> pd.Series:
+    """The market's inverse demand at the volume it buys, by model year [USD/MMBtu]."""
+    seg = solved.inputs.segments.loc[[market]]
+    sales = pd.Series({s: solved.model.sales[s].value or 0.0 for s in seg.index})
+    return demand.prices(seg, sales.groupby(level=[0, 1]).sum()).loc[market]
+
+
+def _monopsony(inp: Inputs, market: str, phi: float) -> BuyerPowerRun:
+    if inp.markets.at[market, "method"] == "qp":
+        solved = solve_inputs(inp)
+        method = {"method": "monopsony as the equivalent QP: buyer-side term phi d Q^2 / 2 on "
+                            "the dedicated basins' cost, price = Russia's marginal cost"}
+        return BuyerPowerRun(solved, _supply_price(solved, market), pd.Series(dtype=float), "",
+                             method)
+    if inp.scenario.investment == "lumpy":
+        raise InputError(inp.scenario.file(), "investment", "the bilevel monopsony needs "
+                         "continuous investment: integer builds have no optimality conditions")
+    start = time.perf_counter()
+    follower_inputs = with_market_prices(inp, market, pd.Series(0.0, index=inp.years.index))
+    model = build_model(follower_inputs)
+    solution = bilevel.solve(model, follower_inputs, market, phi, inp.segments.loc[market],
+                             inp.scenario.solver)
+    solved = solve_inputs(with_market_prices(inp, market, solution.prices),
+                          fixed_units=solution.units)
+    check = buyer_volumes(solved, market) - solution.sales
+    method = {
+        "method": "monopsony as a bilevel MILP: Russia's QP replaced by its KKT conditions "
+                  "(big-M bounds from capacities and price caps), the leader's concave terms "
+                  "by tangent cuts refined at each incumbent, then the exact QP with the "
+                  "binding constraints fixed; Russia's answer re-solved at the leader's prices",
+        "binaries": solution.binaries, "milp_rounds": solution.rounds,
+        "exact_qp_polish": solution.polished,
+        "milp_seconds": round(solution.seconds, 3),
+        "leader_objective_usd_bn": solution.objective,
+        "leader_objective_bound_usd_bn": solution.bound,
+        "follower_check_max_deviation_bcm_per_y": float(check.abs().max()),
+        "bilevel_wall_seconds": round(time.perf_counter() - start, 3)}
+    return BuyerPowerRun(solved, solution.prices, pd.Series(dtype=float), "", method)
+
+
+def _supply_price(solved: Solved, market: str) -> pd.Series:
+    """Russia's marginal cost of supplying `market` by model year: production marginal cost
+    of the basin plus transport, on the costliest route in use (the cheapest if none)."""
+    inp = solved.inputs
+    routes = inp.routes[inp.routes["market"] == market]
+    rows = []
+    for route, r in routes.iterrows():
+        b = inp.basins.loc[r["basin"]]
+        for year in inp.years.index:
+            output = solved.model.production[r["basin"], year].value or 0.0
+            rows.append((year, solved.model.flow[route, year].value or 0.0,
+                         b["mc_intercept"] + b["mc_slope"] * output
+                         + inp.route_years.at[(route, year), "unit_cost"]))
+    table = pd.DataFrame(rows, columns=["year", "flow", "cost"])
+    used = table[table["flow"] > 1e-9].groupby("year")["cost"].max()
+    return used.reindex(inp.years.index).fillna(table.groupby("year")["cost"].min())
+
+
+def buyer_volumes(solved: Solved, market: str) -> pd.Series:
+    """Volume the market buys by model year [bcm/y]."""
+    routes = solved.inputs.routes.index[solved.inputs.routes["market"] == market]
+    return pd.Series({y: sum(solved.model.flow[r, y].value or 0.0 for r in routes)
+                      for y in solved.inputs.years.index})
+
+
+@dataclass
+class _Accounts:
+    """NPVs of one solved deal [USD bn]."""
+
+    buyer_value: float  # the buyer's value of the gas it gets: integral of its inverse demand
+    russia_other: float  # Russia's profit from everything but payments from the buyer
+    discounted_volume: float  # sum_y W_y K Q_y: NPV of 1 USD/MMBtu on the buyer's volumes
+    capex: float  # capital annuities of the hold-up option online in the horizon (sunk ex post)
+
+
+def _accounts(solved: Solved, market: str, option: str | None = None) -> _Accounts:
+    inp, m = solved.inputs, solved.model
+    weight = inp.years["weight"]
+    seg = inp.segments.loc[market]
+    value = sum(weight[y] * K * (r["price"] * (m.sales[market, y, k].value or 0.0)
+                                 - r["slope"] * (m.sales[market, y, k].value or 0.0) ** 2 / 2)
+                for (y, k), r in seg.iterrows())
+    volumes = buyer_volumes(solved, market)
+    capex = 0.0
+    if option is not None:
+        online = inp.option_online[inp.option_online["option"] == option]
+        capex = sum(weight[row.year] * inp.options.at[option, "annuity"]
+                    * (m.units[option, row.decision_year].value or 0.0)
+                    for row in online.itertuples())
+    return _Accounts(buyer_value=float(value),
+                     russia_other=npv_profit(solved, exclude_market=market),
+                     discounted_volume=float((weight * K * volumes).sum()), capex=float(capex))
+
+
+def _nash(deal: _Accounts, disagreement: float, beta: float) -> dict[str, float]:
+    """Nash split of one deal, ex ante and ex post (capex sunk) [USD bn, USD/MMBtu]."""
+    gains = deal.buyer_value + deal.russia_other - disagreement
+    ante = disagreement + (1 - beta) * gains
+    post = ante - beta * deal.capex
+    volume = deal.discounted_volume
+    return {"joint_surplus_usd_bn": deal.buyer_value + deal.russia_other,
+            "gains_usd_bn": gains, "capex_sunk_usd_bn": deal.capex,
+            "russia_payoff_ex_ante_usd_bn": ante, "russia_payoff_ex_post_usd_bn": post,
+            "payment_ex_ante_usd_bn": ante - deal.russia_other,
+            "payment_ex_post_usd_bn": post - deal.russia_other,
+            "price_ex_ante_usd_per_mmbtu": (ante - deal.russia_other) / volume if volume else
+            np.nan,
+            "price_ex_post_usd_per_mmbtu": (post - deal.russia_other) / volume if volume else
+            np.nan}
+
+
+def _disagreement(inp: Inputs, market: str) -> float:
+    """Russia's best NPV of profit without the deal: every route to `market` closed."""
+    return npv_profit(solve_inputs(without_routes_to(with_structure(inp, market, "competitive"),
+                                                     market)))
+
+
+def _bargaining(inp: Inputs, market: str, beta: float, deal: Solved) -> BuyerPowerRun:
+    disagreement = _disagreement(inp, market)
+    accounts = _accounts(deal, market)
+    split = _nash(accounts, disagreement, beta)
+    table = _bargaining_table(beta, disagreement, accounts, split, ex="ante")
+    price = split["price_ex_ante_usd_per_mmbtu"]
+    method = {"method": "Nash bargaining: volumes at the joint-surplus optimum, disagreement "
+                        "payoffs by re-solving without the deal, levelised contract price"}
+    return BuyerPowerRun(deal, pd.Series(price, index=inp.years.index), pd.Series(dtype=float),
+                         "", method, {"bargaining": table})
+
+
+def _bargaining_table(beta: float, disagreement: float, a: _Accounts, split: dict,
+                      ex: str) -> pd.DataFrame:
+    rows = [("beta", beta, "1"), ("russia_disagreement_npv", disagreement, "USD bn"),
+            ("buyer_disagreement_npv", 0.0, "USD bn"),
+            ("buyer_value_npv", a.buyer_value, "USD bn"),
+            ("russia_profit_without_payment_npv", a.russia_other, "USD bn"),
+            ("gains_npv", split["gains_usd_bn"], "USD bn"),
+            ("russia_payoff_npv", split[f"russia_payoff_ex_{ex}_usd_bn"], "USD bn"),
+            ("buyer_payoff_npv", a.buyer_value - split[f"payment_ex_{ex}_usd_bn"], "USD bn"),
+            ("payment_npv", split[f"payment_ex_{ex}_usd_bn"], "USD bn"),
+            ("discounted_volume", a.discounted_volume, "USD bn per USD/MMBtu"),
+            ("levelised_price", split[f"price_ex_{ex}_usd_per_mmbtu"], "USD/MMBtu")]
+    return pd.DataFrame(rows, columns=["metric", "value", "unit"])
+
+
+def _holdup(inp: Inputs, market: str, beta: float, option: str) -> BuyerPowerRun:
+    file = inp.scenario.file()
+    if option not in inp.options.index:
+        raise InputError(file, f"markets.{market}.holdup", f"no investment option '{option}'")
+    if inp.routes.at[inp.options.at[option, "route"], "market"] != market:
+        raise InputError(file, f"markets.{market}.holdup",
+                         f"option '{option}' does not add capacity to a route to {market}")
+    joint = with_structure(inp, market, "competitive")
+    disagreement = _disagreement(inp, market)
+    decisions = list(inp.decisions.loc[inp.decisions["option"] == option, "decision_year"])
+    units = inp.options.at[option, "max_units"]
+    plans, solutions = [], {}
+    for plan in [None, *decisions]:
+        fixed = {(option, d): (units if d == plan else 0.0) for d in decisions}
+        solved = solve_inputs(joint, fixed_units=fixed)
+        accounts = _accounts(solved, market, option)
+        split = _nash(accounts, disagreement, beta)
+        online = inp.option_online[(inp.option_online["option"] == option)
+                                   & (inp.option_online["decision_year"] == plan)]["year"]
+        plans.append({"decision_year": plan, "online_year": online.min() if plan else None,
+                      "units": units if plan else 0.0, **split})
+        solutions[plan] = (solved, accounts, split)
+    table = pd.DataFrame(plans)
+    ante = table["russia_payoff_ex_ante_usd_bn"].idxmax()
+    post = table["russia_payoff_ex_post_usd_bn"].idxmax()
+    table["ex_ante_choice"] = table.index == ante
+    table["holdup_choice"] = table.index == post
+    chosen = table.at[post, "decision_year"]
+    chosen = None if pd.isna(chosen) else int(chosen)
+    solved, accounts, split = solutions[chosen]
+    price = split["price_ex_post_usd_per_mmbtu"]
+    method = {"method": f"Nash bargaining with hold-up of {option}: every build plan solved "
+                        "at the joint-surplus optimum; Russia picks the plan that pays it best "
+                        "once the capex is sunk", "plans": len(table)}
+    tables = {"holdup": table,
+              "bargaining": _bargaining_table(beta, disagreement, accounts, split, ex="post")}
+    return BuyerPowerRun(solved, pd.Series(price, index=inp.years.index),
+                         pd.Series(dtype=float), "", method, tables)

@@ -1,0 +1,105 @@
+"""Reported numbers of the buyer-power question (DESIGN.md section 3).
+
+Per year y, for the buyer market (K = 0.0358 USD bn per bcm x USD/MMBtu):
+    pressure_y      = benchmark price_y - price the buyer pays_y        [USD/MMBtu]
+    pressure %      = pressure_y / benchmark price_y
+    transferred_y   = pressure_y x the buyer's volume_y x K              [USD bn]
+    dependence_y    = the buyer's share of Russia's export volume (and export revenue);
+                      exports are every route that is not domestic
+Averages over 2030-2060 weigh each year by the buyer's volume (pressure) or Russia's export
+volume (dependence); NPVs use the model's discount weights.
+Budget take_y = export duty x pipeline export revenue + extraction tax x production x K.
+Stranded capacity: per pipeline, its peak and final utilisation and the idle capacity left.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from energymodel.inputs import MONEY_PER_FLOW_PRICE as K
+from energymodel.scenario import Fiscal
+
+WINDOW = (2030, 2060)
+
+
+def dependence(flows: pd.DataFrame, market: str) -> pd.DataFrame:
+    """The buyer's share of Russia's export volume and revenue, by year."""
+    exports = flows[flows["kind"] != "domestic"].assign(
+        buyer=lambda f: f["market"] == market)
+    total = exports.groupby("year")[["flow_bcm_per_y", "revenue_usd_bn"]].sum()
+    buyer = exports[exports["buyer"]].groupby("year")[["flow_bcm_per_y", "revenue_usd_bn"]].sum()
+    share = buyer.reindex(total.index, fill_value=0.0) / total.replace(0.0, np.nan)
+    return share.rename(columns={"flow_bcm_per_y": "dependence_volume",
+                                 "revenue_usd_bn": "dependence_revenue"}).assign(
+        export_volume_bcm_per_y=total["flow_bcm_per_y"])
+
+
+def pressure_table(flows: pd.DataFrame, markets: pd.DataFrame, market: str,
+                   benchmark: pd.Series, name: str) -> pd.DataFrame:
+    """Price pressure on the buyer market by year, with Russia's dependence on it."""
+    m = markets[markets["market"] == market].set_index("year")
+    table = pd.DataFrame({
+        "year": m.index, "market": market, "benchmark": name,
+        "benchmark_price_usd_per_mmbtu": benchmark.reindex(m.index).to_numpy(),
+        "price_usd_per_mmbtu": m["price_usd_per_mmbtu"].to_numpy(),
+        "volume_bcm_per_y": m["volume_bcm_per_y"].to_numpy()})
+    table["pressure_usd_per_mmbtu"] = (table["benchmark_price_usd_per_mmbtu"]
+                                       - table["price_usd_per_mmbtu"])
+    table["pressure_pct"] = 100 * table["pressure_usd_per_mmbtu"] / table[
+        "benchmark_price_usd_per_mmbtu"]
+    table["transferred_usd_bn"] = table["pressure_usd_per_mmbtu"] * table[
+        "volume_bcm_per_y"] * K
+    shares = dependence(flows, market)
+    return table.join(shares, on="year")
+
+
+def pressure_summary(table: pd.DataFrame, weight: pd.Series) -> pd.DataFrame:
+    """NPV transferred and 2030-2060 averages (metric, value, unit)."""
+    w = weight.reindex(table["year"]).to_numpy()
+    window = table[(table["year"] >= WINDOW[0]) & (table["year"] <= WINDOW[1])]
+    volume = window["volume_bcm_per_y"]
+    exports = window["export_volume_bcm_per_y"]
+
+    def mean(column: str, weights: pd.Series) -> float:
+        return float(np.average(window[column], weights=weights)) if weights.sum() > 0 else \
+            float("nan")
+
+    label = f"{WINDOW[0]}_{WINDOW[1]}"
+    rows = [("npv_transferred", float((table["transferred_usd_bn"] * w).sum()), "USD bn"),
+            (f"mean_pressure_{label}", mean("pressure_usd_per_mmbtu", volume), "USD/MMBtu"),
+            (f"mean_pressure_pct_{label}", mean("pressure_pct", volume), "%"),
+            (f"mean_price_{label}", mean("price_usd_per_mmbtu", volume), "USD/MMBtu"),
+            (f"mean_dependence_volume_{label}", mean("dependence_volume", exports), "share"),
+            (f"mean_dependence_revenue_{label}", mean("dependence_revenue", exports), "share")]
+    return pd.DataFrame(rows, columns=["metric", "value", "unit"])
+
+
+def budget_table(flows: pd.DataFrame, basins: pd.DataFrame, fiscal: Fiscal) -> pd.DataFrame:
+    """Russia's budget take from gas by year [USD bn]."""
+    pipeline = flows[(flows["kind"] == "pipeline")]
+    duty = pipeline.groupby("year")["revenue_usd_bn"].sum() * fiscal.export_duty_pipeline
+    tax = basins.groupby("year")["production_bcm_per_y"].sum() * (
+        fiscal.extraction_tax_usd_per_mmbtu * K)
+    table = pd.DataFrame({"export_duty_usd_bn": duty, "extraction_tax_usd_bn": tax})
+    table["budget_take_usd_bn"] = table.sum(axis=1)
+    return table.rename_axis("year").reset_index()
+
+
+def stranded_capacity(flows: pd.DataFrame) -> pd.DataFrame:
+    """Per pipeline with capacity: peak and last-year utilisation, idle capacity at the end,
+    and the first year after the peak when it runs below half its capacity."""
+    rows = []
+    pipes = flows[(flows["kind"] == "pipeline") & (flows["capacity_bcm_per_y"] > 0)]
+    for route, f in pipes.groupby("route"):
+        f = f.sort_values("year")
+        peak = f.loc[f["utilisation"].idxmax()]
+        after = f[(f["year"] > peak["year"]) & (f["utilisation"] < 0.5)]
+        last = f.iloc[-1]
+        rows.append({"route": route, "market": last["market"],
+                     "peak_utilisation": peak["utilisation"], "peak_year": int(peak["year"]),
+                     "final_utilisation": last["utilisation"],
+                     "final_idle_capacity_bcm_per_y": last["capacity_bcm_per_y"]
+                     - last["flow_bcm_per_y"],
+                     "below_half_from": int(after["year"].iloc[0]) if len(after) else None})
+    return pd.DataFrame(rows)
