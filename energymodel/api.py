@@ -62,7 +62,8 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True) -> Results:
             ignore_index=True)
     if dependence and scenario.dependence is not None:
         tables["dependence"] = dependence_curve(scenario)
-    validation = validation_table(tables["flows"], inputs.data.history)
+    validation = (validation_table(tables["flows"], inputs.data.history)
+                  if scenario.horizon.step == 1 else None)  # observations are annual
     timings["extract"] = time.perf_counter() - start
     info = solved.method if method is None else {**method, "final_solve": solved.method}
     return Results(scenario=scenario, tables=tables, validation=validation, model=solved.model,

@@ -1,7 +1,9 @@
 """Command line: a thin layer over the Python API.
 
-    energymodel run SCENARIO [--out DIR]     solve, print a summary, write a results folder
-    energymodel validate SCENARIO            check a scenario and its data without solving
+    energymodel run SCENARIO [--out DIR]       solve, print a summary, write a results folder
+    energymodel pressure SCENARIO [--out DIR]  the same, with the price pressure table by year
+                                               and the dependence curve
+    energymodel validate SCENARIO              check a scenario and its data without solving
 
 Errors print one line (file: field: reason) and exit non-zero: 2 for bad input, 3 when the
 model has no solution, 1 for anything unexpected. --debug shows the traceback instead.
@@ -45,6 +47,23 @@ def run(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False) -> N
 
 
 @app.command()
+def pressure(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False) -> None:
+    """Solve a scenario with buyer power; print its price pressure by year and its
+    dependence curve, and write its results folder."""
+    with _reported(debug):
+        start = time.perf_counter()
+        s = load_scenario(scenario)
+        if s.buyer_market() is None:
+            raise InputError(s.file(), "markets", "no market has buyer power (monopsony or "
+                             "bargaining): there is no price pressure to report")
+        results = solve(s)
+        folder = results.write(out or Path("results") / results.scenario.name)
+        typer.echo(summary_text(results, time.perf_counter() - start))
+        typer.echo(pressure_text(results))
+        typer.echo(f"Results: {display_path(folder)}/")
+
+
+@app.command()
 def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
     """Check a scenario and its data without solving."""
     with _reported(debug):
@@ -70,18 +89,63 @@ def summary_text(results: Results, seconds: float) -> str:
     lines = [
         f"Scenario {s.name} ({s.file()}, sha256 {m['scenario']['sha256'][:12]}); "
         f"data {m['data']['directory']} (sha256 {m['data']['sha256'][:12]})",
-        f"Solver: {m['solver']['status']} ({m['solver']['method']}); HiGHS "
-        f"{m['timings_s']['highs']:.2f} s, run {seconds:.2f} s; "
+        f"Solver: {m['solver']['status']} ({m['solver']['method']}); solves "
+        f"{m['timings_s']['solve_all']:.2f} s, run {seconds:.2f} s; "
         f"{m['model']['variables']} variables, {m['model']['constraints']} constraints",
         f"NPV {years[0]}-{years[-1]} at {s.discount_rate:.1%} [USD bn]: export revenue "
         f"{results.npv('export_revenue'):.1f}, export profit {results.npv('export_profit'):.1f}",
         "Revenue by outlet [USD bn/y]:",
         revenue.round(2).to_string(),
     ]
+    if "pressure" in results.tables:
+        summary = results.summary.set_index("metric")["value"]
+        p = results.tables["pressure"]
+        lines.append(
+            f"China price pressure vs the {p['benchmark'].iloc[0]} benchmark, 2030-2060 "
+            f"(volume-weighted): {summary['mean_pressure_2030_2060']:.2f} USD/MMBtu "
+            f"({summary['mean_pressure_pct_2030_2060']:.1f}%), price "
+            f"{summary['mean_price_2030_2060']:.2f} USD/MMBtu; NPV transferred "
+            f"{summary['npv_transferred']:.1f} USD bn; China's share of export volume "
+            f"{summary['mean_dependence_volume_2030_2060']:.0%}")
+    if "budget" in results.tables:
+        lines.append(f"NPV budget take: {results.npv('budget_take'):.1f} USD bn "
+                     "(export duty and extraction tax)")
     if results.validation is not None:
         v = results.validation
         lines.append(f"History: {int(v['within_tolerance'].sum())} of {len(v)} observed flows "
                      "within tolerance (validation.csv)")
+    return "\n".join(lines)
+
+
+def pressure_text(results: Results) -> str:
+    """The price pressure table for selected years and the dependence curve, if any."""
+    p = results.tables["pressure"]
+    years = sorted(p["year"])
+    shown = p[p["year"].isin([y for y in years if y == years[0] or y % 5 == 0])]
+    columns = {"benchmark_price_usd_per_mmbtu": "benchmark", "price_usd_per_mmbtu": "price",
+               "pressure_usd_per_mmbtu": "pressure", "pressure_pct": "pressure %",
+               "volume_bcm_per_y": "bcm/y", "transferred_usd_bn": "USD bn",
+               "dependence_volume": "share of exports"}
+    lines = [f"Price pressure on {p['market'].iloc[0]} (USD/MMBtu; benchmark: "
+             f"{p['benchmark'].iloc[0]}):",
+             shown.set_index("year")[list(columns)].rename(columns=columns).round(2)
+             .to_string()]
+    if "holdup" in results.tables:
+        h = results.tables["holdup"]
+        pick = {c: h[h[c]].iloc[0] for c in ("ex_ante_choice", "holdup_choice")}
+        describe = {c: "not built" if pd.isna(r["decision_year"]) else
+                    f"decided {int(r['decision_year'])}, online {int(r['online_year'])}"
+                    for c, r in pick.items()}
+        lines.append(f"Hold-up: ex ante the option is {describe['ex_ante_choice']}; "
+                     f"anticipating the hold-up Russia chooses: {describe['holdup_choice']}")
+    if "dependence" in results.tables:
+        d = results.tables["dependence"]
+        cols = {"value": d["lever"].iloc[0],
+                "mean_dependence_volume_2030_2060": "share of exports",
+                "mean_price_2030_2060": "price", "mean_pressure_2030_2060": "pressure",
+                "mean_pressure_pct_2030_2060": "pressure %", "npv_transferred": "NPV USD bn"}
+        lines += ["Dependence curve (2030-2060 means):",
+                  d[list(cols)].rename(columns=cols).round(3).to_string(index=False)]
     return "\n".join(lines)
 
 

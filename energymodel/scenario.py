@@ -3,7 +3,8 @@ data overrides, optionally extending another scenario.
 
 A scenario file is data (safe YAML), never code. `extends: other.yaml` deep-merges this file
 over the other one: mappings merge key by key, `overrides` lists are appended (parent
-first), every other list or value is replaced. Relative paths (`extends`, `data_dir`) are
+first), every other list or value is replaced; a market given with a `structure` replaces
+the parent's specification of that market whole. Relative paths (`extends`, `data_dir`) are
 relative to the file that states them.
 """
 
@@ -15,7 +16,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from energymodel.errors import InputError
 
@@ -165,12 +173,13 @@ class Scenario(_Strict):
     solver: SolverOptions = SolverOptions()
     source: Path | None = Field(None, exclude=True, description="file it was loaded from")
 
-    @model_validator(mode="after")
-    def _one_buyer_power_market(self) -> Scenario:
-        buyers = [m for m, spec in self.markets.items() if spec.structure in BUYER_POWER]
+    @field_validator("markets")
+    @classmethod
+    def _one_buyer_power_market(cls, markets: dict[str, MarketSpec]) -> dict[str, MarketSpec]:
+        buyers = [m for m, spec in markets.items() if spec.structure in BUYER_POWER]
         if len(buyers) > 1:
             raise ValueError(f"one market at most can have buyer power, not {buyers}")
-        return self
+        return markets
 
     def buyer_market(self) -> str | None:
         """The market with a buyer-power structure, if any."""
@@ -272,13 +281,14 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     return _merge(parent, raw)
 
 
-def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+def _merge(parent: dict[str, Any], child: dict[str, Any], path: tuple = ()) -> dict[str, Any]:
     merged = dict(parent)
     for key, value in child.items():
         if key == "overrides" and isinstance(value, list):
             merged[key] = [*parent.get(key, []), *value]
-        elif isinstance(value, dict) and isinstance(parent.get(key), dict):
-            merged[key] = _merge(parent[key], value)
+        elif (isinstance(value, dict) and isinstance(parent.get(key), dict)
+              and not (path == ("markets",) and "structure" in value)):
+            merged[key] = _merge(parent[key], value, (*path, key))
         else:
             merged[key] = value
     return merged

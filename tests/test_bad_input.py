@@ -19,7 +19,7 @@ BASELINE = SCENARIOS / "baseline.yaml"
 def run(tmp_path: Path, scenario: Path, command: str = "run") -> tuple[int, str]:
     """Exit code and stderr of `energymodel COMMAND SCENARIO --out tmp/out`."""
     out = tmp_path / "out"
-    args = [command, str(scenario)] + (["--out", str(out)] if command == "run" else [])
+    args = [command, str(scenario)] + (["--out", str(out)] if command != "validate" else [])
     result = CliRunner().invoke(app, args)
     assert not out.exists(), "a results folder was left behind"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")], "temporary left"
@@ -199,3 +199,42 @@ def test_debug_shows_the_traceback(tmp_path):
     result = CliRunner().invoke(app, ["validate", str(extending_baseline(tmp_path, "x: 1\n")),
                                       "--debug"])
     assert result.exit_code != 0 and result.exception is not None
+
+
+@pytest.mark.parametrize(("extra", "parts"), [
+    ("markets:\n  china: {structure: bargaining, beta: 0.5, holdup: pos3}\n",
+     ["markets.china.holdup", "no investment option 'pos3'"]),
+    ("markets:\n  china: {structure: bargaining, beta: 0.5, holdup: ust_luga_lng}\n",
+     ["markets.china.holdup", "does not add capacity to a route to china"]),
+    ("markets:\n  china: {structure: monopsony, phi: 1, theta: 0.5}\n",
+     ["markets.china", "theta applies to seller_power only"]),
+    ("markets:\n  china: {structure: monopsony}\n", ["markets.china", "monopsony needs phi"]),
+    ("markets:\n  china: {structure: monopsony, phi: 1, method: qp}\n",
+     ["markets.china.method", "qp needs a linear supply curve"]),
+    ("markets:\n  turkey: {structure: monopsony, phi: 1}\n",
+     ["markets", "one market at most can have buyer power"]),
+    ("investment: lumpy\nmarkets:\n  china: {structure: monopsony, phi: 1}\n",
+     ["investment", "bilevel monopsony needs continuous investment"]),
+    ("dependence: {lever: x, values: [0, 1], remove_policies: [no_such_policy],\n"
+     "             targets: [{entity: ukraine_transit, parameter: availability}]}\n",
+     ["dependence.remove_policies[0]", "no policy 'no_such_policy'"]),
+])
+def test_buyer_power_errors(tmp_path, extra, parts):
+    code, err = run(tmp_path, extending_baseline(tmp_path, extra))
+    assert code == 2
+    assert_one_line(err, "bad.yaml", *parts)
+
+
+def test_oil_indexed_benchmark_needs_contract_data(tmp_path):
+    scenario = scenario_file(tmp_path, f"extends: {SCENARIOS / 'examples' / 'nash.yaml'}\n"
+                             "markets:\n  buyer: {structure: bargaining, beta: 0.5, "
+                             "benchmark: oil_indexed}\n")
+    code, err = run(tmp_path, scenario)
+    assert code == 2
+    assert_one_line(err, "markets.buyer.benchmark", "oil_indexed needs contract_slope")
+
+
+def test_pressure_needs_a_buyer_power_market(tmp_path):
+    code, err = run(tmp_path, SCENARIOS / "examples" / "competitive.yaml", "pressure")
+    assert code == 2
+    assert_one_line(err, "competitive.yaml", "no market has buyer power")

@@ -74,6 +74,30 @@ def test_cli_run_prints_summary(tmp_path):
                                       str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     for text in ("NPV 2025-2060 at 8.0%", "export revenue", "Revenue by outlet", "china",
-                 "export total", "optimal", "HiGHS"):
+                 "export total", "optimal", "solves", "China price pressure",
+                 "NPV budget take"):
         assert text in result.stdout
     assert (tmp_path / "r" / "manifest.json").exists()
+
+
+def test_cli_pressure_prints_table_and_dependence(tmp_path):
+    from typer.testing import CliRunner
+
+    from energymodel.cli import app
+
+    scenario = tmp_path / "dependence.yaml"
+    scenario.write_text(f"extends: {SCENARIOS / 'examples' / 'nash.yaml'}\n"
+                        "dependence: {lever: outside_capacity, values: [0, 20, 40],\n"
+                        "  targets: [{entity: outside_link, parameter: capacity}]}\n")
+    result = CliRunner().invoke(app, ["pressure", str(scenario), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    for text in ("Price pressure on buyer", "benchmark: competitive", "Dependence curve",
+                 "outside_capacity"):
+        assert text in result.stdout
+    curve = pd.read_csv(tmp_path / "r" / "dependence.csv")
+    assert list(curve["value"]) == [0, 20, 40]
+    # a better outside option for the seller raises the bargained price
+    price = [em.solve(em.load_scenario(scenario).with_overrides(
+        {"entity": "outside_link", "parameter": "capacity", "value": q}), dependence=False)
+        .markets.iloc[0]["price_usd_per_mmbtu"] for q in (0, 20, 40)]
+    assert price == sorted(price)
