@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 
 from energymodel import buyer_power, pressure
-from energymodel.data import load_dataset
 from energymodel.errors import InputError
 from energymodel.history import validation_table
 from energymodel.inputs import prepare
@@ -74,12 +73,6 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True) -> Results:
 def lever_scenario(scenario: Scenario, x: float) -> Scenario:
     """The scenario at one value x of its dependence lever."""
     lever = scenario.dependence
-    data = load_dataset(scenario.data_dir)
-    known = set(data.policies["policy"])
-    for i, name in enumerate(lever.remove_policies):
-        if name not in known:
-            raise InputError(scenario.file(), f"dependence.remove_policies[{i}]",
-                             f"no policy '{name}' in policies.csv")
     overrides = [Override(entity=t.entity, parameter=t.parameter, pathway=t.pathway,
                           year=t.year, **{lever.mode: x}) for t in lever.targets]
     return scenario.updated(

@@ -30,7 +30,6 @@ import numpy as np
 import pandas as pd
 
 from energymodel import bilevel, demand
-from energymodel.errors import InputError
 from energymodel.inputs import (
     MONEY_PER_FLOW_PRICE,
     Inputs,
@@ -68,14 +67,8 @@ def solve(inp: Inputs, market: str) -> BuyerPowerRun:
     else:
         run = _bargaining(inp, market, spec.beta, competitive)
     run.benchmark_name = spec.benchmark
-    if spec.benchmark == "competitive":
-        run.benchmark = buyer_prices(competitive, market)
-    else:
-        run.benchmark = inp.market_years.loc[market, "oil_indexed_price"]
-        if run.benchmark.isna().any():
-            raise InputError(inp.scenario.file(), f"markets.{market}.benchmark", "oil_indexed "
-                             "needs contract_slope, contract_constant, contract_lag and an "
-                             f"oil_price path for {market} in the data")
+    run.benchmark = (buyer_prices(competitive, market) if spec.benchmark == "competitive"
+                     else inp.market_years.loc[market, "oil_indexed_price"])
     return run
 
 
@@ -93,9 +86,6 @@ def _monopsony(inp: Inputs, market: str, phi: float) -> BuyerPowerRun:
                             "the dedicated basins' cost, price = Russia's marginal cost"}
         return BuyerPowerRun(solved, _supply_price(solved, market), pd.Series(dtype=float), "",
                              method)
-    if inp.scenario.investment == "lumpy":
-        raise InputError(inp.scenario.file(), "investment", "the bilevel monopsony needs "
-                         "continuous investment: integer builds have no optimality conditions")
     start = time.perf_counter()
     follower_inputs = with_market_prices(inp, market, pd.Series(0.0, index=inp.years.index))
     model = build_model(follower_inputs)
@@ -224,12 +214,6 @@ def _bargaining_table(beta: float, disagreement: float, a: _Accounts, split: dic
 
 
 def _holdup(inp: Inputs, market: str, beta: float, option: str) -> BuyerPowerRun:
-    file = inp.scenario.file()
-    if option not in inp.options.index:
-        raise InputError(file, f"markets.{market}.holdup", f"no investment option '{option}'")
-    if inp.routes.at[inp.options.at[option, "route"], "market"] != market:
-        raise InputError(file, f"markets.{market}.holdup",
-                         f"option '{option}' does not add capacity to a route to {market}")
     joint = with_structure(inp, market, "competitive")
     disagreement = _disagreement(inp, market)
     decisions = list(inp.decisions.loc[inp.decisions["option"] == option, "decision_year"])

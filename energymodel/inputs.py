@@ -95,6 +95,41 @@ def _check_scenario_references(scenario: Scenario, data: DataSet) -> None:
     for i, policy in enumerate(scenario.policies):
         if policy not in known:
             raise InputError(file, f"policies[{i}]", f"no policy '{policy}' in policies.csv")
+    _check_buyer_power(scenario, data)
+    if scenario.dependence is not None:
+        for i, policy in enumerate(scenario.dependence.remove_policies):
+            if policy not in known:
+                raise InputError(file, f"dependence.remove_policies[{i}]",
+                                 f"no policy '{policy}' in policies.csv")
+        for i, target in enumerate(scenario.dependence.targets):
+            kind = data.kind_of(target.entity)
+            if kind is None or (kind, target.parameter) not in parameter_schema().index:
+                raise InputError(file, f"dependence.targets[{i}]", f"no {target.parameter} of "
+                                 f"a basin, market, route or option '{target.entity}'")
+
+
+def _check_buyer_power(scenario: Scenario, data: DataSet) -> None:
+    """What a buyer-power structure refers to exists, and its method can run."""
+    market = scenario.buyer_market()
+    if market is None:
+        return
+    spec, field, file = scenario.markets[market], f"markets.{market}", scenario.file()
+    if spec.holdup is not None:
+        if spec.holdup not in data.options.index:
+            raise InputError(file, f"{field}.holdup", f"no investment option '{spec.holdup}'")
+        if data.routes.at[data.options.at[spec.holdup, "route"], "market"] != market:
+            raise InputError(file, f"{field}.holdup", f"option '{spec.holdup}' does not add "
+                             f"capacity to a route to {market}")
+    if spec.benchmark == "oil_indexed":
+        needed = ["contract_slope", "contract_constant", "contract_lag", "oil_price"]
+        missing = [p for p in needed if data.series(market, p).empty]
+        if missing:
+            raise InputError(file, f"{field}.benchmark", f"oil_indexed needs {', '.join(needed)}"
+                             f" for {market} in the data (missing: {', '.join(missing)})")
+    if (spec.structure == "monopsony" and scenario.investment == "lumpy"
+            and _monopsony_method(scenario, data, market) == "bilevel"):
+        raise InputError(file, "investment", "the bilevel monopsony needs continuous "
+                         "investment: integer builds have no optimality conditions")
 
 
 def _years(scenario: Scenario) -> pd.DataFrame:

@@ -47,6 +47,15 @@ COLUMNS = {
     "production_bcm_per_y": "basin output",
     "marginal_cost_usd_per_mmbtu": "marginal production cost c + dQ (tranche cost if stepped)",
     "netback_usd_per_mmbtu": "dual of the basin balance: value of gas at the basin",
+    "benchmark_price_usd_per_mmbtu": "price pressure is measured against this price "
+                                     "(named in the benchmark column)",
+    "pressure_usd_per_mmbtu": "benchmark price - price the buyer pays",
+    "pressure_pct": "pressure / benchmark price x 100",
+    "transferred_usd_bn": "pressure x the buyer's volume: revenue moved from Russia to it",
+    "dependence_volume": "the buyer's share of Russia's export volume (non-domestic routes)",
+    "dependence_revenue": "the buyer's share of Russia's export revenue",
+    "export_duty_usd_bn": "export duty rate x pipeline export revenue",
+    "extraction_tax_usd_bn": "extraction tax x production",
 }
 
 
@@ -79,6 +88,11 @@ class Results:
     @property
     def summary(self) -> pd.DataFrame:
         return self.tables["summary"]
+
+    @property
+    def pressure(self) -> pd.DataFrame | None:
+        """Price pressure by year on the buyer-power market, if the scenario has one."""
+        return self.tables.get("pressure")
 
     def npv(self, metric: str) -> float:
         """An NPV from the summary table, e.g. 'export_revenue' [USD bn]."""

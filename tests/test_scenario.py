@@ -71,3 +71,15 @@ def test_override_changes_the_solution(baseline, baseline_scenario):
     china = dear.flows[dear.flows["market"] == "china"].groupby("year")["flow_bcm_per_y"].sum()
     assert china.max() <= 56 + 1e-6  # Power of Siberia 1 (44) and the Far Eastern route (12)
     assert dear.npv("export_revenue") < baseline.npv("export_revenue")
+
+
+@pytest.mark.parametrize("path", sorted(p.relative_to(SCENARIOS) for p in SCENARIOS.rglob(
+    "*.yaml")), ids=str)
+def test_every_shipped_scenario_validates(path):
+    from typer.testing import CliRunner
+
+    from energymodel.cli import app
+
+    result = CliRunner().invoke(app, ["validate", str(SCENARIOS / path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok: scenario")
