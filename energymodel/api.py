@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from energymodel import buyer_power, pressure
+from energymodel import buyer_power, indicators
 from energymodel.errors import InputError
 from energymodel.history import validation_table
 from energymodel.inputs import prepare
 from energymodel.results import Results, extract, manifest
 from energymodel.runner import solve_inputs
-from energymodel.scenario import Override, Scenario, load_scenario
+from energymodel.scenario import Scenario, load_scenario
 
 
 def solve(scenario: Scenario | str | Path, dependence: bool = True) -> Results:
@@ -43,16 +43,16 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True) -> Results:
     if market is not None:
         tables["markets"].loc[tables["markets"]["market"] == market, "structure"] = \
             scenario.markets[market].structure
-        table = pressure.pressure_table(tables["flows"], tables["markets"], market,
+        table = indicators.pressure_table(tables["flows"], tables["markets"], market,
                                         run.benchmark, run.benchmark_name)
         tables["pressure"] = table
         tables["summary"] = pd.concat([tables["summary"],
-                                       pressure.pressure_summary(table, weight)],
+                                       indicators.pressure_summary(table, weight)],
                                       ignore_index=True)
-        tables["stranded"] = pressure.stranded_capacity(tables["flows"])
+    tables["stranded"] = indicators.stranded_capacity(tables["flows"])
     tables.update(extra)
     if scenario.fiscal is not None:
-        budget = pressure.budget_table(tables["flows"], tables["basins"], scenario.fiscal)
+        budget = indicators.budget_table(tables["flows"], tables["basins"], scenario.fiscal)
         tables["budget"] = budget
         npv = float((budget["budget_take_usd_bn"] * weight.reindex(budget["year"])
                      .to_numpy()).sum())
@@ -70,17 +70,6 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True) -> Results:
                                      timings, info))
 
 
-def lever_scenario(scenario: Scenario, x: float) -> Scenario:
-    """The scenario at one value x of its dependence lever."""
-    lever = scenario.dependence
-    overrides = [Override(entity=t.entity, parameter=t.parameter, pathway=t.pathway,
-                          year=t.year, **{lever.mode: x}) for t in lever.targets]
-    return scenario.updated(
-        name=f"{scenario.name}.{lever.lever}_{x:g}", dependence=None,
-        policies=[p for p in scenario.policies if p not in lever.remove_policies],
-        overrides=[*scenario.overrides, *overrides])
-
-
 def dependence_curve(scenario: Scenario) -> pd.DataFrame:
     """Price pressure against Russia's dependence on the buyer, one row per lever value."""
     market = scenario.buyer_market()
@@ -89,7 +78,7 @@ def dependence_curve(scenario: Scenario) -> pd.DataFrame:
                          "with buyer power (monopsony or bargaining)")
     rows = []
     for x in scenario.dependence.values:
-        results = solve(lever_scenario(scenario, x), dependence=False)
+        results = solve(scenario.at_lever(x), dependence=False)
         s = results.summary.set_index("metric")["value"]
         rows.append({"lever": scenario.dependence.lever, "value": x,
                      **{k: s[k] for k in s.index if k.startswith(("mean_", "npv_"))}})

@@ -16,9 +16,14 @@ Multiplying stationarity by x and using complementarity gives the payment
 so the leader's objective, phi * (its surplus) + (1 - phi) * (joint surplus),
     V(s) - phi * payment + (1 - phi) * (c'x - x'Hx / 2)
   = V(s) + c'x - (1 + phi)/2 x'Hx - phi D(y, z)
-is linear but for the concave terms V (the buyer's value of gas) and x'Hx. Those two are
-replaced by tangent cuts at the leader level only: the follower's answer stays an exact best
-response; only the leader's ranking of price paths uses the tangent upper bound (reported).
+is linear but for the concave terms V (the buyer's value of gas) and x'Hx. (The joint
+surplus is the buyer's plus Russia's objective: its profit, except that where it has seller
+power with theta < 1 its objective also counts (1 - theta) of that market's consumer value;
+phi = 0 is so the scenario's competitive benchmark.) The concave terms are replaced by
+tangent cuts at the leader level only, refined at each incumbent until the MILP's dual
+bound is within a tolerance of the incumbent's exact value; the follower's answer stays an
+exact best response throughout. Last, with the incumbent's binding pattern fixed, the
+leader's exact problem is a concave QP, solved where HiGHS's QP solver manages it.
 
 Big-M bounds come from capacities and price caps: a slack is at most its row's activity
 range over the variables' capacity bounds; the dual of a row is at most the value of one
@@ -38,9 +43,10 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 
 from energymodel.errors import SolveError
-from energymodel.inputs import MONEY_PER_FLOW_PRICE, Inputs
+from energymodel.inputs import Inputs
 from energymodel.scenario import SolverOptions
 from energymodel.solver import MatrixMilp, export, solve_qp
+from energymodel.units import K
 
 INF = highspy.kHighsInf
 # Columns whose lower bound another constraint implies (production = sum of flows >= 0):
@@ -57,12 +63,13 @@ class BilevelSolution:
     prices: pd.Series  # USD/MMBtu by model year
     units: dict  # (option, decision year) -> units Russia builds
     sales: pd.Series  # bcm/y bought by the leader, by model year
-    objective: float  # the leader's objective, exact [USD bn]
-    bound: float  # the last MILP's upper bound on it [USD bn]
+    objective: float  # the leader's objective at the solution, exact [USD bn]
+    bound: float  # the last MILP's dual bound: no price path does better [USD bn]
     binaries: int
     rounds: int  # MILPs solved (cuts added between them)
     seconds: float  # HiGHS time over all rounds
     polished: bool  # whether the exact QP with the binding pattern fixed was solved
+    converged: bool  # whether the tangent cuts closed the gap to the tolerance
 
 
 def solve(model: pyo.ConcreteModel, inp: Inputs, market: str, phi: float,
@@ -84,13 +91,16 @@ def solve(model: pyo.ConcreteModel, inp: Inputs, market: str, phi: float,
     caps = demand_curve.xs(0, level="segment")["price"]
     kkt = _Kkt(follower, inp, phi, demand_curve, caps, options.tangents)
     milp = MatrixMilp(kkt.milp(), options)
+    converged = False
     for rounds in range(1, max_rounds + 1):  # noqa: B007 (rounds is reported)
         values, bound = milp.solve()
         x = np.asarray(values)
         short = [(epi, col, coef, weight) for epi, col, coef, weight, _ in kkt.terms
                  if coef * x[col] ** 2 / 2 - x[epi] > 0]
         gap = sum(weight * (coef * x[col] ** 2 / 2 - x[epi]) for epi, col, coef, weight in short)
-        if gap <= tolerance * max(1.0, abs(bound)):
+        exact = float(kkt.objective @ x) - gap  # the incumbent's exact objective
+        if bound - exact <= tolerance * max(1.0, abs(bound)):
+            converged = True
             break
         for epi, col, coef, _ in short:
             q = x[col]
@@ -99,7 +109,7 @@ def solve(model: pyo.ConcreteModel, inp: Inputs, market: str, phi: float,
     # QP in the continuous variables: solve it exactly. HiGHS's active-set QP solver fails
     # numerically on the larger of these (thousands of equality rows); the MILP solution,
     # within `gap` of the bound, is kept then.
-    objective, polished = bound - gap, False
+    objective, polished = exact, False
     try:
         values, objective = solve_qp(*kkt.fixed_pattern_qp(x), options)
         x, polished = np.asarray(values), True
@@ -111,7 +121,7 @@ def solve(model: pyo.ConcreteModel, inp: Inputs, market: str, phi: float,
     units = {col.index(): float(x[layout["x"]][j]) for j, col in enumerate(follower.columns)
              if follower.col_family[j] == "units"}
     return BilevelSolution(prices, units, sales, objective, bound, len(kkt.binaries), rounds,
-                           milp.seconds, polished)
+                           milp.seconds, polished, converged)
 
 
 class _Follower:
@@ -183,7 +193,7 @@ def _value_bounds(inp: Inputs, prices_cap: pd.Series) -> pd.Series:
                   * inp.basin_years["capacity"].groupby(level="basin").max()).max()
     capacity = (inp.options["annual_cost"] / inp.options["unit_size"]).max() \
         if len(inp.options) else 0.0
-    per_year = MONEY_PER_FLOW_PRICE * (highest_price + transport + production) + capacity
+    per_year = K * (highest_price + transport + production) + capacity
     return inp.years["weight"] * per_year
 
 
@@ -210,7 +220,7 @@ class _Kkt:
     def __init__(self, f: _Follower, inp: Inputs, phi: float, seg: pd.DataFrame,
                  prices_cap: pd.Series, tangents: int):
         m, n = f.A.shape
-        K, W = MONEY_PER_FLOW_PRICE, inp.years["weight"]
+        W = inp.years["weight"]
         dual_cap = _row_dual_bounds(f, inp, _value_bounds(inp, prices_cap))
         eq = f.row_lo == f.row_up
         upper = ~eq & (f.row_up < INF)  # rows  A_i x <= U_i

@@ -30,18 +30,11 @@ import numpy as np
 import pandas as pd
 
 from energymodel import bilevel, demand
-from energymodel.inputs import (
-    MONEY_PER_FLOW_PRICE,
-    Inputs,
-    with_market_prices,
-    with_structure,
-    without_routes_to,
-)
+from energymodel.inputs import Inputs, with_market_prices, with_structure, without_routes_to
 from energymodel.model import build_model
 from energymodel.results import npv_profit
 from energymodel.runner import Solved, solve_inputs
-
-K = MONEY_PER_FLOW_PRICE
+from energymodel.units import K
 
 
 @dataclass
@@ -50,16 +43,18 @@ class BuyerPowerRun:
 
     solved: Solved
     prices: pd.Series  # USD/MMBtu the buyer pays, by model year
-    benchmark: pd.Series  # USD/MMBtu, by model year
-    benchmark_name: str
     method: dict
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    benchmark: pd.Series | None = None  # USD/MMBtu, by model year
+    benchmark_name: str = ""
 
 
 def solve(inp: Inputs, market: str) -> BuyerPowerRun:
-    """Solve the scenario's buyer-power market `market`."""
+    """Solve the scenario's buyer-power market `market` and its benchmark."""
     spec = inp.scenario.markets[market]
-    competitive = solve_inputs(with_structure(inp, market, "competitive"))
+    competitive = None
+    if spec.structure == "bargaining" or spec.benchmark == "competitive":
+        competitive = solve_inputs(with_structure(inp, market, "competitive"))
     if spec.structure == "monopsony":
         run = _monopsony(inp, market, spec.phi)
     elif spec.holdup is not None:
@@ -67,71 +62,64 @@ def solve(inp: Inputs, market: str) -> BuyerPowerRun:
     else:
         run = _bargaining(inp, market, spec.beta, competitive)
     run.benchmark_name = spec.benchmark
-    run.benchmark = (buyer_prices(competitive, market) if spec.benchmark == "competitive"
+    run.benchmark = (_prices(competitive, market) if spec.benchmark == "competitive"
                      else inp.market_years.loc[market, "oil_indexed_price"])
     return run
 
 
-def buyer_prices(solved: Solved, market: str) -> pd.Series:
+def _market(solved: Solved, market: str) -> pd.DataFrame:
+    markets = solved.tables["markets"]
+    return markets[markets["market"] == market].set_index("year")
+
+
+def _prices(solved: Solved, market: str) -> pd.Series:
     """The market's inverse demand at the volume it buys, by model year [USD/MMBtu]."""
-    seg = solved.inputs.segments.loc[[market]]
-    sales = pd.Series({s: solved.model.sales[s].value or 0.0 for s in seg.index})
-    return demand.prices(seg, sales.groupby(level=[0, 1]).sum()).loc[market]
+    return _market(solved, market)["price_usd_per_mmbtu"]
+
+
+def _volumes(solved: Solved, market: str) -> pd.Series:
+    """Volume the market buys, by model year [bcm/y]."""
+    return _market(solved, market)["volume_bcm_per_y"]
 
 
 def _monopsony(inp: Inputs, market: str, phi: float) -> BuyerPowerRun:
     if inp.markets.at[market, "method"] == "qp":
         solved = solve_inputs(inp)
         method = {"method": "monopsony as the equivalent QP: buyer-side term phi d Q^2 / 2 on "
-                            "the dedicated basins' cost, price = Russia's marginal cost"}
-        return BuyerPowerRun(solved, _supply_price(solved, market), pd.Series(dtype=float), "",
-                             method)
+                            "the dedicated basin's cost, price = Russia's marginal cost"}
+        return BuyerPowerRun(solved, _supply_price(solved, market), method)
     start = time.perf_counter()
     follower_inputs = with_market_prices(inp, market, pd.Series(0.0, index=inp.years.index))
-    model = build_model(follower_inputs)
-    solution = bilevel.solve(model, follower_inputs, market, phi, inp.segments.loc[market],
-                             inp.scenario.solver)
+    solution = bilevel.solve(build_model(follower_inputs), follower_inputs, market, phi,
+                             inp.segments.loc[market], inp.scenario.solver)
     solved = solve_inputs(with_market_prices(inp, market, solution.prices),
                           fixed_units=solution.units)
-    check = buyer_volumes(solved, market) - solution.sales
+    check = _volumes(solved, market) - solution.sales
     method = {
         "method": "monopsony as a bilevel MILP: Russia's QP replaced by its KKT conditions "
                   "(big-M bounds from capacities and price caps), the leader's concave terms "
                   "by tangent cuts refined at each incumbent, then the exact QP with the "
                   "binding constraints fixed; Russia's answer re-solved at the leader's prices",
         "binaries": solution.binaries, "milp_rounds": solution.rounds,
-        "exact_qp_polish": solution.polished,
+        "cuts_converged": solution.converged, "exact_qp_polish": solution.polished,
         "milp_seconds": round(solution.seconds, 3),
         "leader_objective_usd_bn": solution.objective,
         "leader_objective_bound_usd_bn": solution.bound,
         "follower_check_max_deviation_bcm_per_y": float(check.abs().max()),
         "bilevel_wall_seconds": round(time.perf_counter() - start, 3)}
-    return BuyerPowerRun(solved, solution.prices, pd.Series(dtype=float), "", method)
+    return BuyerPowerRun(solved, solution.prices, method)
 
 
 def _supply_price(solved: Solved, market: str) -> pd.Series:
     """Russia's marginal cost of supplying `market` by model year: production marginal cost
-    of the basin plus transport, on the costliest route in use (the cheapest if none)."""
-    inp = solved.inputs
-    routes = inp.routes[inp.routes["market"] == market]
-    rows = []
-    for route, r in routes.iterrows():
-        b = inp.basins.loc[r["basin"]]
-        for year in inp.years.index:
-            output = solved.model.production[r["basin"], year].value or 0.0
-            rows.append((year, solved.model.flow[route, year].value or 0.0,
-                         b["mc_intercept"] + b["mc_slope"] * output
-                         + inp.route_years.at[(route, year), "unit_cost"]))
-    table = pd.DataFrame(rows, columns=["year", "flow", "cost"])
-    used = table[table["flow"] > 1e-9].groupby("year")["cost"].max()
-    return used.reindex(inp.years.index).fillna(table.groupby("year")["cost"].min())
-
-
-def buyer_volumes(solved: Solved, market: str) -> pd.Series:
-    """Volume the market buys by model year [bcm/y]."""
-    routes = solved.inputs.routes.index[solved.inputs.routes["market"] == market]
-    return pd.Series({y: sum(solved.model.flow[r, y].value or 0.0 for r in routes)
-                      for y in solved.inputs.years.index})
+    of the basin plus transport (the only route, as the QP method requires)."""
+    flows = solved.tables["flows"]
+    route = flows[flows["market"] == market]
+    basins = solved.tables["basins"].set_index(["basin", "year"])
+    cost = (basins["marginal_cost_usd_per_mmbtu"].reindex(
+        list(zip(route["basin"], route["year"], strict=True))).to_numpy()
+        + route["unit_cost_usd_per_mmbtu"].to_numpy())
+    return pd.Series(cost, index=route["year"].to_numpy())
 
 
 @dataclass
@@ -145,21 +133,20 @@ class _Accounts:
 
 
 def _accounts(solved: Solved, market: str, option: str | None = None) -> _Accounts:
-    inp, m = solved.inputs, solved.model
+    inp = solved.inputs
     weight = inp.years["weight"]
-    seg = inp.segments.loc[market]
-    value = sum(weight[y] * K * (r["price"] * (m.sales[market, y, k].value or 0.0)
-                                 - r["slope"] * (m.sales[market, y, k].value or 0.0) ** 2 / 2)
-                for (y, k), r in seg.iterrows())
-    volumes = buyer_volumes(solved, market)
+    volumes = _volumes(solved, market)
+    value = demand.consumer_value(inp.segments.loc[market], volumes)
     capex = 0.0
     if option is not None:
+        built = solved.tables["investments"]
+        built = built[built["option"] == option]
         online = inp.option_online[inp.option_online["option"] == option]
-        capex = sum(weight[row.year] * inp.options.at[option, "annuity"]
-                    * (m.units[option, row.decision_year].value or 0.0)
-                    for row in online.itertuples())
-    return _Accounts(buyer_value=float(value),
-                     russia_other=npv_profit(solved, exclude_market=market),
+        for row in built.itertuples():
+            years = online.loc[online["decision_year"] == row.decision_year, "year"]
+            capex += row.units * inp.options.at[option, "annuity"] * weight[years].sum()
+    return _Accounts(buyer_value=float((weight * K * value).sum()),
+                     russia_other=npv_profit(solved.tables["flows"], weight, market),
                      discounted_volume=float((weight * K * volumes).sum()), capex=float(capex))
 
 
@@ -182,8 +169,8 @@ def _nash(deal: _Accounts, disagreement: float, beta: float) -> dict[str, float]
 
 def _disagreement(inp: Inputs, market: str) -> float:
     """Russia's best NPV of profit without the deal: every route to `market` closed."""
-    return npv_profit(solve_inputs(without_routes_to(with_structure(inp, market, "competitive"),
-                                                     market)))
+    solved = solve_inputs(without_routes_to(with_structure(inp, market, "competitive"), market))
+    return npv_profit(solved.tables["flows"], inp.years["weight"])
 
 
 def _bargaining(inp: Inputs, market: str, beta: float, deal: Solved) -> BuyerPowerRun:
@@ -191,11 +178,10 @@ def _bargaining(inp: Inputs, market: str, beta: float, deal: Solved) -> BuyerPow
     accounts = _accounts(deal, market)
     split = _nash(accounts, disagreement, beta)
     table = _bargaining_table(beta, disagreement, accounts, split, ex="ante")
-    price = split["price_ex_ante_usd_per_mmbtu"]
     method = {"method": "Nash bargaining: volumes at the joint-surplus optimum, disagreement "
                         "payoffs by re-solving without the deal, levelised contract price"}
-    return BuyerPowerRun(deal, pd.Series(price, index=inp.years.index), pd.Series(dtype=float),
-                         "", method, {"bargaining": table})
+    price = pd.Series(split["price_ex_ante_usd_per_mmbtu"], index=inp.years.index)
+    return BuyerPowerRun(deal, price, method, {"bargaining": table})
 
 
 def _bargaining_table(beta: float, disagreement: float, a: _Accounts, split: dict,
@@ -230,18 +216,14 @@ def _holdup(inp: Inputs, market: str, beta: float, option: str) -> BuyerPowerRun
                       "units": units if plan else 0.0, **split})
         solutions[plan] = (solved, accounts, split)
     table = pd.DataFrame(plans)
-    ante = table["russia_payoff_ex_ante_usd_bn"].idxmax()
-    post = table["russia_payoff_ex_post_usd_bn"].idxmax()
-    table["ex_ante_choice"] = table.index == ante
-    table["holdup_choice"] = table.index == post
-    chosen = table.at[post, "decision_year"]
-    chosen = None if pd.isna(chosen) else int(chosen)
-    solved, accounts, split = solutions[chosen]
-    price = split["price_ex_post_usd_per_mmbtu"]
+    table["ex_ante_choice"] = table.index == table["russia_payoff_ex_ante_usd_bn"].idxmax()
+    table["holdup_choice"] = table.index == table["russia_payoff_ex_post_usd_bn"].idxmax()
+    chosen = table.loc[table["holdup_choice"], "decision_year"].iloc[0]
+    solved, accounts, split = solutions[None if pd.isna(chosen) else int(chosen)]
     method = {"method": f"Nash bargaining with hold-up of {option}: every build plan solved "
                         "at the joint-surplus optimum; Russia picks the plan that pays it best "
                         "once the capex is sunk", "plans": len(table)}
     tables = {"holdup": table,
               "bargaining": _bargaining_table(beta, disagreement, accounts, split, ex="post")}
-    return BuyerPowerRun(solved, pd.Series(price, index=inp.years.index),
-                         pd.Series(dtype=float), "", method, tables)
+    price = pd.Series(split["price_ex_post_usd_per_mmbtu"], index=inp.years.index)
+    return BuyerPowerRun(solved, price, method, tables)

@@ -11,7 +11,6 @@ model has no solution, 1 for anything unexpected. --debug shows the traceback in
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -100,13 +99,14 @@ def summary_text(results: Results, seconds: float) -> str:
     if "pressure" in results.tables:
         summary = results.summary.set_index("metric")["value"]
         p = results.tables["pressure"]
+        market = p["market"].iloc[0]
         lines.append(
-            f"China price pressure vs the {p['benchmark'].iloc[0]} benchmark, 2030-2060 "
-            f"(volume-weighted): {summary['mean_pressure_2030_2060']:.2f} USD/MMBtu "
-            f"({summary['mean_pressure_pct_2030_2060']:.1f}%), price "
-            f"{summary['mean_price_2030_2060']:.2f} USD/MMBtu; NPV transferred "
-            f"{summary['npv_transferred']:.1f} USD bn; China's share of export volume "
-            f"{summary['mean_dependence_volume_2030_2060']:.0%}")
+            f"Price pressure on {market} vs the {p['benchmark'].iloc[0]} benchmark, "
+            f"{summary['mean_from_year']:.0f}-{summary['mean_to_year']:.0f} (volume-weighted): "
+            f"{summary['mean_pressure']:.2f} USD/MMBtu ({summary['mean_pressure_pct']:.1f}%), "
+            f"price {summary['mean_price']:.2f} USD/MMBtu; NPV transferred "
+            f"{summary['npv_transferred']:.1f} USD bn; {market}'s share of export volume "
+            f"{summary['mean_dependence_volume']:.0%}")
     if "budget" in results.tables:
         lines.append(f"NPV budget take: {results.npv('budget_take'):.1f} USD bn "
                      "(export duty and extraction tax)")
@@ -140,11 +140,11 @@ def pressure_text(results: Results) -> str:
                      f"anticipating the hold-up Russia chooses: {describe['holdup_choice']}")
     if "dependence" in results.tables:
         d = results.tables["dependence"]
-        cols = {"value": d["lever"].iloc[0],
-                "mean_dependence_volume_2030_2060": "share of exports",
-                "mean_price_2030_2060": "price", "mean_pressure_2030_2060": "pressure",
-                "mean_pressure_pct_2030_2060": "pressure %", "npv_transferred": "NPV USD bn"}
-        lines += ["Dependence curve (2030-2060 means):",
+        cols = {"value": d["lever"].iloc[0], "mean_dependence_volume": "share of exports",
+                "mean_price": "price", "mean_pressure": "pressure",
+                "mean_pressure_pct": "pressure %", "npv_transferred": "NPV USD bn"}
+        lines += [f"Dependence curve (means {d['mean_from_year'].iloc[0]:.0f}-"
+                  f"{d['mean_to_year'].iloc[0]:.0f}):",
                   d[list(cols)].rename(columns=cols).round(3).to_string(index=False)]
     return "\n".join(lines)
 
@@ -168,7 +168,8 @@ class _reported:
         if isinstance(error, EnergyModelError):
             typer.echo(f"error: {error}", err=True)
         else:
-            typer.echo(f"internal error: {type(error).__name__}: {error} "
+            first = (str(error).strip().splitlines() or [""])[0]
+            typer.echo(f"internal error: {type(error).__name__}: {first} "
                        "(run with --debug for the traceback)", err=True)
         raise typer.Exit(code)
 
@@ -180,4 +181,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    sys.exit(0)

@@ -132,9 +132,13 @@ def _read(path: Path, columns: list[str], hasher) -> pd.DataFrame:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(file, None, "data file not found") from None
+    except OSError as err:
+        raise InputError(file, None, f"cannot read: {err.strerror}") from None
     hasher.update(path.name.encode() + b"\0" + raw)
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    except pd.errors.EmptyDataError:
+        raise InputError(file, None, "empty file: a CSV needs at least its header") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise InputError(file, None, f"malformed CSV: {str(err).strip()}") from None
     missing = [c for c in columns if c not in table.columns]
@@ -277,11 +281,12 @@ def _check_values(values: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd
 
 def _bounds_problem(value: float, spec: pd.Series) -> str | None:
     """Why `value` breaks the schema bounds of its parameter, or None."""
+    unit = "" if spec["unit"] == "1" else f" {spec['unit']}"
     if not np.isnan(spec["min"]) and value < spec["min"]:
         what = "negative" if spec["min"] == 0 else f"below {spec['min']:g}"
-        return f"{value:g} {spec['unit']} is {what}"
+        return f"{value:g}{unit} is {what}"
     if not np.isnan(spec["max"]) and value > spec["max"]:
-        return f"{value:g} {spec['unit']} is above {spec['max']:g}"
+        return f"{value:g}{unit} is above {spec['max']:g}"
     return None
 
 
@@ -376,6 +381,9 @@ def _apply(values: pd.DataFrame, data: DataSet, o: Override, field: str,
             raise InputError(file, field, f"no value of {o.entity}.{o.parameter} to scale")
         values = values.copy()
         values.loc[match, ["value", "low", "high"]] *= o.scale
+        for value in values.loc[match, "value"]:
+            if problem := _bounds_problem(value, spec):
+                raise InputError(file, f"{field}.scale", f"scaled by {o.scale:g}: {problem}")
         return _mark(values, match, scenario, f"scaled by {o.scale:g}")
     try:
         value = units.convert(o.value, o.unit or spec["unit"], spec["unit"])
@@ -383,15 +391,23 @@ def _apply(values: pd.DataFrame, data: DataSet, o: Override, field: str,
         raise InputError(file, f"{field}.unit", f"{err}; expected {spec['unit']}") from None
     if problem := _bounds_problem(value, spec):
         raise InputError(file, f"{field}.value", problem)
-    # Replace the selected rows by one row: a value without a year sets a constant path.
+    # Replace the selected rows. A value without a year sets a constant path over the years
+    # the replaced rows spanned (the horizon if there were none).
+    if spec["shape"] == "static":
+        years = [np.nan]
+    elif o.year is not None:
+        years = [float(o.year)]
+    else:
+        spanned = values.loc[match, "year"]
+        years = sorted({spanned.min(), spanned.max()}) if match.any() else sorted(
+            {float(h.start_year), float(h.end_year)})
     values = values[~match]
-    new = {"entity": o.entity, "parameter": o.parameter, "pathway": o.pathway,
-           "year": float(o.year) if o.year is not None else
-           (np.nan if spec["shape"] == "static" else float(h.start_year)),
-           "value": value, "unit": spec["unit"], "low": np.nan, "high": np.nan, "kind": kind,
-           "basis": "E", "confidence": "L", "source": f"scenario {scenario.name}",
-           "source_date": "", "note": "scenario override", "file": file, "line": field}
-    return pd.concat([values, pd.DataFrame([new])], ignore_index=True)
+    new = [{"entity": o.entity, "parameter": o.parameter, "pathway": o.pathway, "year": year,
+            "value": value, "unit": spec["unit"], "low": np.nan, "high": np.nan, "kind": kind,
+            "basis": "E", "confidence": "L", "source": f"scenario {scenario.name}",
+            "source_date": "", "note": "scenario override", "file": file, "line": field}
+           for year in years]
+    return pd.concat([values, pd.DataFrame(new)], ignore_index=True)
 
 
 def _mark(values: pd.DataFrame, match: pd.Series, scenario: Scenario, what: str) -> pd.DataFrame:

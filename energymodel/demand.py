@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 
@@ -52,7 +53,8 @@ def linear_from_reference(ref_quantity: float, ref_price: float,
 def curve(intercept: float, slope: float, price_cap: float | None = None) -> list[Segment]:
     """Segments of `p = min(intercept - slope Q, price_cap)`."""
     if math.isinf(slope):
-        return [Segment(0.0, min(intercept, price_cap or intercept), 0.0, 0.0)]
+        price = intercept if price_cap is None else min(intercept, price_cap)
+        return [Segment(0.0, price, 0.0, 0.0)]
     if price_cap is None or price_cap >= intercept:
         return [Segment(0.0, intercept, slope, math.inf)]
     kink = (intercept - price_cap) / slope
@@ -85,3 +87,13 @@ def prices(segments: pd.DataFrame, volume: pd.Series) -> pd.Series:
         curve = [Segment(r.start, r.price, r.slope, r.width) for r in group.itertuples()]
         out[key] = price_at(curve, volume.get(key, 0.0))
     return pd.Series(out).rename_axis(["market", "year"])
+
+
+def consumer_value(segments: pd.DataFrame, volume: pd.Series) -> pd.Series:
+    """The integral of the inverse demand up to `volume`, by year [USD/MMBtu x bcm/y], for
+    one market's segments (indexed by year, segment)."""
+    bought = (volume.reindex(segments.index.get_level_values("year")).to_numpy()
+              - segments["start"].to_numpy()).clip(min=0)
+    bought = np.minimum(bought, segments["width"].to_numpy())
+    value = segments["price"].to_numpy() * bought - segments["slope"].to_numpy() * bought ** 2 / 2
+    return pd.Series(value, index=segments.index).groupby(level="year").sum()

@@ -25,7 +25,7 @@ def validation_table(flows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame
     rows = []
     for row in observed.itertuples(index=False):
         key = (row.entity, row.year)
-        modelled = by_route.get(key, by_market.get(key))
+        modelled = by_route.get(key, by_market.get(key, 0.0))  # a market without routes: 0
         tolerance = max(RELATIVE_TOLERANCE * row.value, ABSOLUTE_TOLERANCE_BCM)
         rows.append({"entity": row.entity, "year": row.year,
                      "observed_bcm_per_y": row.value, "modelled_bcm_per_y": modelled,

@@ -16,13 +16,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from energymodel import demand, units
+from energymodel import demand
 from energymodel.data import DataSet, apply_overrides, load_dataset, parameter_schema
 from energymodel.errors import InputError
 from energymodel.scenario import Scenario, display_path
-
-# USD bn per (bcm/y x USD/MMBtu): money of one year's flow at a price.
-MONEY_PER_FLOW_PRICE = units.USD_BN_PER_BCM_USD_PER_MMBTU
 
 
 @dataclass(frozen=True)
@@ -101,11 +98,19 @@ def _check_scenario_references(scenario: Scenario, data: DataSet) -> None:
             if policy not in known:
                 raise InputError(file, f"dependence.remove_policies[{i}]",
                                  f"no policy '{policy}' in policies.csv")
-        for i, target in enumerate(scenario.dependence.targets):
-            kind = data.kind_of(target.entity)
-            if kind is None or (kind, target.parameter) not in parameter_schema().index:
-                raise InputError(file, f"dependence.targets[{i}]", f"no {target.parameter} of "
-                                 f"a basin, market, route or option '{target.entity}'")
+        _check_lever(scenario, data)
+
+
+def _check_lever(scenario: Scenario, data: DataSet) -> None:
+    """Every value of the dependence lever applies to the data without error."""
+    lever, first = scenario.dependence, len(scenario.overrides)
+    for k, x in enumerate(lever.values):
+        try:
+            apply_overrides(data, scenario.at_lever(x))
+        except InputError as err:
+            i = int(err.field.split("]")[0].split("[")[1]) - first if err.field else 0
+            raise InputError(scenario.file(), f"dependence.values[{k}] on targets[{i}]",
+                             err.reason) from None
 
 
 def _check_buyer_power(scenario: Scenario, data: DataSet) -> None:
@@ -126,10 +131,6 @@ def _check_buyer_power(scenario: Scenario, data: DataSet) -> None:
         if missing:
             raise InputError(file, f"{field}.benchmark", f"oil_indexed needs {', '.join(needed)}"
                              f" for {market} in the data (missing: {', '.join(missing)})")
-    if (spec.structure == "monopsony" and scenario.investment == "lumpy"
-            and _monopsony_method(scenario, data, market) == "bilevel"):
-        raise InputError(file, "investment", "the bilevel monopsony needs continuous "
-                         "investment: integer builds have no optimality conditions")
 
 
 def _years(scenario: Scenario) -> pd.DataFrame:
@@ -233,11 +234,13 @@ def _options(scenario: Scenario, data: DataSet) -> pd.DataFrame:
     table.insert(0, "route", data.options["route"])
     r = scenario.discount_rate
     lead, life = table["lead_time"], table["lifetime"]
-    # Capex spent evenly over the lead years before first gas, compounded to first gas,
-    # then recovered as an annuity over the lifetime: USD bn per unit per year online.
-    idc = [np.mean((1 + r) ** np.arange(1, n + 1)) if n >= 1 else 1.0 for n in lead.astype(int)]
+    # Capex spent evenly over the lead time before first gas, compounded to first gas
+    # (the mean of (1 + r)^t over t in [0, lead]), then recovered as an annuity over the
+    # lifetime: USD bn per unit per year online.
+    growth = np.log1p(r) * lead
+    idc = np.where(growth > 0, np.expm1(growth) / np.where(growth > 0, growth, 1.0), 1.0)
     crf = r / (1 - (1 + r) ** -life) if r > 0 else 1 / life
-    table["annuity"] = table["capex"] * np.array(idc) * crf
+    table["annuity"] = table["capex"] * idc * crf
     table["annual_cost"] = table["annuity"] + table["capex"] * table["fom"]
     return table
 
@@ -245,14 +248,16 @@ def _options(scenario: Scenario, data: DataSet) -> pd.DataFrame:
 def _option_online(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.DataFrame:
     """Rows (option, decision_year, year): a unit decided in decision_year produces in year.
 
-    Capacity counts from the first model year at or after decision + lead time, for the
-    unit's lifetime; decisions that would come online after the horizon are not offered.
+    A unit can be decided in any period that reaches its earliest decision year; capacity
+    counts from the first model year at or after decision + lead time, for the unit's
+    lifetime; decisions that would come online after the horizon are not offered.
     """
     opts = _statics(data, data.options.index, ["earliest_decision", "lead_time", "lifetime"])
     model_years = years.index.to_numpy()
+    period_end = model_years + years["length"].to_numpy() - 1
     rows = []
     for option, o in opts.iterrows():
-        for d in model_years[model_years >= o["earliest_decision"]]:
+        for d in model_years[period_end >= o["earliest_decision"]]:
             online = model_years[(model_years >= d + o["lead_time"])
                                  & (model_years < d + o["lead_time"] + o["lifetime"])]
             rows += [(option, int(d), int(y)) for y in online]
@@ -270,35 +275,42 @@ def _markets(scenario: Scenario, data: DataSet) -> pd.DataFrame:
         data.markets.index]
 
 
-def dedicated_basins(routes: pd.DataFrame, market: str) -> pd.Index | None:
-    """The basins supplying `market` if each sends gas to it alone, by one route; else None.
-    Then Russia's supply curve to the market is the basins' marginal cost curve."""
-    feeding = routes[routes["market"] == market]
-    basins = pd.Index(feeding["basin"].unique())
-    own = routes[routes["basin"].isin(basins)]
-    return basins if (own["market"] == market).all() and own["basin"].is_unique else None
+def dedicated_basin(data: DataSet, market: str) -> str | None:
+    """The one basin supplying `market`, if it sends gas there alone, by one route that no
+    investment option expands; else None. Then Russia's supply curve to the market is that
+    basin's marginal cost curve plus a constant transport cost: linear."""
+    feeding = data.routes[data.routes["market"] == market]
+    if len(feeding) != 1:
+        return None
+    basin = feeding["basin"].iloc[0]
+    alone = (data.routes["basin"] == basin).sum() == 1
+    fixed = not data.options["route"].isin(feeding.index).any()
+    return basin if alone and fixed else None
 
 
 def _monopsony_method(scenario: Scenario, data: DataSet, market: str) -> str:
     """'qp' (the equivalent optimisation with a buyer-side term) where Russia's supply curve
     to the market is linear, else 'bilevel'."""
     spec = scenario.markets[market]
-    linear = (dedicated_basins(data.routes, market) is not None
-              and scenario.supply_cost == "linear")
+    linear = dedicated_basin(data, market) is not None and scenario.supply_cost == "linear"
     if spec.method == "qp" and not linear:
         raise InputError(scenario.file(), f"markets.{market}.method", "qp needs a linear "
-                         f"supply curve to {market}: each basin with a route to it must send "
-                         "gas there alone, by one route, at linear marginal cost; use bilevel")
-    return "qp" if spec.method == "qp" or (spec.method == "auto" and linear) else "bilevel"
+                         f"supply curve to {market}: one basin sending gas there alone, by one "
+                         "route no option expands, at linear marginal cost; use bilevel")
+    method = "qp" if spec.method == "qp" or (spec.method == "auto" and linear) else "bilevel"
+    if method == "bilevel" and scenario.investment == "lumpy":
+        raise InputError(scenario.file(), "investment", "the bilevel monopsony needs "
+                         "continuous investment: integer builds have no optimality conditions")
+    return method
 
 
 def _buyer_markup(scenario: Scenario, data: DataSet, markets: pd.DataFrame) -> pd.Series:
-    """phi on basins supplying a monopsony solved as a QP, else 0: the buyer-side term of the
-    equivalent optimisation, phi * d * P^2 / 2, enters as extra production cost."""
+    """phi on the basin supplying a monopsony solved as a QP, else 0: the buyer-side term of
+    the equivalent optimisation, phi * d * P^2 / 2, enters as extra production cost."""
     markup = pd.Series(0.0, index=data.basins.index)
     for market, spec in markets.iterrows():
         if spec["method"] == "qp":
-            markup[dedicated_basins(data.routes, market)] = spec["phi"]
+            markup[dedicated_basin(data, market)] = spec["phi"]
     return markup
 
 

@@ -10,8 +10,11 @@ demand segment [bcm/y] (see demand.py for alpha, beta by market structure); C_b:
 cost, c P + d P^2 / 2 (linear marginal cost) or stepped tranches; F_r: flow on a route
 [bcm/y]; A_o: annuity plus fixed O&M per unit of an investment option [USD bn/y].
 
-Every numeric input is a mutable Param, so a sweep can change values and re-solve without
-rebuilding; sets (what exists where) fix the structure. `build_model` lists the blocks.
+Numeric inputs are mutable Params, so most value changes (prices, costs, capacities,
+availabilities, demand curves) can be made in place and re-solved by the persistent solver.
+Some values shape the model and need a rebuild: which routes have a contracted minimum flow
+or options a minimum build, the tangent points of a linearised model, and the buyer-side
+markup of a monopsony QP (folded into cost_curvature). `build_model` lists the blocks.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import math
 import numpy as np
 import pyomo.environ as pyo
 
-from energymodel.inputs import MONEY_PER_FLOW_PRICE, Inputs
+from energymodel.inputs import Inputs
+from energymodel.units import K
 
 
 def build_model(inp: Inputs, linearize: int = 0) -> pyo.ConcreteModel:
@@ -215,7 +219,6 @@ def option_units_min(m: pyo.ConcreteModel) -> None:
 
 def define_objective(m: pyo.ConcreteModel, linearize: int) -> None:
     """NPV of Russia's gas surplus under the chosen market structures [USD bn]."""
-    K = MONEY_PER_FLOW_PRICE
     stepped = len(m.STEPS) > 0
     m.market_quadratic = _quadratic(m, "market_quadratic", m.SEGMENTS, m.sales, m.beta,
                                     _sales_bound, linearize)

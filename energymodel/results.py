@@ -26,9 +26,11 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from energymodel import __version__, demand
-from energymodel.inputs import MONEY_PER_FLOW_PRICE, Inputs
+from energymodel.errors import InputError
+from energymodel.inputs import Inputs
 from energymodel.scenario import Scenario, display_path
 from energymodel.solver import SolveOutcome, versions
+from energymodel.units import K
 
 TABLES = ("flows", "markets", "basins", "investments", "summary")
 COLUMNS = {
@@ -113,7 +115,14 @@ class Results:
         interrupted or failed write leaves no partial results folder.
         """
         target = Path(directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists() and not target.is_dir():
+            raise InputError(display_path(target), None, "exists and is not a folder: "
+                             "choose another results folder")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise InputError(display_path(target), None, "a part of this path is a file, "
+                             "not a folder") from None
         tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         try:
@@ -149,8 +158,7 @@ def extract(model: pyo.ConcreteModel, inp: Inputs, outcome: SolveOutcome,
         rows = markets["market"] == market
         markets.loc[rows, "price_usd_per_mmbtu"] = price.reindex(
             markets.loc[rows, "year"]).to_numpy()
-        markets["revenue_usd_bn"] = (markets["price_usd_per_mmbtu"]
-                                     * markets["volume_bcm_per_y"] * MONEY_PER_FLOW_PRICE)
+    markets["revenue_usd_bn"] = markets["price_usd_per_mmbtu"] * markets["volume_bcm_per_y"] * K
     basins = _basins(model, inp, outcome)
     flows = _flows(model, inp, outcome, markets, basins)
     investments = _investments(model, inp)
@@ -177,7 +185,7 @@ def _dual(outcome: SolveOutcome, constraint, index, weight: pd.Series,
     years = [k[-1] for k in index]
     values = [sign * outcome.duals.get(constraint[k], np.nan) if k in constraint else np.nan
               for k in index]
-    return pd.Series(values, index=index) / (weight.loc[years].to_numpy() * MONEY_PER_FLOW_PRICE)
+    return pd.Series(values, index=index) / (weight.loc[years].to_numpy() * K)
 
 
 def _markets(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
@@ -202,8 +210,6 @@ def _markets(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
         "slope_usd_per_mmbtu_per_bcm": my["slope"].to_numpy(),
         "price_cap_usd_per_mmbtu": my["price_cap"].to_numpy(),
     })
-    table["revenue_usd_bn"] = (table["price_usd_per_mmbtu"] * table["volume_bcm_per_y"]
-                               * MONEY_PER_FLOW_PRICE)
     return table
 
 
@@ -233,7 +239,7 @@ def _basins(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
         "netback_usd_per_mmbtu": _dual(outcome, model.basin_production_balance,
                                        list(production.index), inp.years["weight"], -1)
         .to_numpy(),
-        "production_cost_usd_bn": cost * MONEY_PER_FLOW_PRICE,
+        "production_cost_usd_bn": cost * K,
     })
 
 
@@ -268,7 +274,6 @@ def _flows(model, inp: Inputs, outcome: SolveOutcome, markets: pd.DataFrame,
     price = markets.set_index(["market", "year"])["price_usd_per_mmbtu"]
     table["price_usd_per_mmbtu"] = price.reindex(
         pd.MultiIndex.from_arrays([table["market"], table["year"]])).to_numpy()
-    K = MONEY_PER_FLOW_PRICE
     table["revenue_usd_bn"] = table["price_usd_per_mmbtu"] * flow * K
     table["transport_cost_usd_bn"] = table["unit_cost_usd_per_mmbtu"] * flow * K
     b = basins.set_index(["basin", "year"])
@@ -299,26 +304,27 @@ def _investments(model, inp: Inputs) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def npv_profit(solved, exclude_market: str | None = None) -> float:
+def npv(flows: pd.DataFrame, weight: pd.Series, column: str) -> float:
+    """NPV of a yearly column of a flows table [USD bn]: sum over years of W_y x value."""
+    return float((flows[column] * weight.reindex(flows["year"]).to_numpy()).sum())
+
+
+def npv_profit(flows: pd.DataFrame, weight: pd.Series, exclude_market: str | None = None) -> float:
     """Russia's NPV of profit [USD bn]; with `exclude_market`, without the revenue from that
     market (its supply costs stay)."""
-    flows = extract(solved.model, solved.inputs, solved.outcome)["flows"]
-    revenue = flows["revenue_usd_bn"].where(flows["market"] != exclude_market, 0.0)
-    costs = flows[["transport_cost_usd_bn", "production_cost_usd_bn",
-                   "capacity_cost_usd_bn"]].sum(axis=1)
-    weight = solved.inputs.years["weight"].reindex(flows["year"]).to_numpy()
-    return float(((revenue - costs) * weight).sum())
+    profit = npv(flows, weight, "profit_usd_bn")
+    if exclude_market is None:
+        return profit
+    return profit - npv(flows[flows["market"] == exclude_market], weight, "revenue_usd_bn")
 
 
 def _summary(flows: pd.DataFrame, weight: pd.Series, outcome: SolveOutcome) -> pd.DataFrame:
     export = flows[flows["kind"] != "domestic"]
-    w = weight.reindex(flows["year"]).to_numpy()
-    we = weight.reindex(export["year"]).to_numpy()
     rows = [
-        ("npv_export_revenue", float((export["revenue_usd_bn"] * we).sum()), "USD bn"),
-        ("npv_export_profit", float((export["profit_usd_bn"] * we).sum()), "USD bn"),
-        ("npv_total_revenue", float((flows["revenue_usd_bn"] * w).sum()), "USD bn"),
-        ("npv_total_profit", float((flows["profit_usd_bn"] * w).sum()), "USD bn"),
+        ("npv_export_revenue", npv(export, weight, "revenue_usd_bn"), "USD bn"),
+        ("npv_export_profit", npv(export, weight, "profit_usd_bn"), "USD bn"),
+        ("npv_total_revenue", npv(flows, weight, "revenue_usd_bn"), "USD bn"),
+        ("npv_total_profit", npv(flows, weight, "profit_usd_bn"), "USD bn"),
         ("objective", outcome.objective, "USD bn"),
     ]
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])

@@ -186,6 +186,17 @@ class Scenario(_Strict):
         return next((m for m, spec in self.markets.items() if spec.structure in BUYER_POWER),
                     None)
 
+    def at_lever(self, x: float) -> Scenario:
+        """The scenario at one value x of its dependence lever: without the lever's
+        policies, with every target set to x (mode value) or scaled by x (mode scale)."""
+        lever = self.dependence
+        overrides = [Override(entity=t.entity, parameter=t.parameter, pathway=t.pathway,
+                              year=t.year, **{lever.mode: x}) for t in lever.targets]
+        return self.updated(
+            name=f"{self.name}.{lever.lever}_{x:g}", dependence=None,
+            policies=[p for p in self.policies if p not in lever.remove_policies],
+            overrides=[*self.overrides, *overrides])
+
     def file(self) -> str:
         """The scenario file for messages, or '<scenario name>' when built in Python."""
         return display_path(self.source) if self.source else f"<scenario {self.name}>"

@@ -158,15 +158,15 @@ class MatrixMilp:
         self.seconds = 0.0
 
     def solve(self) -> tuple[list[float], float]:
-        """(column values, objective); SolveError unless HiGHS proves optimality."""
+        """(column values, dual bound on the objective); SolveError unless HiGHS proves
+        optimality within the gap."""
         self.highs.run()
         self.seconds += self.highs.getRunTime()
         status = self.highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             reason = f"HiGHS stopped the MILP: {self.highs.modelStatusToString(status)}"
             raise SolveError("not solved", reason)
-        return (list(self.highs.getSolution().col_value),
-                self.highs.getInfo().objective_function_value)
+        return list(self.highs.getSolution().col_value), self.highs.getInfo().mip_dual_bound
 
     def add_row(self, cols: list[int], values: list[float], lower: float, upper: float) -> None:
         self.highs.addRow(lower, upper, len(cols), cols, values)

@@ -22,11 +22,6 @@ def unit_table() -> pd.DataFrame:
     return pd.read_csv(UNITS_FILE, dtype={"unit": str, "canonical": str}).set_index("unit")
 
 
-def canonical(unit: str) -> str:
-    """The canonical unit `unit` converts to; KeyError if unknown."""
-    return str(unit_table().at[unit, "canonical"])
-
-
 def factor(unit: str, to: str) -> float:
     """Multiplier taking a value in `unit` to `to`; ValueError if they are not compatible."""
     table = unit_table()
@@ -46,5 +41,5 @@ def convert(value: float, unit: str, to: str) -> float:
 
 # 1 bcm = 1e6 thousand m3, each of 1 / factor(USD/tcm -> USD/MMBtu) = 35.8 MMBtu.
 MMBTU_PER_BCM: float = round(1e6 / factor("USD/tcm", "USD/MMBtu"), 3)
-# USD bn earned by selling 1 bcm at 1 USD/MMBtu (0.0358).
-USD_BN_PER_BCM_USD_PER_MMBTU: float = MMBTU_PER_BCM / 1e9
+# K: USD bn earned by selling 1 bcm at 1 USD/MMBtu (0.0358), the money of a flow at a price.
+K: float = MMBTU_PER_BCM / 1e9

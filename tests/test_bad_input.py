@@ -196,9 +196,13 @@ def test_infeasible_policy_mix_names_the_constraints(tmp_path):
 
 
 def test_debug_shows_the_traceback(tmp_path):
+    """With --debug the error propagates (and Python prints its traceback)."""
+    from energymodel.errors import InputError
+
     result = CliRunner().invoke(app, ["validate", str(extending_baseline(tmp_path, "x: 1\n")),
                                       "--debug"])
-    assert result.exit_code != 0 and result.exception is not None
+    assert isinstance(result.exception, InputError)
+    assert result.exc_info is not None and result.exc_info[2] is not None
 
 
 @pytest.mark.parametrize(("extra", "parts"), [
@@ -238,3 +242,52 @@ def test_pressure_needs_a_buyer_power_market(tmp_path):
     code, err = run(tmp_path, SCENARIOS / "examples" / "competitive.yaml", "pressure")
     assert code == 2
     assert_one_line(err, "competitive.yaml", "no market has buyer power")
+
+
+def test_constant_override_keeps_pathway_coverage(tmp_path):
+    extra = ("overrides:\n  - {entity: russia_domestic, parameter: ref_price, value: 2.0}\n"
+             "  - {entity: russia_domestic, parameter: ref_quantity, value: 450}\n")
+    code, err = run(tmp_path, extending_baseline(tmp_path, extra), "validate")
+    assert code == 0, err
+
+
+def test_scaled_value_outside_bounds(tmp_path):
+    extra = "overrides:\n  - {entity: pos2_pipeline, parameter: fom, scale: 100}\n"
+    code, err = run(tmp_path, extending_baseline(tmp_path, extra))
+    assert code == 2
+    assert_one_line(err, "overrides[0].scale", "scaled by 100", "is above 1")
+
+
+def test_dependence_value_outside_bounds(tmp_path):
+    extra = ("dependence: {lever: x, values: [0.5, 2.0],\n"
+             "  targets: [{entity: ukraine_transit, parameter: availability, year: 2027}]}\n")
+    code, err = run(tmp_path, extending_baseline(tmp_path, extra), "validate")
+    assert code == 2
+    assert_one_line(err, "dependence.values[1] on targets[0]", "2 is above 1")
+
+
+def test_empty_data_file(tmp_path):
+    data = corrupted_data(tmp_path, "policies.csv", "policy,entity,", "")
+    (data / "policies.csv").write_text("")
+    code, err = run(tmp_path, extending_baseline(tmp_path, data_dir=data))
+    assert code == 2
+    assert_one_line(err, "data/policies.csv", "empty file")
+
+
+def test_zero_unit_size(tmp_path):
+    data = corrupted_data(tmp_path, "values/options.csv", "pos2_pipeline,unit_size,,,50,",
+                          "pos2_pipeline,unit_size,,,0,")
+    code, err = run(tmp_path, extending_baseline(tmp_path, data_dir=data))
+    assert code == 2
+    assert_one_line(err, "entity=pos2_pipeline", "0 bcm/y is below 0.001")
+
+
+def test_results_folder_that_is_a_file(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    result = CliRunner().invoke(app, ["run", str(SCENARIOS / "examples" / "competitive.yaml"),
+                                      "--out", str(afile)])
+    assert result.exit_code == 2
+    assert_one_line(result.stderr, "afile", "exists and is not a folder")
+    assert afile.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

@@ -7,7 +7,7 @@ import pytest
 
 import energymodel as em
 from energymodel.data import load_dataset
-from energymodel.units import USD_BN_PER_BCM_USD_PER_MMBTU as K
+from energymodel.units import K
 
 from .conftest import DATA, SCENARIOS
 

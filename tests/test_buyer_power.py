@@ -12,7 +12,7 @@ from energymodel.inputs import prepare, with_market_prices
 from energymodel.model import build_model
 from energymodel.scenario import MarketSpec
 from energymodel.solver import HighsSolver
-from energymodel.units import USD_BN_PER_BCM_USD_PER_MMBTU as K
+from energymodel.units import K
 
 from .conftest import EXAMPLES, SCENARIOS
 
@@ -235,11 +235,15 @@ def test_monopsony_price_between_russian_cost_and_lng_parity(monopsonies):
 
 
 def test_more_buyer_power_lowers_price_and_russian_npv(monopsonies, competitive_scenario):
+    """More buyer power never raises China's price or Russia's NPV. (Where the pipelines run
+    full, Russia's supply is vertical and China pays its marginal cost at capacity whatever
+    phi: phi then changes little; the textbook tests show the strict effect on a sloped
+    supply curve.)"""
     weak, strong = monopsonies[0.5], monopsonies[1.0]
     mean = {phi: (china(r)["price_usd_per_mmbtu"] * china(r)["volume_bcm_per_y"]).sum()
             / china(r)["volume_bcm_per_y"].sum() for phi, r in monopsonies.items()}
-    assert mean[1.0] < mean[0.5]
-    assert strong.npv("total_profit") <= weak.npv("total_profit")
+    assert mean[1.0] <= mean[0.5] + 1e-6
+    assert strong.npv("total_profit") <= weak.npv("total_profit") + 1e-6
     competitive = em.solve(competitive_scenario.updated(
         horizon={"start_year": 2025, "end_year": 2060, "step": 5}))
     assert weak.npv("total_profit") <= competitive.npv("total_profit")
@@ -251,10 +255,12 @@ def test_pressure_rises_as_europe_closes(baseline_scenario):
     scenario = em.load_scenario(SCENARIOS / "dependence_europe.yaml")
     lever = scenario.dependence.model_copy(update={"values": [0.0, 0.5, 1.0]})
     curve = em.api.dependence_curve(scenario.updated(dependence=lever))
-    pressure = list(curve["mean_pressure_2030_2060"])
-    share = list(curve["mean_dependence_volume_2030_2060"])
-    assert share == sorted(share, reverse=True) and share[0] - share[-1] > 0.1
-    assert pressure == sorted(pressure, reverse=True)
+    pressure = list(curve["mean_pressure"])
+    price = list(curve["mean_price"])
+    share = list(curve["mean_dependence_volume"])
+    assert share == sorted(share, reverse=True) and share[0] - share[-1] > 0.05
+    assert pressure[0] > pressure[-1] and pressure == sorted(pressure, reverse=True)
+    assert price[0] < price[-1]  # a closed Europe: a lower price for Russian gas in China
 
 
 def test_cheaper_lng_lowers_china_price_and_raises_pressure_on_the_contract(baseline_scenario):
@@ -268,8 +274,8 @@ def test_cheaper_lng_lowers_china_price_and_raises_pressure_on_the_contract(base
             {"entity": "lng_global", "parameter": "ref_price", "scale": scale},
             {"entity": "china", "parameter": "price_cap", "scale": scale}))
         out[scale] = results.summary.set_index("metric")["value"]
-    prices = [out[s]["mean_price_2030_2060"] for s in (1.0, 0.85, 0.7)]
-    pressure = [out[s]["mean_pressure_2030_2060"] for s in (1.0, 0.85, 0.7)]
+    prices = [out[s]["mean_price"] for s in (1.0, 0.85, 0.7)]
+    pressure = [out[s]["mean_pressure"] for s in (1.0, 0.85, 0.7)]
     assert prices == sorted(prices, reverse=True)
     assert pressure == sorted(pressure)
 
@@ -300,3 +306,68 @@ def test_full_model_holdup_lowers_the_ex_post_price(baseline_scenario):
     assert (built["price_ex_post_usd_per_mmbtu"] < built["price_ex_ante_usd_per_mmbtu"]).all()
     choice = table[table["holdup_choice"]].iloc[0]
     assert choice["russia_payoff_ex_post_usd_bn"] == table["russia_payoff_ex_post_usd_bn"].max()
+
+
+# --- when the equivalent QP applies -------------------------------------------------------
+
+def textbook_variant(tmp_path, extra_values: str = "", basins: str = "", routes: str = "",
+                     options: str = "") -> em.Scenario:
+    """The textbook monopsony on a copy of its data with rows added."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "textbook_data", data)
+    for name, rows in (("basins.csv", basins), ("routes.csv", routes),
+                       ("options.csv", options), ("values/values.csv", extra_values)):
+        with open(data / name, "a") as f:
+            f.write(rows)
+    return em.load_scenario(EXAMPLES / "monopsony.yaml").updated(data_dir=data)
+
+
+SOURCE = "E,H,Textbook variant,2026,"
+
+
+def test_two_dedicated_basins_need_the_bilevel(tmp_path):
+    """Two basins feeding the buyer: a single buyer-side markup per basin would not be
+    Russia's price-taking answer; the bilevel is used, and both basins then sell where their
+    marginal cost meets the one price."""
+    scenario = textbook_variant(
+        tmp_path, basins="supplier2,Second seller,\n",
+        routes="link2,Second link,supplier2,buyer,pipeline,\n",
+        extra_values=f"supplier2,capacity,,2025,1000,bcm/y,,,{SOURCE}\n"
+                     f"supplier2,mc_intercept,,,4,USD/MMBtu,,,{SOURCE}\n"
+                     f"supplier2,mc_slope,,,0.05,USD/MMBtu per bcm/y,,,{SOURCE}\n"
+                     f"link2,capacity,,2025,1000,bcm/y,,,{SOURCE}\n"
+                     f"link2,unit_cost,,,0,USD/MMBtu,,,{SOURCE}\n")
+    with pytest.raises(em.InputError, match="qp needs a linear supply curve"):
+        em.solve(scenario.updated(markets={"buyer": MarketSpec(structure="monopsony", phi=1.0,
+                                                               method="qp")}))
+    results = em.solve(scenario)
+    assert results.manifest["solver"]["method"].startswith("monopsony as a bilevel")
+    price = buyer(results)["price_usd_per_mmbtu"]
+    basins = results.basins.set_index("basin")
+    assert basins["marginal_cost_usd_per_mmbtu"].to_numpy() == pytest.approx([price] * 2,
+                                                                             rel=1e-6)
+
+
+def test_an_expandable_buyer_route_needs_the_bilevel(tmp_path):
+    """Capacity to the buyer must be built: the price must also pay for it."""
+    scenario = textbook_variant(
+        tmp_path, options="more,link,More capacity,\n",
+        extra_values="".join(f"more,{p},,,{v},{u},,,{SOURCE}\n" for p, v, u in [
+            ("unit_size", 10, "bcm/y"), ("max_units", 10, "count"), ("capex", 0.5, "USD bn"),
+            ("lead_time", 0, "years"), ("earliest_decision", 2025, "year"),
+            ("lifetime", 1, "years"), ("fom", 0, "1/y")]))
+    scenario = scenario.with_overrides({"entity": "link", "parameter": "capacity", "value": 0})
+    results = em.solve(scenario)
+    assert results.manifest["solver"]["method"].startswith("monopsony as a bilevel")
+    # Russia, a price taker, builds only what the price pays for: profit is not negative
+    assert results.npv("total_profit") >= -1e-6
+
+
+def test_bilevel_bound_is_an_upper_bound(monopsonies):
+    for results in monopsonies.values():
+        solver = results.manifest["solver"]
+        assert solver["cuts_converged"]
+        assert solver["leader_objective_bound_usd_bn"] >= \
+            solver["leader_objective_usd_bn"] - 1e-6

@@ -57,7 +57,7 @@ def test_override_value_scale_and_unit(baseline_scenario):
     assert value(changed, "china", "ref_quantity", 2030, "net_zero") == 60  # untouched
     assert value(changed, "china", "ref_quantity", 2040, "stated_policies") == 110  # untouched
     yamal = changed.series("yamal_lng", "capacity")
-    assert list(yamal) == [pytest.approx(27.2)]  # one anchor: a constant path
+    assert set(yamal.round(9)) == {27.2}  # a constant path over the years it spanned
     provenance = changed.values[changed.values["entity"] == "pos2_pipeline"]
     assert provenance[provenance["parameter"] == "capex"]["source"].str.contains(
         "scenario baseline").all()

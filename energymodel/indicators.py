@@ -1,4 +1,5 @@
-"""Reported numbers of the buyer-power question (DESIGN.md section 3).
+"""Indicators derived from the results tables: price pressure and dependence on the buyer
+(DESIGN.md section 3), budget take, stranded capacity.
 
 Per year y, for the buyer market (K = 0.0358 USD bn per bcm x USD/MMBtu):
     pressure_y      = benchmark price_y - price the buyer pays_y        [USD/MMBtu]
@@ -6,8 +7,9 @@ Per year y, for the buyer market (K = 0.0358 USD bn per bcm x USD/MMBtu):
     transferred_y   = pressure_y x the buyer's volume_y x K              [USD bn]
     dependence_y    = the buyer's share of Russia's export volume (and export revenue);
                       exports are every route that is not domestic
-Averages over 2030-2060 weigh each year by the buyer's volume (pressure) or Russia's export
-volume (dependence); NPVs use the model's discount weights.
+Means over 2030-2060 (over the whole horizon if it ends before 2030; the summary states the
+years as mean_from_year and mean_to_year) weigh each year by the buyer's volume (pressure,
+price) or Russia's export volume (dependence); NPVs use the model's discount weights.
 Budget take_y = export duty x pipeline export revenue + extraction tax x production x K.
 Stranded capacity: per pipeline, its peak and final utilisation and the idle capacity left.
 """
@@ -17,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from energymodel.inputs import MONEY_PER_FLOW_PRICE as K
 from energymodel.scenario import Fiscal
+from energymodel.units import K
 
 WINDOW = (2030, 2060)
 
@@ -54,10 +56,17 @@ def pressure_table(flows: pd.DataFrame, markets: pd.DataFrame, market: str,
     return table.join(shares, on="year")
 
 
+def mean_window(years: pd.Series) -> tuple[int, int]:
+    """2030-2060 cut to the horizon, or the whole horizon if it ends before 2030."""
+    first, last = int(years.min()), int(years.max())
+    return (max(WINDOW[0], first), min(WINDOW[1], last)) if last >= WINDOW[0] else (first, last)
+
+
 def pressure_summary(table: pd.DataFrame, weight: pd.Series) -> pd.DataFrame:
-    """NPV transferred and 2030-2060 averages (metric, value, unit)."""
+    """NPV transferred and volume-weighted means over the mean window (metric, value, unit)."""
     w = weight.reindex(table["year"]).to_numpy()
-    window = table[(table["year"] >= WINDOW[0]) & (table["year"] <= WINDOW[1])]
+    start, end = mean_window(table["year"])
+    window = table[(table["year"] >= start) & (table["year"] <= end)]
     volume = window["volume_bcm_per_y"]
     exports = window["export_volume_bcm_per_y"]
 
@@ -65,13 +74,13 @@ def pressure_summary(table: pd.DataFrame, weight: pd.Series) -> pd.DataFrame:
         return float(np.average(window[column], weights=weights)) if weights.sum() > 0 else \
             float("nan")
 
-    label = f"{WINDOW[0]}_{WINDOW[1]}"
     rows = [("npv_transferred", float((table["transferred_usd_bn"] * w).sum()), "USD bn"),
-            (f"mean_pressure_{label}", mean("pressure_usd_per_mmbtu", volume), "USD/MMBtu"),
-            (f"mean_pressure_pct_{label}", mean("pressure_pct", volume), "%"),
-            (f"mean_price_{label}", mean("price_usd_per_mmbtu", volume), "USD/MMBtu"),
-            (f"mean_dependence_volume_{label}", mean("dependence_volume", exports), "share"),
-            (f"mean_dependence_revenue_{label}", mean("dependence_revenue", exports), "share")]
+            ("mean_pressure", mean("pressure_usd_per_mmbtu", volume), "USD/MMBtu"),
+            ("mean_pressure_pct", mean("pressure_pct", volume), "%"),
+            ("mean_price", mean("price_usd_per_mmbtu", volume), "USD/MMBtu"),
+            ("mean_dependence_volume", mean("dependence_volume", exports), "share"),
+            ("mean_dependence_revenue", mean("dependence_revenue", exports), "share"),
+            ("mean_from_year", float(start), "year"), ("mean_to_year", float(end), "year")]
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])
 
 
