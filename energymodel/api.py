@@ -11,7 +11,7 @@ from energymodel import buyer_power, indicators
 from energymodel.errors import InputError
 from energymodel.history import validation_table
 from energymodel.inputs import prepare
-from energymodel.results import Results, extract, manifest
+from energymodel.results import Results, extract, manifest, npv
 from energymodel.runner import solve_inputs
 from energymodel.scenario import Scenario, load_scenario
 
@@ -54,11 +54,9 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True) -> Results:
     if scenario.fiscal is not None:
         budget = indicators.budget_table(tables["flows"], tables["basins"], scenario.fiscal)
         tables["budget"] = budget
-        npv = float((budget["budget_take_usd_bn"] * weight.reindex(budget["year"])
-                     .to_numpy()).sum())
         tables["summary"] = pd.concat([tables["summary"], pd.DataFrame(
-            [("npv_budget_take", npv, "USD bn")], columns=["metric", "value", "unit"])],
-            ignore_index=True)
+            [("npv_budget_take", npv(budget, weight, "budget_take_usd_bn"), "USD bn")],
+            columns=["metric", "value", "unit"])], ignore_index=True)
     if dependence and scenario.dependence is not None:
         tables["dependence"] = dependence_curve(scenario)
     validation = (validation_table(tables["flows"], inputs.data.history)

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from energymodel import bilevel, demand
-from energymodel.inputs import Inputs, with_market_prices, with_structure, without_routes_to
+from energymodel.inputs import Inputs, with_competitive, with_market_prices, without_routes_to
 from energymodel.model import build_model
 from energymodel.results import npv_profit
 from energymodel.runner import Solved, solve_inputs
@@ -54,7 +54,7 @@ def solve(inp: Inputs, market: str) -> BuyerPowerRun:
     spec = inp.scenario.markets[market]
     competitive = None
     if spec.structure == "bargaining" or spec.benchmark == "competitive":
-        competitive = solve_inputs(with_structure(inp, market, "competitive"))
+        competitive = solve_inputs(with_competitive(inp, market))
     if spec.structure == "monopsony":
         run = _monopsony(inp, market, spec.phi)
     elif spec.holdup is not None:
@@ -169,7 +169,7 @@ def _nash(deal: _Accounts, disagreement: float, beta: float) -> dict[str, float]
 
 def _disagreement(inp: Inputs, market: str) -> float:
     """Russia's best NPV of profit without the deal: every route to `market` closed."""
-    solved = solve_inputs(without_routes_to(with_structure(inp, market, "competitive"), market))
+    solved = solve_inputs(without_routes_to(with_competitive(inp, market), market))
     return npv_profit(solved.tables["flows"], inp.years["weight"])
 
 
@@ -200,7 +200,7 @@ def _bargaining_table(beta: float, disagreement: float, a: _Accounts, split: dic
 
 
 def _holdup(inp: Inputs, market: str, beta: float, option: str) -> BuyerPowerRun:
-    joint = with_structure(inp, market, "competitive")
+    joint = with_competitive(inp, market)
     disagreement = _disagreement(inp, market)
     decisions = list(inp.decisions.loc[inp.decisions["option"] == option, "decision_year"])
     units = inp.options.at[option, "max_units"]

@@ -346,12 +346,13 @@ def apply_overrides(data: DataSet, scenario: Scenario) -> DataSet:
     """The data set with the scenario's overrides applied, in order."""
     values = data.values
     for i, override in enumerate(scenario.overrides):
-        values = _apply(values, data, override, f"overrides[{i}]", scenario)
+        values = apply_override(values, data, override, f"overrides[{i}]", scenario)
     return replace(data, values=values)
 
 
-def _apply(values: pd.DataFrame, data: DataSet, o: Override, field: str,
-           scenario: Scenario) -> pd.DataFrame:
+def apply_override(values: pd.DataFrame, data: DataSet, o: Override, field: str,
+                   scenario: Scenario) -> pd.DataFrame:
+    """`values` with one override applied; errors name `field` of the scenario file."""
     file = scenario.file()
     kind = data.kind_of(o.entity)
     if kind is None:

@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from energymodel import demand
-from energymodel.data import DataSet, apply_overrides, load_dataset, parameter_schema
+from energymodel.data import (
+    DataSet,
+    apply_override,
+    apply_overrides,
+    load_dataset,
+    parameter_schema,
+)
 from energymodel.errors import InputError
 from energymodel.scenario import Scenario, display_path
 
@@ -103,14 +109,12 @@ def _check_scenario_references(scenario: Scenario, data: DataSet) -> None:
 
 def _check_lever(scenario: Scenario, data: DataSet) -> None:
     """Every value of the dependence lever applies to the data without error."""
-    lever, first = scenario.dependence, len(scenario.overrides)
+    lever = scenario.dependence
+    values = apply_overrides(data, scenario).values
     for k, x in enumerate(lever.values):
-        try:
-            apply_overrides(data, scenario.at_lever(x))
-        except InputError as err:
-            i = int(err.field.split("]")[0].split("[")[1]) - first if err.field else 0
-            raise InputError(scenario.file(), f"dependence.values[{k}] on targets[{i}]",
-                             err.reason) from None
+        for i, override in enumerate(scenario.at_lever(x).overrides[len(scenario.overrides):]):
+            field = f"dependence.values[{k}] on targets[{i}]"
+            apply_override(values, data, override, field, scenario)
 
 
 def _check_buyer_power(scenario: Scenario, data: DataSet) -> None:
@@ -149,13 +153,15 @@ def _calendar(years: pd.DataFrame) -> pd.Series:
     return pd.Series({y + i: y for y, n in years["length"].items() for i in range(n)})
 
 
-def _evaluate(anchors: pd.Series, calendar: np.ndarray, interpolation: str) -> np.ndarray:
-    """A path given at anchor years, at each calendar year."""
+def _evaluate(anchors: pd.Series, calendar: np.ndarray, interpolation: str,
+              before: float = 0.0) -> np.ndarray:
+    """A path given at anchor years, at each calendar year; a step path is `before` ahead of
+    its first anchor."""
     x, v = anchors.index.to_numpy(float), anchors.to_numpy(float)
     if interpolation == "linear":
         return np.interp(calendar, x, v)
     idx = np.searchsorted(x, calendar, side="right") - 1
-    return np.where(idx >= 0, v[np.clip(idx, 0, None)], 0.0)
+    return np.where(idx >= 0, v[np.clip(idx, 0, None)], before)
 
 
 def _period_mean(anchors: pd.Series, years: pd.DataFrame, interpolation: str) -> pd.Series:
@@ -205,11 +211,9 @@ def _route_years(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.D
     availability, adder = [], []
     for route in data.routes.index:
         rows = active[active["entity"] == route]
-        path = data.series(route, "availability")
-        avail = pd.Series(_evaluate(path, calendar.index.to_numpy(float), "step")
+        path = data.series(route, "availability")  # one before the data say otherwise
+        avail = pd.Series(_evaluate(path, calendar.index.to_numpy(float), "step", before=1.0)
                           if len(path) else 1.0, index=calendar.index)
-        if len(path) and path.index.min() > calendar.index.min():
-            avail[calendar.index < path.index.min()] = 1.0  # one before the data say otherwise
         add = pd.Series(0.0, index=calendar.index)
         for _, p in rows.iterrows():
             end = np.inf if np.isnan(p["to_year"]) else p["to_year"]
@@ -433,14 +437,14 @@ def with_market_prices(inp: Inputs, market: str, prices: pd.Series) -> Inputs:
                    basins=inp.basins.assign(buyer_markup=0.0))
 
 
-def with_structure(inp: Inputs, market: str, structure: str, theta: float = 0.0) -> Inputs:
-    """The inputs with `market` under another structure on the same demand curve."""
+def with_competitive(inp: Inputs, market: str) -> Inputs:
+    """The inputs with `market` competitive on the same demand curve (theta = 0)."""
     group = inp.segments.loc[[market]]
-    terms = [demand.objective_terms([demand.Segment(r.start, r.price, r.slope, r.width)], theta)[0]
+    terms = [demand.objective_terms([demand.Segment(r.start, r.price, r.slope, r.width)], 0.0)[0]
              for r in group.itertuples()]
     group = group.assign(alpha=[t[0] for t in terms], beta=[t[1] for t in terms])
     markets = inp.markets.copy()
-    markets.loc[market, ["structure", "theta", "method"]] = [structure, theta, None]
+    markets.loc[market, ["structure", "theta", "method"]] = ["competitive", 0.0, None]
     segments = pd.concat([inp.segments.drop(index=market, level="market"), group]).sort_index()
     return replace(inp, segments=segments, markets=markets,
                    basins=inp.basins.assign(buyer_markup=0.0))

@@ -304,9 +304,9 @@ def _investments(model, inp: Inputs) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def npv(flows: pd.DataFrame, weight: pd.Series, column: str) -> float:
-    """NPV of a yearly column of a flows table [USD bn]: sum over years of W_y x value."""
-    return float((flows[column] * weight.reindex(flows["year"]).to_numpy()).sum())
+def npv(table: pd.DataFrame, weight: pd.Series, column: str) -> float:
+    """NPV of a yearly column of a table with a `year` column [USD bn]: sum of W_y x value."""
+    return float((table[column] * weight.reindex(table["year"]).to_numpy()).sum())
 
 
 def npv_profit(flows: pd.DataFrame, weight: pd.Series, exclude_market: str | None = None) -> float:

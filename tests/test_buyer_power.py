@@ -306,6 +306,9 @@ def test_full_model_holdup_lowers_the_ex_post_price(baseline_scenario):
     assert (built["price_ex_post_usd_per_mmbtu"] < built["price_ex_ante_usd_per_mmbtu"]).all()
     choice = table[table["holdup_choice"]].iloc[0]
     assert choice["russia_payoff_ex_post_usd_bn"] == table["russia_payoff_ex_post_usd_bn"].max()
+    # at China's bargaining power 0.8 the pipeline pays ex ante but not once its capex is sunk
+    assert table[table["ex_ante_choice"]]["decision_year"].notna().all()
+    assert pd.isna(choice["decision_year"])
 
 
 # --- when the equivalent QP applies -------------------------------------------------------
