@@ -156,7 +156,8 @@ class SolverOptions(_Strict):
 class Scenario(_Strict):
     """A complete, validated scenario."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$",
+                      description="letters, digits and _ . + -, not starting with . or -")
     description: str = ""
     data_dir: Path
     horizon: Horizon = Horizon()
