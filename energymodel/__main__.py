@@ -15,8 +15,11 @@ def main() -> None:
 
         command()
     except interrupts.Interrupted as stop:
+        interrupts.ignore()
         print(f"interrupted by {stop}: stopped, no partial results left", file=sys.stderr)
         sys.exit(stop.code)
+    finally:
+        interrupts.ignore()  # the run is over: a late signal changes nothing
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from energymodel import interrupts, progress
 from energymodel.api import solve
 from energymodel.errors import EnergyModelError, InputError, SolveError
 from energymodel.inputs import prepare
@@ -182,7 +183,10 @@ class _reported:
         if error is None or self.debug or isinstance(error, SystemExit | typer.Exit):
             return False
         if isinstance(error, KeyboardInterrupt):
-            name = str(error) if isinstance(error, Interrupted) else "SIGINT"
+            name = "SIGINT"
+            if isinstance(error, Interrupted):  # the command line's handler: report once
+                interrupts.ignore()
+                name = str(error)
             typer.echo(f"interrupted by {name}: stopped, no partial results left", err=True)
             raise typer.Exit(getattr(error, "code", 130))
         code = 2 if isinstance(error, InputError) else 3 if isinstance(error, SolveError) else 1
@@ -197,6 +201,7 @@ class _reported:
 
 def main() -> None:
     pd.set_option("display.width", 120)
+    progress.enable()
     app(prog_name="energymodel")
 
 

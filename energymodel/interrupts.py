@@ -38,6 +38,12 @@ def install() -> None:
         signal.signal(signum, _raise)
 
 
+def ignore() -> None:
+    """Ignore SIGINT and SIGTERM from now on (the run is over or reporting its end)."""
+    for signum in SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
 def requested() -> bool:
     """Whether a signal arrived inside the current `deferred()` block."""
     return bool(_pending)

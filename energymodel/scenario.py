@@ -145,7 +145,8 @@ class Dependence(_Strict):
 class SolverOptions(_Strict):
     """HiGHS settings. One thread keeps results identical run to run and suits sweeps."""
 
-    time_limit: float | None = Field(None, gt=0, description="seconds")
+    time_limit: float | None = Field(600.0, gt=0, allow_inf_nan=False,
+                                     description="seconds per solve; null: no limit")
     mip_rel_gap: float = Field(1e-6, ge=0, le=1)
     threads: int = Field(1, ge=1, le=64)
     tangents: int = Field(
