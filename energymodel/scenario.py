@@ -11,6 +11,7 @@ Relative paths (`extends`, `data_dir`) are relative to the file that states them
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import stat
@@ -260,12 +261,16 @@ def field_path(loc: tuple) -> str:
 
 
 def input_error(err: ValidationError, file: str, model: type[BaseModel]) -> InputError:
-    """The first error of a pydantic validation as one InputError line."""
-    first = err.errors()[0]
+    """The first error of a pydantic validation as one InputError line (an unknown key
+    first: a misspelling also makes a required key look missing)."""
+    errors = err.errors()
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     reason = first["msg"].removeprefix("Value error, ")
     kind = first["type"]
     if kind == "extra_forbidden":
-        reason = "unknown key"
+        known = getattr(_model_at(model, first["loc"][:-1]), "model_fields", {})
+        close = difflib.get_close_matches(str(first["loc"][-1]), known, n=1)
+        reason = "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "")
     elif kind == "finite_number":
         reason = f"{first['input']!r} is not a finite number"
         if (bounds := _range(model, first["loc"])) != "[-inf, inf)":
@@ -286,11 +291,8 @@ def _shown(value: Any) -> str:
 
 def _range(model: type[BaseModel], loc: tuple) -> str:
     """The allowed range of the field at `loc`, e.g. '[0, 0.5]' or '(0, inf)'."""
-    info = None
-    for part in loc:
-        if isinstance(part, str) and part in getattr(model, "model_fields", {}):
-            info = model.model_fields[part]
-            model = _model_in(info.annotation) or model
+    parent = _model_at(model, loc[:-1])
+    info = getattr(parent, "model_fields", {}).get(loc[-1]) if loc else None
     low, high = "[-inf", "inf)"
     for bound in info.metadata if info is not None else []:
         if isinstance(bound, annotated_types.Ge):
@@ -302,6 +304,14 @@ def _range(model: type[BaseModel], loc: tuple) -> str:
         elif isinstance(bound, annotated_types.Lt):
             high = f"{bound.lt:g})"
     return f"{low}, {high}"
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:
+    """The model whose field `loc` names (list indexes and dict keys pass through)."""
+    for part in loc:
+        if isinstance(part, str) and part in model.model_fields:
+            model = _model_in(model.model_fields[part].annotation) or model
+    return model
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
@@ -381,7 +391,7 @@ def read_text(path: Path, limit: int, what: str) -> str:
                          f"0x{raw[err.start]:02x}): save the file as UTF-8") from None
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Safe YAML that rejects a key stated twice in one mapping."""
 
     def construct_mapping(self, node, deep=False):
