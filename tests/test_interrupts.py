@@ -97,7 +97,7 @@ def test_signal_at_any_moment_leaves_old_or_new_results_whole(tmp_path, runs, si
     new results, whole."""
     out = tmp_path / "out"
     seen = []
-    for delay in (0.1, 0.4, 0.7, 0.9):
+    for delay in (0.15, 0.6, 0.9):
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir()
         for name, content in runs["files"]["old"].items():
