@@ -18,11 +18,11 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from energymodel.api import solve
-from energymodel.errors import EnergyModelError, InputError, SolveError
-from energymodel.inputs import prepare
+from energymodel import structures
+from energymodel.api import prepare, solve
+from energymodel.errors import EnergyModelError, InputError, SolveError, display_path
 from energymodel.results import Results
-from energymodel.scenario import display_path, load_scenario
+from energymodel.scenario import load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Russian gas export choices against decarbonisation demand curves.")
@@ -52,7 +52,7 @@ def pressure(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False)
     with _reported(debug):
         start = time.perf_counter()
         s = load_scenario(scenario)
-        if s.buyer_market() is None:
+        if structures.buyer_market(s) is None:
             raise InputError(s.file(), "markets", "no market has buyer power (monopsony or "
                              "bargaining): there is no price pressure to report")
         results = solve(s)

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from energymodel import units
-from energymodel.errors import InputError
-from energymodel.scenario import Override, Scenario, display_path
+from energymodel.errors import InputError, display_path
+from energymodel.scenario import Override, Scenario
 
 SCHEMA_FILE = Path(__file__).parent / "schema" / "parameters.csv"
 ENTITY_FILES = {"basin": "basins.csv", "market": "markets.csv", "route": "routes.csv",

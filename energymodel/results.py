@@ -26,9 +26,9 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from energymodel import __version__, demand
-from energymodel.errors import InputError
+from energymodel.errors import InputError, display_path
 from energymodel.inputs import Inputs
-from energymodel.scenario import Scenario, display_path
+from energymodel.scenario import Scenario
 from energymodel.solver import SolveOutcome, versions
 from energymodel.units import K
 

@@ -16,19 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from energymodel.errors import InputError
-
-Structure = Literal["price_taker", "competitive", "seller_power", "monopsony", "bargaining"]
-BUYER_POWER = ("monopsony", "bargaining")
+from energymodel.errors import InputError, display_path
 
 
 class _Strict(BaseModel):
@@ -51,44 +41,20 @@ class Horizon(_Strict):
         return self
 
 
-class MarketSpec(_Strict):
-    """How the price of Russian gas is formed in one market.
+class MarketSpec(BaseModel):
+    """How the price of Russian gas is formed in one market: the name of a market structure
+    (energymodel/structures/), the demand pathway, and the structure's own parameters (for
+    instance theta of seller_power, beta of bargaining), which that structure validates."""
 
-    price_taker: the price path; competitive: price = marginal cost; seller_power: Russia's
-    market power with conjectural parameter theta; monopsony: the buyer's power over Russian
-    pipeline gas with parameter phi (1: sole buyer setting the price, Russia a price taker);
-    bargaining: Nash bargaining over the pipeline trade with the buyer's bargaining power
-    beta, optionally the hold-up of an investment option once its capex is sunk.
-    """
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
 
-    structure: Structure
-    theta: float | None = Field(None, ge=0, le=1, description="seller power: 0 competitive, "
-                                "1 monopoly")
-    phi: float | None = Field(None, ge=0, le=1, description="monopsony: 0 competitive, "
-                              "1 sole buyer")
-    beta: float | None = Field(None, ge=0, le=1, description="bargaining power of the buyer")
-    method: Literal["auto", "qp", "bilevel"] = Field(
-        "auto", description="monopsony: equivalent QP (dedicated supply) or bilevel MILP")
-    holdup: str | None = Field(None, description="bargaining: investment option whose "
-                               "capex is sunk ex post")
-    benchmark: Literal["competitive", "oil_indexed"] = Field(
-        "competitive", description="price pressure is measured against this price")
+    structure: str = Field(pattern=r"^[a-z_]+$", description="a registered market structure")
     pathway: str | None = Field(None, description="demand pathway; default: the scenario's")
 
-    @model_validator(mode="after")
-    def _parameters_match_structure(self) -> MarketSpec:
-        needs = {"seller_power": "theta", "monopsony": "phi", "bargaining": "beta"}
-        for structure, name in needs.items():
-            given = getattr(self, name) is not None
-            if self.structure == structure and not given:
-                raise ValueError(f"{structure} needs {name} in [0, 1]")
-            if self.structure != structure and given:
-                raise ValueError(f"{name} applies to {structure} only, not {self.structure}")
-        if self.holdup is not None and self.structure != "bargaining":
-            raise ValueError("holdup applies to bargaining only")
-        if self.method != "auto" and self.structure != "monopsony":
-            raise ValueError("method applies to monopsony only")
-        return self
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The structure's parameters as given in the scenario (a null one is not given)."""
+        return {k: v for k, v in (self.model_extra or {}).items() if v is not None}
 
 
 class Override(_Strict):
@@ -173,19 +139,6 @@ class Scenario(_Strict):
     solver: SolverOptions = SolverOptions()
     source: Path | None = Field(None, exclude=True, description="file it was loaded from")
 
-    @field_validator("markets")
-    @classmethod
-    def _one_buyer_power_market(cls, markets: dict[str, MarketSpec]) -> dict[str, MarketSpec]:
-        buyers = [m for m, spec in markets.items() if spec.structure in BUYER_POWER]
-        if len(buyers) > 1:
-            raise ValueError(f"one market at most can have buyer power, not {buyers}")
-        return markets
-
-    def buyer_market(self) -> str | None:
-        """The market with a buyer-power structure, if any."""
-        return next((m for m, spec in self.markets.items() if spec.structure in BUYER_POWER),
-                    None)
-
     def at_lever(self, x: float) -> Scenario:
         """The scenario at one value x of its dependence lever: without the lever's
         policies, with every target set to x (mode value) or scaled by x (mode scale)."""
@@ -216,15 +169,6 @@ class Scenario(_Strict):
         return self.updated(overrides=[*self.overrides, *extra])
 
 
-def display_path(path: Path | str) -> str:
-    """`path` relative to the working directory where possible, for one-line messages."""
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def load_scenario(path: str | Path) -> Scenario:
     """Read, merge (`extends`) and validate a scenario file."""
     path = Path(path)
@@ -236,16 +180,23 @@ def _validate(raw: dict[str, Any], file: str) -> Scenario:
     try:
         return _strict_validate(raw)
     except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        reason = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            reason = "unknown key"
-        elif "input" in first and first["type"].endswith("_type"):
-            reason += f" (got {first['input']!r})"
-        more = len(err.errors()) - 1
-        more_text = f" (+{more} more errors)" if more else ""
-        raise InputError(file, field, reason + more_text) from None
+        field, reason = describe(err)
+        raise InputError(file, field, reason) from None
+
+
+def describe(err: ValidationError, prefix: str = "") -> tuple[str, str]:
+    """(field, reason) of a validation error's first problem, for a one-line message; the
+    field is dotted and prefixed by `prefix`."""
+    first = err.errors()[0]
+    field = ".".join([p for p in (prefix,) if p] + [str(p) for p in first["loc"]]) \
+        or "(top level)"
+    reason = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        reason = "unknown key"
+    elif "input" in first and first["type"].endswith("_type"):
+        reason += f" (got {first['input']!r})"
+    more = len(err.errors()) - 1
+    return field, reason + (f" (+{more} more errors)" if more else "")
 
 
 def _strict_validate(raw: dict[str, Any]) -> Scenario:
