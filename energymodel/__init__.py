@@ -6,12 +6,11 @@
     results.flows            # tidy DataFrame: route x year, units in column names
 """
 
-__version__ = "0.1.0"
-
+from energymodel._version import __version__
 from energymodel.api import solve
 from energymodel.errors import EnergyModelError, InputError, SolveError
 from energymodel.results import Results
 from energymodel.scenario import Override, Scenario, load_scenario
 
 __all__ = ["EnergyModelError", "InputError", "Override", "Results", "Scenario", "SolveError",
-           "load_scenario", "solve"]
+           "__version__", "load_scenario", "solve"]

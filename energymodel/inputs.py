@@ -17,14 +17,9 @@ import numpy as np
 import pandas as pd
 
 from energymodel import demand
-from energymodel.data import (
-    DataSet,
-    apply_override,
-    apply_overrides,
-    load_dataset,
-    parameter_schema,
-)
+from energymodel.data import DataSet, load_dataset, parameter_schema
 from energymodel.errors import InputError, display_path
+from energymodel.overrides import apply_override, apply_overrides
 from energymodel.scenario import Scenario
 
 

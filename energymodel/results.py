@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from energymodel import __version__, demand
+from energymodel import demand
+from energymodel._version import __version__
 from energymodel.errors import InputError, display_path
 from energymodel.inputs import Inputs
 from energymodel.scenario import Scenario
