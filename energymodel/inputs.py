@@ -40,7 +40,8 @@ class Inputs:
     #                        annual_cost (annuity + fixed O&M) [USD bn per unit per year]
     option_online: pd.DataFrame  # columns option, decision_year, year: a unit decided then runs
     markets: pd.DataFrame  # index market: structure (name), theta, pathway
-    market_years: pd.DataFrame  # index (market, year): intercept, slope, price_cap, ...
+    market_years: pd.DataFrame  # index (market, year): intercept, slope, price_cap, ...,
+    #                             contract terms, lagged_oil_price, oil_indexed_price
     segments: pd.DataFrame  # index (market, year, segment): start, price, slope, width, alpha, beta
     supply_steps: pd.DataFrame  # index (basin, year, step): width, cost (stepped supply only)
 
@@ -293,7 +294,8 @@ def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,
             v = {p: means[p][year] for p in path_params}
             a, b, segments = _market_curve(v, elasticity[market], file, where)
             rows.append({"market": market, "year": year, **v, "elasticity": elasticity[market],
-                         "intercept": a, "slope": b, "oil_indexed_price": oil_indexed[year]})
+                         "intercept": a, "slope": b, **contracts.loc[market],
+                         **oil_indexed.loc[year]})
             segs += [{"market": market, "year": year, "segment": k, "start": s.start,
                       "price": s.price, "slope": s.slope, "width": s.width}
                      for k, s in enumerate(segments)]
@@ -301,18 +303,21 @@ def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,
     return pd.DataFrame(rows).set_index(["market", "year"]), demand.with_terms(segments, 0.0)
 
 
-def _oil_indexed(brent: pd.Series, contract: pd.Series, years: pd.DataFrame) -> pd.Series:
-    """Oil-indexed contract price by model year [USD/MMBtu]: slope x Brent lagged by `lag`
-    months + constant, the lag taken as the share lag/12 of the previous year's Brent; NaN
-    where the market has no contract terms or oil price path."""
+def _oil_indexed(brent: pd.Series, contract: pd.Series, years: pd.DataFrame) -> pd.DataFrame:
+    """By model year: Brent lagged by `lag` months [USD/bbl], the lag taken as the share
+    lag/12 of the previous year's Brent, and the oil-indexed contract price slope x lagged
+    Brent + constant [USD/MMBtu]; NaN where the market has no contract terms or oil price."""
+    calendar = _calendar(years)
     if len(brent) == 0 or contract.isna().any():
-        return pd.Series(np.nan, index=years.index)
-    calendar = _calendar(years).index.to_numpy(float)
+        return pd.DataFrame({"lagged_oil_price": np.nan, "oil_indexed_price": np.nan},
+                            index=years.index)
+    t = calendar.index.to_numpy(float)
     share = contract["contract_lag"] / 12
-    lagged = (share * _evaluate(brent, calendar - 1, "linear")
-              + (1 - share) * _evaluate(brent, calendar, "linear"))
+    lagged = share * _evaluate(brent, t - 1, "linear") + (1 - share) * _evaluate(brent, t,
+                                                                                  "linear")
     price = contract["contract_slope"] * lagged + contract["contract_constant"]
-    return pd.Series(price, index=_calendar(years).to_numpy()).groupby(level=0).mean()
+    return pd.DataFrame({"lagged_oil_price": lagged, "oil_indexed_price": price},
+                        index=calendar.to_numpy()).groupby(level=0).mean()
 
 
 def _market_curve(v: dict[str, float], elasticity: float, file: str,

@@ -230,7 +230,7 @@ def test_buyer_power_errors(tmp_path, extra, parts):
 
 
 def test_oil_indexed_benchmark_needs_contract_data(tmp_path):
-    scenario = scenario_file(tmp_path, f"extends: {SCENARIOS / 'examples' / 'nash.yaml'}\n"
+    scenario = scenario_file(tmp_path, f"extends: {SCENARIOS / 'examples' / 'competitive.yaml'}\n"
                              "markets:\n  buyer: {structure: bargaining, beta: 0.5, "
                              "benchmark: oil_indexed}\n")
     code, err = run(tmp_path, scenario)

@@ -5,12 +5,19 @@ Volumes are at the joint-surplus optimum (the market competitive). The disagreem
 come from re-solving without the deal (every route to the buyer closed): Russia's best NPV
 elsewhere; the buyer's is zero because its value of gas is measured against its alternative
 (the LNG cap). Russia gets its disagreement payoff plus (1 - beta) of the gains G, the buyer
-beta G; the payment is reported as one levelised price over the contract years.
+beta G. The contract form (contracts.py) turns the payment into a price path: levelised,
+indexed to lagged Brent, or indexed and re-struck at periodic reviews.
 
-With `holdup: OPTION`, the same for every build plan of that investment option (not built,
-or decided in each possible year): ex ante the capex is part of the deal; ex post it is
-sunk, so the buyer takes beta of it. Russia, anticipating the ex-post bargain, picks the plan
-that pays it best then.
+Capital sunk. Ex post, the annuities of capacity already built for the trade are paid with or
+without the deal, so the buyer takes beta of them: Russia gets D + (1 - beta) G - beta A_sunk.
+    review             at each review after the first, the capital of every option on a
+                       route to the buyer decided before that review is sunk; each review
+                       period is bargained over its own years (gains and disagreement
+                       payoffs of those years), so Russia's payoff is at most the ex-ante one;
+    holdup: OPTION     every build plan of that option (not built, or decided in each
+                       possible year) is bargained; without reviews the bargain is struck once
+                       the option's capex is spent (all of it sunk), with reviews at each
+                       review. Russia, anticipating this, picks the plan that pays it best.
 """
 
 from __future__ import annotations
@@ -25,11 +32,11 @@ from energymodel import demand
 from energymodel.data import DataSet
 from energymodel.errors import InputError
 from energymodel.inputs import Inputs, with_competitive, without_routes_to
-from energymodel.results import npv_profit
 from energymodel.runner import Solved, solve_inputs
 from energymodel.scenario import Scenario
 from energymodel.structures.base import Run, market_rows, tables
-from energymodel.structures.buyer_power import BuyerPower, BuyerPowerSpec
+from energymodel.structures.buyer_power import BuyerPower, BuyerPowerSpec, require_contract_data
+from energymodel.structures.contracts import Contract, price_path, review_starts
 from energymodel.units import K
 
 
@@ -37,6 +44,7 @@ class BargainingSpec(BuyerPowerSpec):
     beta: float = Field(ge=0, le=1, description="bargaining power of the buyer")
     holdup: str | None = Field(None, description="investment option whose capex is sunk ex "
                                "post")
+    contract: Contract = Field(Contract(), description="the price path the contract writes")
 
 
 class Bargaining(BuyerPower):
@@ -47,6 +55,9 @@ class Bargaining(BuyerPower):
     def check(self, scenario: Scenario, data: DataSet, market: str,
               spec: BargainingSpec) -> None:
         super().check(scenario, data, market, spec)
+        if spec.contract.form != "levelised":
+            require_contract_data(scenario, data, market, f"markets.{market}.contract",
+                                  f"contract form {spec.contract.form}")
         field = f"markets.{market}.holdup"
         if spec.holdup is None:
             return
@@ -57,112 +68,161 @@ class Bargaining(BuyerPower):
                              f"capacity to a route to {market}")
 
     def plan(self, inp: Inputs, market: str, spec: BargainingSpec, joint: Solved | None) -> Run:
-        if spec.holdup is not None:
-            return _holdup(inp, market, spec.beta, spec.holdup)
         disagreement = _disagreement(inp, market)
-        accounts = _accounts(joint, market)
-        split = _nash(accounts, disagreement, spec.beta)
-        table = _bargaining_table(spec.beta, disagreement, accounts, split, ex="ante")
+        contract = spec.contract
         how = {"method": "Nash bargaining: volumes at the joint-surplus optimum, disagreement "
-                         "payoffs by re-solving without the deal, levelised contract price"}
-        price = pd.Series(split["price_ex_ante_usd_per_mmbtu"], index=inp.years.index)
-        return Run(joint, {market: price}, how, {"bargaining": table})
+                         "payoffs by re-solving without the deal, contract price path "
+                         f"{contract.form}", "contract": contract.model_dump()}
+        extra = {}
+        if spec.holdup is None:
+            deal = _accounts(joint, market)
+            split = _split(deal, disagreement, spec.beta, contract, _sunk(deal, contract))
+        else:
+            joint, deal, split, extra["holdup"] = _holdup(inp, market, spec.beta, spec.holdup,
+                                                           disagreement, contract)
+            how["method"] = (f"Nash bargaining with hold-up of {spec.holdup}: every build plan "
+                             "solved at the joint-surplus optimum; Russia picks the plan that "
+                             "pays it best once the capex is sunk; contract price path "
+                             f"{contract.form}")
+            how["plans"] = len(extra["holdup"])
+        path = price_path(contract, split["payment"], deal.volume, inp.market_years.loc[market])
+        extra["bargaining"] = _bargaining_table(spec.beta, deal, disagreement, split, contract)
+        extra["contract"] = _contract_table(path, inp, market)
+        return Run(joint, {market: path["price_usd_per_mmbtu"]}, how, extra)
 
 
 @dataclass
 class _Accounts:
-    """NPVs of one solved deal [USD bn]."""
+    """One solved deal by model year, discounted [USD bn]."""
 
-    buyer_value: float  # the buyer's value of the gas it gets: integral of its inverse demand
-    russia_other: float  # Russia's profit from everything but payments from the buyer
-    discounted_volume: float  # sum_y W_y K Q_y: NPV of 1 USD/MMBtu on the buyer's volumes
-    capex: float  # capital annuities of the hold-up option online in the horizon (sunk ex post)
+    value: pd.Series  # W_y K x the buyer's value of the gas it gets (its inverse demand's integral)
+    other: pd.Series  # W_y x Russia's profit from everything but payments from the buyer
+    volume: pd.Series  # W_y K Q_y: NPV of 1 USD/MMBtu on the buyer's volumes
+    capital: pd.DataFrame  # option, decision_year, year, usd_bn: W_y x annuities of the units
+    #                        built on routes to the buyer (sunk once spent)
 
 
-def _accounts(solved: Solved, market: str, option: str | None = None) -> _Accounts:
+def _accounts(solved: Solved, market: str) -> _Accounts:
     inp, t = solved.inputs, tables(solved)
     weight = inp.years["weight"]
     volumes = market_rows(t, market)["volume_bcm_per_y"]
     value = demand.consumer_value(inp.segments.loc[market], volumes)
-    capex = 0.0
-    if option is not None:
-        built = t["investments"]
-        built = built[built["option"] == option]
-        online = inp.option_online[inp.option_online["option"] == option]
-        for row in built.itertuples():
-            years = online.loc[online["decision_year"] == row.decision_year, "year"]
-            capex += row.units * inp.options.at[option, "annuity"] * weight[years].sum()
-    return _Accounts(buyer_value=float((weight * K * value).sum()),
-                     russia_other=npv_profit(t["flows"], weight, market),
-                     discounted_volume=float((weight * K * volumes).sum()), capex=float(capex))
+    flows = t["flows"]
+    profit = flows.groupby("year")["profit_usd_bn"].sum() - flows[
+        flows["market"] == market].groupby("year")["revenue_usd_bn"].sum().reindex(
+        weight.index, fill_value=0.0)
+    dedicated = inp.options.index[inp.options["route"].isin(
+        inp.routes.index[inp.routes["market"] == market])]
+    built = t["investments"][t["investments"]["option"].isin(dedicated)]
+    capital = built.merge(inp.option_online, on=["option", "decision_year"])
+    capital["usd_bn"] = (capital["units"] * inp.options["annuity"].reindex(capital["option"])
+                         .to_numpy() * weight.reindex(capital["year"]).to_numpy())
+    return _Accounts(value=weight * K * value, other=weight * profit,
+                     volume=weight * K * volumes,
+                     capital=capital[["option", "decision_year", "year", "usd_bn"]])
 
 
-def _nash(deal: _Accounts, disagreement: float, beta: float) -> dict[str, float]:
-    """Nash split of one deal, ex ante and ex post (capex sunk) [USD bn, USD/MMBtu]."""
-    gains = deal.buyer_value + deal.russia_other - disagreement
-    ante = disagreement + (1 - beta) * gains
-    post = ante - beta * deal.capex
-    volume = deal.discounted_volume
-    return {"joint_surplus_usd_bn": deal.buyer_value + deal.russia_other,
-            "gains_usd_bn": gains, "capex_sunk_usd_bn": deal.capex,
-            "russia_payoff_ex_ante_usd_bn": ante, "russia_payoff_ex_post_usd_bn": post,
-            "payment_ex_ante_usd_bn": ante - deal.russia_other,
-            "payment_ex_post_usd_bn": post - deal.russia_other,
-            "price_ex_ante_usd_per_mmbtu": (ante - deal.russia_other) / volume if volume else
-            np.nan,
-            "price_ex_post_usd_per_mmbtu": (post - deal.russia_other) / volume if volume else
-            np.nan}
+def _sunk(deal: _Accounts, contract: Contract, option: str | None = None) -> pd.Series:
+    """Capital sunk when each year's bargain is struck [USD bn, discounted, by year]: with
+    reviews, that of units decided before the year's review; without, all of `option`'s
+    (a hold-up: the bargain struck once its capex is spent) or none."""
+    c = deal.capital
+    if contract.form == "review":
+        starts = review_starts(deal.volume.index, contract)
+        c = c[c["decision_year"].to_numpy() < starts.reindex(c["year"]).to_numpy()]
+    else:
+        c = c[c["option"] == option]
+    return c.groupby("year")["usd_bn"].sum().reindex(deal.volume.index, fill_value=0.0
+                                                      ).astype(float)
 
 
-def _disagreement(inp: Inputs, market: str) -> float:
-    """Russia's best NPV of profit without the deal: every route to `market` closed."""
+def _split(deal: _Accounts, disagreement: pd.Series, beta: float, contract: Contract,
+           sunk: pd.Series) -> pd.DataFrame:
+    """The Nash split of each bargain (one, or one per review period) [USD bn]: Russia gets
+    its disagreement payoff plus (1 - beta) of the gains, less beta of the capital sunk."""
+    starts = review_starts(deal.volume.index, contract)
+    by = pd.DataFrame({"value": deal.value, "other": deal.other, "disagreement": disagreement,
+                       "sunk": sunk, "volume": deal.volume}).groupby(starts).sum()
+    by["gains"] = by["value"] + by["other"] - by["disagreement"]
+    by["russia_ex_ante"] = by["disagreement"] + (1 - beta) * by["gains"]
+    by["russia"] = by["russia_ex_ante"] - beta * by["sunk"]
+    by["payment"] = by["russia"] - by["other"]
+    return by
+
+
+def _disagreement(inp: Inputs, market: str) -> pd.Series:
+    """Russia's best profit without the deal (every route to `market` closed), by model year,
+    discounted [USD bn]."""
     solved = solve_inputs(without_routes_to(with_competitive(inp, market), market))
-    return npv_profit(tables(solved)["flows"], inp.years["weight"])
+    profit = tables(solved)["flows"].groupby("year")["profit_usd_bn"].sum()
+    return inp.years["weight"] * profit
 
 
-def _bargaining_table(beta: float, disagreement: float, a: _Accounts, split: dict,
-                      ex: str) -> pd.DataFrame:
-    rows = [("beta", beta, "1"), ("russia_disagreement_npv", disagreement, "USD bn"),
+def _bargaining_table(beta: float, deal: _Accounts, disagreement: pd.Series,
+                      split: pd.DataFrame, contract: Contract) -> pd.DataFrame:
+    s = split.sum()
+    rows = [("beta", beta, "1"), ("russia_disagreement_npv", s["disagreement"], "USD bn"),
             ("buyer_disagreement_npv", 0.0, "USD bn"),
-            ("buyer_value_npv", a.buyer_value, "USD bn"),
-            ("russia_profit_without_payment_npv", a.russia_other, "USD bn"),
-            ("gains_npv", split["gains_usd_bn"], "USD bn"),
-            ("russia_payoff_npv", split[f"russia_payoff_ex_{ex}_usd_bn"], "USD bn"),
-            ("buyer_payoff_npv", a.buyer_value - split[f"payment_ex_{ex}_usd_bn"], "USD bn"),
-            ("payment_npv", split[f"payment_ex_{ex}_usd_bn"], "USD bn"),
-            ("discounted_volume", a.discounted_volume, "USD bn per USD/MMBtu"),
-            ("levelised_price", split[f"price_ex_{ex}_usd_per_mmbtu"], "USD/MMBtu")]
+            ("buyer_value_npv", s["value"], "USD bn"),
+            ("russia_profit_without_payment_npv", s["other"], "USD bn"),
+            ("gains_npv", s["gains"], "USD bn"),
+            ("russia_payoff_ex_ante_npv", s["russia_ex_ante"], "USD bn"),
+            ("capital_sunk_npv", s["sunk"], "USD bn"),
+            ("russia_payoff_npv", s["russia"], "USD bn"),
+            ("buyer_payoff_npv", s["value"] - s["payment"], "USD bn"),
+            ("payment_npv", s["payment"], "USD bn"),
+            ("discounted_volume", s["volume"], "USD bn per USD/MMBtu"),
+            ("levelised_price", s["payment"] / s["volume"] if s["volume"] else np.nan,
+             "USD/MMBtu"),
+            ("bargains", float(len(split)), "count")]
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])
 
 
-def _holdup(inp: Inputs, market: str, beta: float, option: str) -> Run:
+def _contract_table(path: pd.DataFrame, inp: Inputs, market: str) -> pd.DataFrame:
+    """The contract price path by year next to the data's oil-indexed formula and the
+    buyer's alternative-supply price (its LNG import parity)."""
+    my = inp.market_years.loc[market]
+    table = path.rename(columns={"slope": "slope_usd_per_mmbtu_per_usd_per_bbl",
+                                 "constant": "constant_usd_per_mmbtu"})
+    table["oil_indexed_formula_usd_per_mmbtu"] = my["oil_indexed_price"]
+    table["price_cap_usd_per_mmbtu"] = my["price_cap"]
+    return table.drop(columns="discounted_volume").rename_axis("year").reset_index().assign(
+        market=market)
+
+
+def _holdup(inp: Inputs, market: str, beta: float, option: str, disagreement: pd.Series,
+            contract: Contract) -> tuple[Solved, _Accounts, pd.DataFrame, pd.DataFrame]:
+    """Every build plan of `option` bargained; the plan Russia picks anticipating the
+    ex-post bargain, its accounts and split, and the table of plans."""
     joint = with_competitive(inp, market)
-    disagreement = _disagreement(inp, market)
     decisions = list(inp.decisions.loc[inp.decisions["option"] == option, "decision_year"])
     units = inp.options.at[option, "max_units"]
     plans, solutions = [], {}
     for plan in [None, *decisions]:
         fixed = {(option, d): (units if d == plan else 0.0) for d in decisions}
         solved = solve_inputs(joint, fixed_units=fixed)
-        accounts = _accounts(solved, market, option)
-        split = _nash(accounts, disagreement, beta)
+        deal = _accounts(solved, market)
+        split = _split(deal, disagreement, beta, contract, _sunk(deal, contract, option))
+        s, volume = split.sum(), deal.volume.sum()
         online = inp.option_online[(inp.option_online["option"] == option)
                                    & (inp.option_online["decision_year"] == plan)]["year"]
-        plans.append({"decision_year": plan, "online_year": online.min() if plan else None,
-                      "units": units if plan else 0.0, **split})
-        solutions[plan] = (solved, accounts, split)
+        plans.append({
+            "decision_year": plan, "online_year": online.min() if plan else None,
+            "units": units if plan else 0.0, "joint_surplus_usd_bn": s["value"] + s["other"],
+            "gains_usd_bn": s["gains"], "capex_sunk_usd_bn": s["sunk"],
+            "russia_payoff_ex_ante_usd_bn": s["russia_ex_ante"],
+            "russia_payoff_ex_post_usd_bn": s["russia"],
+            "payment_ex_ante_usd_bn": s["russia_ex_ante"] - s["other"],
+            "payment_ex_post_usd_bn": s["payment"],
+            "price_ex_ante_usd_per_mmbtu": (s["russia_ex_ante"] - s["other"]) / volume
+            if volume else np.nan,
+            "price_ex_post_usd_per_mmbtu": s["payment"] / volume if volume else np.nan})
+        solutions[plan] = (solved, deal, split)
     table = pd.DataFrame(plans)
     table["ex_ante_choice"] = table.index == table["russia_payoff_ex_ante_usd_bn"].idxmax()
     table["holdup_choice"] = table.index == table["russia_payoff_ex_post_usd_bn"].idxmax()
     chosen = table.loc[table["holdup_choice"], "decision_year"].iloc[0]
-    solved, accounts, split = solutions[None if pd.isna(chosen) else int(chosen)]
-    how = {"method": f"Nash bargaining with hold-up of {option}: every build plan solved "
-                     "at the joint-surplus optimum; Russia picks the plan that pays it best "
-                     "once the capex is sunk", "plans": len(table)}
-    extra = {"holdup": table,
-             "bargaining": _bargaining_table(beta, disagreement, accounts, split, ex="post")}
-    price = pd.Series(split["price_ex_post_usd_per_mmbtu"], index=inp.years.index)
-    return Run(solved, {market: price}, how, extra)
+    return (*solutions[None if pd.isna(chosen) else int(chosen)], table)
 
 
 STRUCTURE = Bargaining()
