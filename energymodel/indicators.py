@@ -1,5 +1,5 @@
 """Indicators derived from the results tables: price pressure and dependence on the buyer
-(DESIGN.md section 3), budget take, stranded capacity.
+(README, "China's buyer power"), budget take, stranded capacity.
 
 Per year y, for the buyer market (K = 0.0358 USD bn per bcm x USD/MMBtu):
     pressure_y      = benchmark price_y - price the buyer pays_y        [USD/MMBtu]

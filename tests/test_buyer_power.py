@@ -1,5 +1,5 @@
-"""China's buyer power: closed forms on the textbook cases (DESIGN.md section 3), the bilevel
-monopsony against brute force, and economic properties on the full model."""
+"""China's buyer power: closed forms on the textbook cases (README, "China's buyer power"),
+the bilevel monopsony against brute force, and economic properties on the full model."""
 
 from __future__ import annotations
 
