@@ -1,5 +1,5 @@
-"""China's buyer power: closed forms on the textbook cases (DESIGN.md section 3), the bilevel
-monopsony against brute force, and economic properties on the full model."""
+"""China's buyer power: closed forms on the textbook cases (README, "China's buyer power"),
+the bilevel monopsony against brute force, and economic properties on the full model."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 import energymodel as em
-from energymodel.inputs import prepare, with_market_prices
+from energymodel.api import prepare
+from energymodel.inputs import with_market_prices
 from energymodel.model import build_model
 from energymodel.scenario import MarketSpec
 from energymodel.solver import HighsSolver
