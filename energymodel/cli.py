@@ -112,8 +112,8 @@ def summary_text(results: Results, seconds: float) -> str:
                      "(export duty and extraction tax)")
     if results.validation is not None:
         v = results.validation
-        lines.append(f"History: {int(v['within_tolerance'].sum())} of {len(v)} observed flows "
-                     "within tolerance (validation.csv)")
+        lines.append(f"History: {int(v['within_tolerance'].sum())} of {len(v)} observed flows, "
+                     "prices and revenues within tolerance (validation.csv)")
     return "\n".join(lines)
 
 

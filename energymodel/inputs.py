@@ -356,6 +356,8 @@ def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,
                                    contracts.loc[market], years)
         for year in years.index:
             v = {p: means[p][year] for p in path_params}
+            if spec["structure"] == "price_taker" and np.isnan(v["ref_price"]):
+                v["ref_price"] = oil_indexed[year]  # a contract market sells at its formula
             a, b, segments = _market_curve(spec, v, elasticity[market], file, where)
             rows.append({"market": market, "year": year, **v, "elasticity": elasticity[market],
                          "intercept": a, "slope": b, "oil_indexed_price": oil_indexed[year]})
@@ -389,7 +391,8 @@ def _market_curve(spec: pd.Series, v: dict[str, float], elasticity: float, file:
     cap = v["price_cap"] if "price_cap" in have else None
     if spec["structure"] == "price_taker":
         if "ref_price" not in have:
-            raise InputError(file, where, "a price_taker market needs ref_price")
+            raise InputError(file, where, "a price_taker market needs ref_price "
+                             "(or contract terms and an oil_price path)")
         q = v["ref_quantity"] if "ref_quantity" in have else None
         return np.nan, np.nan, demand.flat(v["ref_price"], q)
     if {"intercept", "slope"} <= have:

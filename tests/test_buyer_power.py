@@ -1,4 +1,4 @@
-"""China's buyer power: closed forms on the textbook cases (DESIGN.md section 3), the bilevel
+"""China's buyer power: closed forms on the textbook cases (docs/derivations.md), the bilevel
 monopsony against brute force, and economic properties on the full model."""
 
 from __future__ import annotations
@@ -327,7 +327,7 @@ def textbook_variant(tmp_path, extra_values: str = "", basins: str = "", routes:
     return em.load_scenario(EXAMPLES / "monopsony.yaml").updated(data_dir=data)
 
 
-SOURCE = "E,H,Textbook variant,2026,"
+SOURCE = "E,H,textbook,2026,"
 
 
 def test_two_dedicated_basins_need_the_bilevel(tmp_path):
