@@ -294,8 +294,11 @@ def test_stranded_capacity_table(baseline):
     assert {"power_of_siberia_1", "power_of_siberia_2", "turkstream_europe"} <= set(
         stranded.index)
     assert (stranded["peak_utilisation"] <= 1 + 1e-9).all()
-    # Europe's string runs at a fifth of capacity once the EU phase-out bites
-    assert stranded.loc["turkstream_europe", "final_utilisation"] == pytest.approx(0.2)
+    # once the EU phase-out bites Europe's string runs full on the fifth it may still carry
+    # (utilisation is of usable capacity), four fifths of it idle
+    assert stranded.loc["turkstream_europe", "final_utilisation"] == pytest.approx(1.0)
+    assert stranded.loc["turkstream_europe", "final_idle_capacity_bcm_per_y"] == \
+        pytest.approx(0.8 * 15.75)
 
 
 def test_full_model_holdup_lowers_the_ex_post_price(baseline_scenario):
