@@ -362,7 +362,7 @@ def _flows(model, inp: Inputs, outcome: SolveOutcome, markets: pd.DataFrame,
     at_market = pd.MultiIndex.from_arrays([table["market"], table["year"]])
     for column in ("marginal_value_usd_per_mmbtu", "markup_usd_per_mmbtu",
                    "demand_limit_rent_usd_per_mmbtu", "contract_wedge_usd_per_mmbtu",
-                   "price_usd_per_mmbtu"):
+                   "price_usd_per_mmbtu", "price_basis", "duals_from"):
         table[column] = m[column].reindex(at_market).to_numpy()
     table["revenue_usd_bn"] = table["price_usd_per_mmbtu"] * flow * K
     table["transport_cost_usd_bn"] = table["unit_cost_usd_per_mmbtu"] * flow * K

@@ -7,8 +7,10 @@ import re
 import subprocess
 
 import pytest
+from typer.testing import CliRunner
 
 import energymodel as em
+from energymodel.cli import app
 from energymodel.data import load_dataset, source_ids
 
 from .conftest import DATA, EXAMPLES, ROOT, SCENARIOS
@@ -32,6 +34,9 @@ def test_count_of_values_with_a_primary_source():
     assert counts["values"] == len(data.values) + len(data.policies) + len(data.history)
     assert counts["with_primary_source"] >= 0.6 * counts["values"]
     manifest = em.solve(SCENARIOS / "examples" / "competitive.yaml").manifest
+    result = CliRunner().invoke(app, ["validate", str(SCENARIOS / "baseline.yaml")])
+    assert f"sources: {counts['with_primary_source']} of {counts['values']} data values cite " \
+           "a publication (data/sources.csv)" in result.stdout
     # the textbook data are the project's own, and overridden values are the scenario's
     assert manifest["data"]["sources"] == {"values": 7, "with_primary_source": 0,
                                            "project_estimate_only": 7}
