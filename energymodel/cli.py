@@ -88,6 +88,11 @@ def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
                    f"{len(inputs.options)} investment options, {len(inputs.years)} periods "
                    f"{h.start_year}-{h.end_year}; data {display_path(inputs.data.directory)} "
                    f"sha256 {inputs.data.digest[:12]}")
+        counts = inputs.data.source_counts()
+        typer.echo(f"sources: {counts['with_primary_source']} of {counts['values']} data values "
+                   f"cite a publication ({display_path(inputs.data.directory / 'sources.csv')}); "
+                   f"{counts['project_estimate_only']} "
+                   "rest on the project's own estimates")
 
 
 def results_folder(s: Scenario, out: Path | None, force: bool) -> ResultsFolder:
@@ -132,8 +137,8 @@ def summary_text(results: Results, seconds: float) -> str:
                      "(export duty and extraction tax)")
     if results.validation is not None:
         v = results.validation
-        lines.append(f"History: {int(v['within_tolerance'].sum())} of {len(v)} observed flows "
-                     "within tolerance (validation.csv)")
+        lines.append(f"History: {int(v['within_tolerance'].sum())} of {len(v)} observed flows, "
+                     "prices and revenues within tolerance (validation.csv)")
     return "\n".join(lines)
 
 

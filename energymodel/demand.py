@@ -19,7 +19,7 @@ theta = 1. Per segment this is the concave quadratic `alpha_k x_k - beta_k x_k^2
     alpha_k = p_k - theta b_k S_k     (S_k: start of segment k, bcm/y)
     beta_k  = (1 + theta) b_k.
 With one linear segment the optimum is `Q = (a - c) / ((1 + theta) b + d)` against a supply
-curve `c + dQ`: the closed forms of DESIGN.md section 3.
+curve `c + dQ`: the closed forms of docs/derivations.md.
 """
 
 from __future__ import annotations

@@ -164,16 +164,16 @@ def test_data_errors(tmp_path, file, old, new, parts):
 
 def test_missing_required_value(tmp_path):
     data = corrupted_data(tmp_path, "values/routes.csv",
-                          "blue_stream,unit_cost,,,0.80,USD/MMBtu,0.6,1.2,E,L,\"Rule of thumb "
-                          "over ~3,600 km\",2026,\n", "")
+                          "blue_stream,unit_cost,,,0.80,USD/MMBtu,0.6,1.2,E,L,em_estimate,2026,"
+                          "\"Rule of thumb over ~3,600 km\"\n", "")
     code, err = run(tmp_path, extending_baseline(tmp_path, data_dir=data))
     assert code == 2
     assert_one_line(err, "route blue_stream", "required parameter 'unit_cost'", "USD/MMBtu")
 
 
 def test_missing_data_column(tmp_path):
-    data = corrupted_data(tmp_path, "history.csv", "entity,year,value,unit,",
-                          "entity,year,amount,unit,")
+    data = corrupted_data(tmp_path, "history.csv", "entity,year,to_year,value,unit,",
+                          "entity,year,to_year,amount,unit,")
     code, err = run(tmp_path, extending_baseline(tmp_path, data_dir=data))
     assert code == 2
     assert_one_line(err, "data/history.csv", "value", "required column missing")
