@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import types
 import typing
 from pathlib import Path
@@ -205,6 +206,9 @@ def field_path(loc: tuple) -> str:
     return path or "(top level)"
 
 
+RANGE_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
 def input_error(err: ValidationError, file: str, model: type[BaseModel],
                 prefix: str = "") -> InputError:
     """The first error of a pydantic validation of `model` as one InputError line (an
@@ -218,11 +222,12 @@ def input_error(err: ValidationError, file: str, model: type[BaseModel],
         known = getattr(_model_at(model, first["loc"][:-1]), "model_fields", {})
         close = difflib.get_close_matches(str(first["loc"][-1]), known, n=1)
         reason = "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "")
-    elif kind == "finite_number":
+    elif kind == "finite_number" or (kind in RANGE_ERRORS and isinstance(
+            first["input"], float) and not math.isfinite(first["input"])):
         reason = f"{first['input']!r} is not a finite number"
         if (bounds := _range(model, first["loc"])) != "[-inf, inf)":
             reason += f" in {bounds}"
-    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+    elif kind in RANGE_ERRORS:
         reason = f"{first['input']!r} is outside the range {_range(model, first['loc'])}"
     elif "input" in first and kind.endswith("_type"):
         reason += f" (got {_shown(first['input'])})"
