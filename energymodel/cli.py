@@ -22,14 +22,13 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from energymodel import interrupts, progress
-from energymodel.api import solve
-from energymodel.errors import EnergyModelError, InputError, SolveError
-from energymodel.inputs import prepare
+from energymodel import interrupts, progress, structures
+from energymodel.api import prepare, solve
+from energymodel.errors import EnergyModelError, InputError, SolveError, display_path
 from energymodel.interrupts import Interrupted
 from energymodel.results import Results
 from energymodel.safety import ResultsFolder
-from energymodel.scenario import Scenario, display_path, load_scenario
+from energymodel.scenario import Scenario, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Russian gas export choices against decarbonisation demand curves.")
@@ -66,7 +65,7 @@ def pressure(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
     with _reported(debug):
         start = time.perf_counter()
         s = load_scenario(scenario)
-        if s.buyer_market() is None:
+        if structures.buyer_market(s) is None:
             raise InputError(s.file(), "markets", "no market has buyer power (monopsony or "
                              "bargaining): there is no price pressure to report")
         with results_folder(s, out, force) as folder:

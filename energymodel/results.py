@@ -33,10 +33,12 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from energymodel import __version__, demand
+from energymodel import demand
+from energymodel._version import __version__
+from energymodel.errors import display_path
 from energymodel.inputs import Inputs
 from energymodel.safety import ResultsFolder
-from energymodel.scenario import Scenario, display_path
+from energymodel.scenario import Scenario
 from energymodel.solver import SolveOutcome, versions
 from energymodel.units import K
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 import energymodel as em
-from energymodel.inputs import prepare, with_market_prices
+from energymodel.api import prepare
+from energymodel.inputs import with_market_prices
 from energymodel.model import build_model
 from energymodel.scenario import MarketSpec
 from energymodel.solver import HighsSolver

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import energymodel as em
-from energymodel.data import apply_overrides, load_dataset
+from energymodel.data import load_dataset
+from energymodel.overrides import apply_overrides
 
 from .conftest import DATA, EXAMPLES, SCENARIOS
 
