@@ -134,7 +134,7 @@ def test_review_with_holdup_never_pays_russia_more_than_ex_ante(five_year):
 def test_baseline_price_follows_the_pos1_formula(baseline):
     """The baseline's China price is the oil-indexed Power of Siberia 1 formula with the
     bargained constant: it moves with the formula year by year, within 0.05 USD/MMBtu of it
-    (beta 0.32 is calibrated so), and NPV transferred = benchmark value of China's volumes
+    (beta 0.36 is calibrated so), and NPV transferred = benchmark value of China's volumes
     less the bargained payment, whatever the path."""
     c = baseline.tables["contract"].set_index("year")
     gap = c["price_usd_per_mmbtu"] - c["oil_indexed_formula_usd_per_mmbtu"]
