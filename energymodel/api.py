@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from energymodel import indicators, structures
+from energymodel import indicators, progress, structures
 from energymodel.errors import InputError
 from energymodel.history import validation_table
 from energymodel.inputs import Inputs, tabulate
@@ -69,4 +69,4 @@ def dependence_curve(scenario: Scenario) -> pd.DataFrame:
     lever = scenario.dependence
     return indicators.dependence_curve(
         lever.lever, {x: solve(scenario.at_lever(x), dependence=False).summary
-                      for x in lever.values})
+                      for x in progress.each("dependence points", lever.values)})

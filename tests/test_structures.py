@@ -21,10 +21,10 @@ from .conftest import EXAMPLES, ROOT
 PACKAGE = ROOT / "energymodel"
 # Each module may import only modules of its own or an earlier layer.
 LAYERS = [
-    {"_version", "errors", "units", "demand", "history"},
+    {"_version", "errors", "units", "demand", "history", "interrupts", "progress", "safety"},
     {"scenario"}, {"data"}, {"overrides"}, {"inputs"}, {"model"}, {"solver"},
     {"runner", "bilevel"}, {"results"}, {"indicators"}, {"structures"}, {"api"},
-    {"cli", "__init__"},
+    {"cli", "__init__", "__main__"},
 ]
 
 

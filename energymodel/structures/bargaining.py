@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from energymodel import demand
+from energymodel import demand, progress
 from energymodel.data import DataSet
 from energymodel.errors import InputError
 from energymodel.inputs import Inputs, with_competitive, without_routes_to
@@ -198,7 +198,7 @@ def _holdup(inp: Inputs, market: str, beta: float, option: str, disagreement: pd
     decisions = list(inp.decisions.loc[inp.decisions["option"] == option, "decision_year"])
     units = inp.options.at[option, "max_units"]
     plans, solutions = [], {}
-    for plan in [None, *decisions]:
+    for plan in progress.each("hold-up build plans", [None, *decisions]):
         fixed = {(option, d): (units if d == plan else 0.0) for d in decisions}
         solved = solve_inputs(joint, fixed_units=fixed)
         deal = _accounts(solved, market)
