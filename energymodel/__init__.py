@@ -12,6 +12,7 @@ from energymodel.api import solve
 from energymodel.errors import EnergyModelError, InputError, SolveError
 from energymodel.results import Results
 from energymodel.scenario import Override, Scenario, load_scenario
+from energymodel.sweep import sweep
 
 __all__ = ["EnergyModelError", "InputError", "Override", "Results", "Scenario", "SolveError",
-           "load_scenario", "solve"]
+           "load_scenario", "solve", "sweep"]

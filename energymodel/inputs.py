@@ -60,7 +60,7 @@ def prepare(scenario: Scenario, data: DataSet | None = None) -> Inputs:
     data = load_dataset(scenario.data_dir) if data is None else data
     _check_scenario_references(scenario, data)
     data = apply_overrides(data, scenario)
-    years = _years(scenario)
+    years = periods(scenario)
     markets = _markets(scenario, data)
     _check_coverage(scenario, data, markets)
     market_years, segments = _demand(scenario, data, years, markets)
@@ -137,7 +137,8 @@ def _check_buyer_power(scenario: Scenario, data: DataSet) -> None:
                              f" for {market} in the data (missing: {', '.join(missing)})")
 
 
-def _years(scenario: Scenario) -> pd.DataFrame:
+def periods(scenario: Scenario) -> pd.DataFrame:
+    """Model periods by start year: length [years] and discount weight [discounted years]."""
     h, r = scenario.horizon, scenario.discount_rate
     starts = list(range(h.start_year, h.end_year + 1, h.step))
     rows = []

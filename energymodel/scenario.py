@@ -236,16 +236,21 @@ def _validate(raw: dict[str, Any], file: str) -> Scenario:
     try:
         return _strict_validate(raw)
     except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        reason = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            reason = "unknown key"
-        elif "input" in first and first["type"].endswith("_type"):
-            reason += f" (got {first['input']!r})"
-        more = len(err.errors()) - 1
-        more_text = f" (+{more} more errors)" if more else ""
-        raise InputError(file, field, reason + more_text) from None
+        raise input_error(err, file) from None
+
+
+def input_error(err: ValidationError, file: str) -> InputError:
+    """A schema validation error as one line: the first failing field and its reason."""
+    first = err.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    reason = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        reason = "unknown key"
+    elif "input" in first and first["type"].endswith("_type"):
+        reason += f" (got {first['input']!r})"
+    more = len(err.errors()) - 1
+    more_text = f" (+{more} more errors)" if more else ""
+    return InputError(file, field, reason + more_text)
 
 
 def _strict_validate(raw: dict[str, Any]) -> Scenario:
@@ -263,21 +268,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     resolved = path.resolve()
     if resolved in chain:
         raise InputError(file, "extends", "scenarios extend each other in a cycle")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(file, None, "scenario file not found") from None
-    except OSError as err:
-        raise InputError(file, None, f"cannot read: {err.strerror}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else None
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise InputError(file, where, f"malformed YAML: {problem}") from None
-    if not isinstance(raw, dict):
-        raise InputError(file, None, "a scenario must be a YAML mapping")
+    raw = read_yaml(path, "scenario")
     if isinstance(raw.get("data_dir"), str):
         raw["data_dir"] = str((path.parent / raw["data_dir"]).resolve())
     parent_ref = raw.pop("extends", None)
@@ -303,3 +294,25 @@ def _merge(parent: dict[str, Any], child: dict[str, Any], path: tuple = ()) -> d
         else:
             merged[key] = value
     return merged
+
+
+def read_yaml(path: Path, what: str) -> dict[str, Any]:
+    """The mapping in a YAML file (safe YAML); errors name the file and, where known, the
+    line. `what` names the kind of file in messages ('scenario', 'sweep')."""
+    file = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(file, None, f"{what} file not found") from None
+    except OSError as err:
+        raise InputError(file, None, f"cannot read: {err.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else None
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise InputError(file, where, f"malformed YAML: {problem}") from None
+    if not isinstance(raw, dict):
+        raise InputError(file, None, f"a {what} must be a YAML mapping")
+    return raw
