@@ -15,6 +15,9 @@ Groups (a sweep file names groups; each gives one or more columns):
     dependence          dependence_volume: China's share of export volume, mean 2030-2060
                         weighted by export volume
     budget_take         npv_budget_take [USD bn] (scenarios with fiscal terms)
+    checks              max_price_above_cap [USD/MMBtu]: largest price minus price cap over
+                        market-years; max_flow_above_capacity [bcm/y]: largest flow minus
+                        available capacity over route-years (both <= 0 in a sound solution)
 A value a scenario does not define (pressure without buyer power) is NaN.
 """
 
@@ -30,7 +33,7 @@ BUYER = "china"
 POS2 = "pos2_pipeline"
 OUTPUT_GROUPS = ("npv_export_revenue", "npv_export_profit", "revenue_by_decade",
                  "revenue_by_outlet", "china_price", "price_pressure", "npv_transferred",
-                 "pos2_decision_year", "dependence", "budget_take")
+                 "pos2_decision_year", "dependence", "budget_take", "checks")
 
 
 def key_outputs(tables: dict[str, pd.DataFrame], weight: pd.Series,
@@ -74,6 +77,13 @@ def key_outputs(tables: dict[str, pd.DataFrame], weight: pd.Series,
                 if volume.sum() > 0 else np.nan
         elif group == "budget_take":
             out["npv_budget_take"] = float(summary.get("npv_budget_take", np.nan))
+        elif group == "checks":
+            m = tables["markets"]
+            out["max_price_above_cap"] = float(
+                (m["price_usd_per_mmbtu"] - m["price_cap_usd_per_mmbtu"]).max())
+            out["max_flow_above_capacity"] = float(
+                (flows["flow_bcm_per_y"] - flows["availability"] * flows["capacity_bcm_per_y"])
+                .max())
         else:
             raise ValueError(f"unknown output group {group!r}")
     return out

@@ -3,7 +3,7 @@ stopped sweep resumes, and analysed (Sobol, Morris, tornado).
 
     import energymodel as em
     table = em.sweep("sweeps/baseline_sobol.yaml")            # DataFrame, one row per point
-    table = em.sweep(spec, executor_=Dask("tcp://host:8786")) # on a Dask cluster
+    table = em.sweep(spec, executor=Dask("tcp://host:8786")) # on a Dask cluster
 """
 
 from energymodel.sweep.analysis import analyze

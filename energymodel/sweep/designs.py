@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from SALib.sample import latin, morris, sobol
 
+from energymodel.errors import InputError
 from energymodel.sweep.factors import Factor, problem
 from energymodel.sweep.spec import Design
 
@@ -20,6 +21,10 @@ def points(design: Design, factors: list[Factor]) -> pd.DataFrame:
         x = np.array(list(itertools.product(*axes)), dtype=float)
     elif design.method == "oat":
         base = np.array([f.base for f in factors])
+        if np.isnan(base).any():
+            missing = next(f.name for f in factors if np.isnan(f.base))
+            raise InputError(None, "design", f"oat needs a base value; {missing} has none in "
+                             "the data")
         rows = [base]
         for i, f in enumerate(factors):
             for end in (f.low, f.high):

@@ -37,11 +37,14 @@ class Factor:
     year: int | None = None
     mode: str = "value"
     whole: bool = False
+    also: tuple[tuple[str, str, str | None, int | None], ...] = ()
 
-    def override(self, x: float) -> Override:
+    def overrides(self, x: float) -> list[Override]:
+        """The data overrides that put this factor at x."""
         x = float(round(x)) if self.whole else float(x)
-        return Override(entity=self.entity, parameter=self.parameter, pathway=self.pathway,
-                        year=self.year, **{self.mode: x})
+        targets = [(self.entity, self.parameter, self.pathway, self.year), *self.also]
+        return [Override(entity=e, parameter=p, pathway=w, year=y, **{self.mode: x})
+                for e, p, w, y in targets]
 
 
 def resolve(spec: SweepSpec, base: Scenario) -> list[Factor]:
@@ -70,7 +73,7 @@ def resolve(spec: SweepSpec, base: Scenario) -> list[Factor]:
 
 def variant(base: Scenario, factors: list[Factor], x: dict[str, float]) -> Scenario:
     """The base scenario with every factor at its value in `x` (one validation)."""
-    overrides = [f.override(x[f.name]) for f in factors if f.field is None]
+    overrides = [o for f in factors if f.field is None for o in f.overrides(x[f.name])]
     content = base.model_dump()
     for f in factors:
         if f.field is not None:
@@ -115,6 +118,9 @@ def _resolve(s: InputSpec, spec: SweepSpec, base: Scenario, data: DataSet,
             f"'{s.parameter}' is not a {kind} parameter")
     schema = parameter_schema().loc[(kind, s.parameter)]
     rows = _rows(data, base, s)
+    given = s.low is not None or s.values is not None
+    if len(rows) == 0 and s.year is not None and given:  # a new anchor year: no base value
+        rows = pd.DataFrame([{"value": np.nan, "low": np.nan, "high": np.nan}])
     require(len(rows) > 0, spec, where, f"no value of {s.entity}.{s.parameter}"
             + (f" for pathway {s.pathway}" if s.pathway else "")
             + (f" in {s.year}" if s.year is not None else "") + " in the data")
@@ -145,7 +151,9 @@ def _resolve(s: InputSpec, spec: SweepSpec, base: Scenario, data: DataSet,
                      if p is not None)
     return Factor(name=s.name or label, unit=unit, low=low, high=high, base=base_value,
                   entity=s.entity, parameter=s.parameter, pathway=s.pathway, year=s.year,
-                  mode=mode, whole=mode == "value" and schema["unit"] in WHOLE_UNITS, **common)
+                  mode=mode, whole=mode == "value" and schema["unit"] in WHOLE_UNITS,
+                  also=tuple((t.entity, t.parameter, t.pathway, t.year) for t in s.also),
+                  **common)
 
 
 def _rows(data: DataSet, base: Scenario, s: InputSpec) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
@@ -16,7 +17,8 @@ from energymodel import __version__
 from energymodel.data import load_dataset
 from energymodel.scenario import load_scenario
 from energymodel.sweep import designs
-from energymodel.sweep.executors import Context, Executor, executor
+from energymodel.sweep.executors import Context, Executor
+from energymodel.sweep.executors import executor as make_executor
 from energymodel.sweep.factors import Factor, resolve
 from energymodel.sweep.spec import SweepSpec, load_sweep, require
 from energymodel.sweep.store import KIND, Store
@@ -65,18 +67,18 @@ def plan(spec: SweepSpec | str | Path) -> Plan:
     return Plan(spec, Context(base, tuple(factors), groups), design, manifest)
 
 
-def sweep(spec: SweepSpec | str | Path, executor_: Executor | str = "processes",
+def sweep(spec: SweepSpec | str | Path, executor: Executor | str = "processes",
           workers: int | None = None, out: str | Path | None = None, csv: bool = False,
           progress: bool = False) -> pd.DataFrame:
     """Run a sweep (resuming from `out` if it was started) and return its table: one row per
     point, its inputs, status, reason and outputs.
 
-    `executor_`: 'inline', 'processes' (default) or an executor object (e.g.
+    `executor`: 'inline', 'processes' (default) or an executor object (e.g.
     `executors.Dask("tcp://host:8786")`). Results go to `out` (default
     results/sweeps/<name>/).
     """
     p = plan(spec)
-    ex = executor(executor_, workers) if isinstance(executor_, str) else executor_
+    ex = make_executor(executor, workers) if isinstance(executor, str) else executor
     store, _ = execute(p, ex, out, progress)
     table = store.table()
     if len(table) == len(p.design):
@@ -157,7 +159,11 @@ def _describe(f: Factor) -> dict:
         k: v for k, v in (("entity", f.entity), ("parameter", f.parameter),
                           ("pathway", f.pathway), ("year", f.year), ("mode", f.mode))
         if v is not None}
-    return {"name": f.name, "unit": f.unit, "low": f.low, "high": f.high, "base": f.base,
+    if f.also:
+        target["also"] = [dict(zip(("entity", "parameter", "pathway", "year"), t, strict=True))
+                          for t in f.also]
+    base = None if math.isnan(f.base) else f.base  # a new anchor year has none
+    return {"name": f.name, "unit": f.unit, "low": f.low, "high": f.high, "base": base,
             "distribution": f.distribution, **target}
 
 

@@ -37,13 +37,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class Target(_Strict):
+    """A further data value an input sets (or scales) together with its own."""
+
+    entity: str
+    parameter: str
+    pathway: str | None = None
+    year: int | None = None
+
+
 class InputSpec(_Strict):
     """One uncertain input: a data value (entity, parameter, optional pathway and year, named
     as in scenario overrides) or a scenario field (dotted path, e.g. markets.china.beta).
 
     Bounds default to the data's own low/high columns. A data value that is a path (several
     anchor years) is swept as one multiplier of all its anchors (mode scale) unless a year
-    is given; a static value is swept in its own unit (mode value).
+    is given; a static value is swept in its own unit (mode value). `also` lists further
+    data values set (or scaled) to the same value, e.g. the routes a policy lever opens.
     """
 
     name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -53,6 +63,7 @@ class InputSpec(_Strict):
     year: int | None = None
     field: str | None = Field(None, pattern=r"^[a-z_]+(\.[A-Za-z0-9_]+)*$")
     mode: Literal["value", "scale"] | None = None
+    also: list[Target] = []
     low: float | None = None
     high: float | None = None
     values: list[float] | None = Field(None, min_length=1, description="grid levels")
@@ -68,8 +79,9 @@ class InputSpec(_Strict):
         if self.field is not None and (self.low is None or self.high is None) and \
                 self.values is None:
             raise ValueError(f"scenario field {self.field} needs low and high (or values)")
-        if self.field is not None and (self.pathway, self.year, self.mode) != (None,) * 3:
-            raise ValueError("pathway, year and mode apply to data values only")
+        if self.field is not None and ((self.pathway, self.year, self.mode) != (None,) * 3
+                                       or self.also):
+            raise ValueError("pathway, year, mode and also apply to data values only")
         if self.values is not None and self.low is not None:
             raise ValueError("give values (grid levels) or low and high, not both")
         if (self.low is None) != (self.high is None):
