@@ -16,8 +16,12 @@ Groups (a sweep file names groups; each gives one or more columns):
                         weighted by export volume
     budget_take         npv_budget_take [USD bn] (scenarios with fiscal terms)
     checks              max_price_above_cap [USD/MMBtu]: largest price minus price cap over
-                        market-years; max_flow_above_capacity [bcm/y]: largest flow minus
-                        available capacity over route-years (both <= 0 in a sound solution)
+                        the market-years priced on their demand curve; npv_china_above_parity
+                        [USD bn]: NPV of China's payment minus its volume at its LNG import
+                        parity (a bargained levelised price may exceed a falling parity in
+                        late years, not over the contract); max_flow_above_capacity [bcm/y]:
+                        largest flow minus available capacity over route-years (all <= 0 in
+                        a sound solution)
 A value a scenario does not define (pressure without buyer power) is NaN.
 """
 
@@ -28,6 +32,8 @@ import pandas as pd
 
 from energymodel import indicators
 from energymodel.results import npv
+from energymodel.scenario import BUYER_POWER
+from energymodel.units import K
 
 BUYER = "china"
 POS2 = "pos2_pipeline"
@@ -79,8 +85,13 @@ def key_outputs(tables: dict[str, pd.DataFrame], weight: pd.Series,
             out["npv_budget_take"] = float(summary.get("npv_budget_take", np.nan))
         elif group == "checks":
             m = tables["markets"]
-            out["max_price_above_cap"] = float(
-                (m["price_usd_per_mmbtu"] - m["price_cap_usd_per_mmbtu"]).max())
+            above = m["price_usd_per_mmbtu"] - m["price_cap_usd_per_mmbtu"]
+            on_curve = ~m["structure"].isin(BUYER_POWER)
+            out["max_price_above_cap"] = float(above[on_curve].max())
+            china = m[m["market"] == BUYER]
+            out["npv_china_above_parity"] = npv(china.assign(
+                v=(china["price_usd_per_mmbtu"] - china["price_cap_usd_per_mmbtu"])
+                * china["volume_bcm_per_y"] * K), weight, "v")
             out["max_flow_above_capacity"] = float(
                 (flows["flow_bcm_per_y"] - flows["availability"] * flows["capacity_bcm_per_y"])
                 .max())
