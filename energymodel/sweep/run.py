@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -17,7 +18,7 @@ from energymodel import __version__
 from energymodel.data import load_dataset
 from energymodel.scenario import load_scenario
 from energymodel.sweep import designs
-from energymodel.sweep.executors import Context, Executor
+from energymodel.sweep.executors import Context, Executor, Task
 from energymodel.sweep.executors import executor as make_executor
 from energymodel.sweep.factors import Factor, resolve
 from energymodel.sweep.spec import SweepSpec, load_sweep, require
@@ -96,15 +97,12 @@ def execute(p: Plan, ex: Executor, out: str | Path | None,
     store = Store(Path(out) if out is not None else default_folder(p.spec))
     store.open(p.manifest, p.design)
     done = store.done()
-    todo = [i for i in p.design.index if i not in done]
-    names = list(p.design.columns)
-    tasks = ((int(i), dict(zip(names, map(float, p.design.loc[i]), strict=True)))
-             for i in todo)
+    todo = tasks(p, [i for i in p.design.index if i not in done])
     stats = {"points": len(p.design), "already_done": len(done), "solved": 0, "failed": 0,
              "seconds": 0.0, "solve_seconds": 0.0}
     start = time.perf_counter()
     with _Progress(len(p.design), len(done), progress) as bar:
-        for record in ex.run(p.context, tasks):
+        for record in ex.run(p.context, todo):
             store.put(record)
             stats["solved"] += 1
             stats["failed"] += record["status"] != "ok"
@@ -112,6 +110,13 @@ def execute(p: Plan, ex: Executor, out: str | Path | None,
             bar.advance(record["status"] != "ok")
     stats["seconds"] = time.perf_counter() - start
     return store, stats
+
+
+def tasks(p: Plan, points: list[int]) -> Iterator[Task]:
+    """(point, input values by name) of the given points, lazily."""
+    names = list(p.design.columns)
+    return ((int(i), dict(zip(names, map(float, p.design.loc[i]), strict=True)))
+            for i in points)
 
 
 class _Progress:
