@@ -61,7 +61,7 @@ def test_sigkill_midway_resumes_to_the_same_table(inline_table, tmp_path):
     ends with exactly the uninterrupted table."""
     spec = write_spec(tmp_path, design={"method": "latin", "n": 4, "seed": 1})
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "energymodel.cli", "sweep", str(spec), "--out", str(out),
+    command = [sys.executable, "-m", "energymodel", "sweep", str(spec), "--out", str(out),
                "--executor", "inline", "--no-progress"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
@@ -112,7 +112,7 @@ def test_bad_sweep_files_fail_in_one_line(tmp_path, changes, message):
 
         plan(load_sweep(spec))
     assert message in str(err.value) and "\n" not in str(err.value)
-    cli = subprocess.run([sys.executable, "-m", "energymodel.cli", "sweep", str(spec)],
+    cli = subprocess.run([sys.executable, "-m", "energymodel", "sweep", str(spec)],
                          cwd=tmp_path, capture_output=True, text=True)
     assert cli.returncode == 2 and message in cli.stderr and "Traceback" not in cli.stderr
 
@@ -127,7 +127,7 @@ def test_compare_solves_and_reads(tmp_path):
     # the seller's profit under monopoly is at least its competitive profit
     assert wide.loc["npv_export_profit", "textbook_monopoly"] >= wide.loc[
         "npv_export_profit", "textbook_competitive"] - 1e-9
-    cli = subprocess.run([sys.executable, "-m", "energymodel.cli", "compare",
+    cli = subprocess.run([sys.executable, "-m", "energymodel", "compare",
                           str(SCENARIOS / "examples" / "competitive.yaml"),
                           str(tmp_path / "monopoly"), "--out", str(tmp_path / "cmp")],
                          cwd=ROOT, capture_output=True, text=True, check=True)

@@ -169,7 +169,7 @@ def validate_sweep(raw: dict[str, Any], file: str = "<sweep>") -> SweepSpec:
     try:
         return SweepSpec.model_validate(raw)
     except ValidationError as err:
-        raise input_error(err, file) from None
+        raise input_error(err, file, SweepSpec) from None
 
 
 def require(condition: bool, spec: SweepSpec, field: str, reason: str) -> None:
