@@ -4,6 +4,8 @@
     energymodel pressure SCENARIO [--out DIR]  the same, with the price pressure table by year
                                                and the dependence curve
     energymodel validate SCENARIO              check a scenario and its data without solving
+    energymodel report RESULTS_DIR... --out D  a briefing (HTML, PDF, Excel, charts, IAMC)
+                                               from results folders, without re-solving
 
 Errors print one line (file: field: reason) and exit non-zero: 2 for bad input, 3 when the
 model has no solution, 1 for anything unexpected. --debug shows the traceback instead.
@@ -33,8 +35,13 @@ OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="results folder [default: results/<scenario name>]", show_default=False)]
 
 
+ReportOpt = Annotated[bool, typer.Option(
+    "--report", help="also build a briefing in reports/<scenario name>")]
+
+
 @app.command()
-def run(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False) -> None:
+def run(scenario: ScenarioArg, out: OutOpt = None, report: ReportOpt = False,
+        debug: DebugOpt = False) -> None:
     """Solve a scenario, print a summary and write its results folder."""
     with _reported(debug):
         start = time.perf_counter()
@@ -43,6 +50,35 @@ def run(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False) -> N
         typer.echo(summary_text(results, time.perf_counter() - start))
         typer.echo(f"Results: {display_path(folder)}/ (CSV and parquet tables, "
                    "scenario.json, manifest.json)")
+        if report:
+            _build_report([folder], Path("reports") / results.scenario.name, pdf=True)
+
+
+@app.command("report")
+def report_command(
+    folders: Annotated[list[Path], typer.Argument(
+        help="results folders (the first is the reference), and optionally one sweep folder",
+        show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="report folder, e.g. reports/NAME",
+                                      show_default=False)],
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="print briefing.pdf with "
+                                      "headless Chromium")] = True,
+    debug: DebugOpt = False,
+) -> None:
+    """Build a briefing (HTML, PDF, Excel, charts, IAMC) from results folders, without
+    re-solving."""
+    with _reported(debug):
+        _build_report(folders, out, pdf)
+
+
+def _build_report(folders: list[Path], out: Path, pdf: bool) -> None:
+    from energymodel.report import build_report  # matplotlib only when a report is asked for
+
+    stages = iter(range(1, 100))
+    target = build_report(folders, out, pdf=pdf, progress=lambda line: typer.echo(
+        f"report [{next(stages)}] {line}", err=True))
+    typer.echo(f"Report: {display_path(target)}/briefing.html (and .pdf, .xlsx, charts/, "
+               "iamc.csv)")
 
 
 @app.command()

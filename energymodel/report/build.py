@@ -18,6 +18,7 @@ import base64
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -29,7 +30,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import jinja2
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from energymodel import __version__
@@ -82,9 +82,9 @@ def build_report(folders: list[str | Path], out: str | Path,
     try:
         findings = key_findings(runs)
         sections, notes, charts = _sections(runs, sweep)
-        clock.stage(f"computed {len(findings)} key findings and {len(sections)} sections")
+        clock.stage(f"computed {len(findings)} key findings, drew {len(charts)} charts")
         rendered = _save_charts(charts, tmp / "charts")
-        clock.stage(f"drew {len(charts)} charts (PNG and SVG)")
+        clock.stage(f"saved {len(charts)} charts as PNG and SVG")
         files = ["briefing.html", "briefing.pdf", "briefing.xlsx", "iamc.csv", "iamc.xlsx",
                  "charts/"]
         html = _html(runs, findings, sections, notes, rendered, files)
@@ -117,8 +117,6 @@ def build_report(folders: list[str | Path], out: str | Path,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    finally:
-        plt.close("all")
     clock.stage(f"report in {display_path(target)}/", total=True)
     return target
 
@@ -265,19 +263,24 @@ def _appendix(runs: list[Run]) -> list[Section]:
     return [section, manifest]
 
 
-def _save_charts(charts: list[ch.Chart], folder: Path) -> dict[str, dict]:
-    """Write each chart as PNG and SVG; return the SVG (base64) and size for the HTML."""
-    rendered = {}
+def _save_charts(charts: list[ch.Chart], folder: Path) -> dict[int, dict]:
+    """Write each chart as PNG and SVG under a file-safe, unique name; return, by chart id,
+    the SVG (base64), file name and size for the HTML."""
+    rendered, used = {}, set()
     for chart in charts:
+        base = re.sub(r"[^A-Za-z0-9_-]+", "-", chart.name).strip("-")[:80] or "chart"
+        name, i = base, 1
+        while name in used:
+            name, i = f"{base}-{i}", i + 1
+        used.add(name)
         svg = io.BytesIO()
         chart.figure.savefig(svg, format="svg", metadata={"Date": None})
-        (folder / f"{chart.name}.svg").write_bytes(svg.getvalue())
-        chart.figure.savefig(folder / f"{chart.name}.png", format="png")
+        (folder / f"{name}.svg").write_bytes(svg.getvalue())
+        chart.figure.savefig(folder / f"{name}.png", format="png")
         w, h = chart.figure.get_size_inches() * 96
-        rendered[chart.name] = {"name": chart.name, "title": chart.title,
-                                "svg": base64.b64encode(svg.getvalue()).decode("ascii"),
-                                "width": round(w), "height": round(h)}
-        plt.close(chart.figure)
+        rendered[id(chart)] = {"name": name, "title": chart.title,
+                               "svg": base64.b64encode(svg.getvalue()).decode("ascii"),
+                               "width": round(w), "height": round(h)}
     return rendered
 
 
@@ -298,7 +301,7 @@ def vintage(runs: list[Run]) -> str:
 
 
 def _html(runs: list[Run], findings: list[Finding], sections: list[Section], notes: list[str],
-          rendered: dict[str, dict], files: list[str]) -> str:
+          rendered: dict[int, dict], files: list[str]) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["num"] = _number
@@ -309,7 +312,7 @@ def _html(runs: list[Run], findings: list[Finding], sections: list[Section], not
         "version": __version__, "date": report_date(), "vintage": vintage(runs),
         "runs": runs, "findings": findings, "notes": notes, "files": files,
         "sections": [{"title": s.title, "text": s.text, "tables": s.tables, "notes": s.notes,
-                      "break": s.brk, "charts": [rendered[c.name] for c in s.charts]}
+                      "break": s.brk, "charts": [rendered[id(c)] for c in s.charts]}
                      for s in sections],
     }
     return env.get_template("briefing.html.j2").render(context)

@@ -12,10 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import cycle
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display needed, none opened
-import matplotlib.pyplot as plt
+import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
@@ -52,7 +49,7 @@ class Chart:
 
 @contextmanager
 def house_style() -> Iterator[None]:
-    with plt.rc_context(STYLE):
+    with mpl.rc_context(STYLE):
         yield
 
 
@@ -74,7 +71,8 @@ def source_line(runs: list[Run]) -> str:
 
 def _figure(name: str, title: str, source: str, height: float = 3.3,
             ncols: int = 1, nrows: int = 1, **kw) -> tuple[Chart, object]:
-    fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTH, height), squeeze=False, **kw)
+    fig = Figure(figsize=(WIDTH, height))  # not through pyplot: no global figure, any backend
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     fig.suptitle(title, x=0.01, ha="left", fontsize=10, fontweight="bold")
     fig.text(0.01, 0.012, source, fontsize=6.5, color="#555555", ha="left", va="bottom",
              wrap=True)

@@ -32,7 +32,7 @@ BCM, USD_BN, PRICE = "bcm/yr", "billion US$/yr", "US$/MMBtu"
 
 
 def _name(code: str, names: dict[str, str]) -> str:
-    return names.get(code, code.replace("_", " ").title())
+    return names.get(code, _label(code))
 
 
 def _rows(values: pd.Series, variable, unit: str, region="Russia") -> pd.DataFrame:
@@ -63,13 +63,13 @@ def to_iamc(run: Run, model: str = "energymodel") -> pd.DataFrame:
         _rows(exports.groupby("year")["profit_usd_bn"].sum(), "Profit|Gas|Export|Russia",
               USD_BN),
         _rows(run.tables["basins"].set_index(["basin", "year"])["production_bcm_per_y"],
-              lambda b: f"Production|Gas|{b.replace('_', ' ').title()}", BCM),
+              lambda b: f"Production|Gas|{_label(b)}", BCM),
     ]
     pipes = f[f["kind"] == "pipeline"].set_index(["route", "year"])
     frames += [
-        _rows(pipes["capacity_bcm_per_y"], lambda r: f"Capacity|Gas|Pipeline|{_route(r)}", BCM),
+        _rows(pipes["capacity_bcm_per_y"], lambda r: f"Capacity|Gas|Pipeline|{_label(r)}", BCM),
         _rows(100 * pipes["utilisation"].dropna(),
-              lambda r: f"Capacity Utilisation|Gas|Pipeline|{_route(r)}", "%"),
+              lambda r: f"Capacity Utilisation|Gas|Pipeline|{_label(r)}", "%"),
         _rows(run.tables["markets"].set_index(["market", "year"])["price_usd_per_mmbtu"],
               "Price|Gas|Import|Russia", PRICE, region=lambda m: _name(m, REGIONS)),
     ]
@@ -93,5 +93,7 @@ def to_iamc(run: Run, model: str = "energymodel") -> pd.DataFrame:
     return table[COLUMNS].sort_values(["region", "variable", "year"], ignore_index=True)
 
 
-def _route(code: str) -> str:
-    return code.replace("_", " ").title()
+def _label(code: str) -> str:
+    """'power_of_siberia_1' -> 'Power of Siberia 1', 'yamal_gydan_lng' -> 'Yamal Gydan LNG'."""
+    words = {"of": "of", "lng": "LNG", "and": "and"}
+    return " ".join(words.get(w, w.capitalize()) for w in code.split("_"))
