@@ -77,8 +77,7 @@ def _build_report(folders: list[Path], out: Path, pdf: bool) -> None:
     stages = iter(range(1, 100))
     target = build_report(folders, out, pdf=pdf, progress=lambda line: typer.echo(
         f"report [{next(stages)}] {line}", err=True))
-    typer.echo(f"Report: {display_path(target)}/briefing.html (and .pdf, .xlsx, charts/, "
-               "iamc.csv)")
+    typer.echo(f"Report: {display_path(target)}/briefing.html (files listed in report.json)")
 
 
 @app.command()

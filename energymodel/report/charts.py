@@ -53,11 +53,13 @@ def house_style() -> Iterator[None]:
         yield
 
 
-def lines() -> Iterator[dict]:
-    """Line styles told apart without colour: grey, dash, marker."""
-    for i in cycle(range(len(GREYS) * len(DASHES))):
-        yield {"color": GREYS[i % 4], "linestyle": DASHES[i % len(DASHES)],
-               "marker": MARKERS[i % len(MARKERS)], "markersize": 3.5}
+def lines(points: int = 8) -> Iterator[dict]:
+    """Line styles told apart without colour: grey, dash, marker (about 8 markers a line)."""
+    inks = ["#111111", "#5a5a5a", "#8c8c8c"]
+    for i in cycle(range(len(inks) * len(DASHES) * len(MARKERS))):
+        yield {"color": inks[i % len(inks)], "linestyle": DASHES[i % len(DASHES)],
+               "marker": MARKERS[i % len(MARKERS)], "markersize": 3.5,
+               "markevery": max(1, points // 8)}
 
 
 def source_line(runs: list[Run]) -> str:
@@ -100,11 +102,12 @@ def revenue(run: Run) -> Chart:
     stacks = ax.stackplot(table.index, table.T.to_numpy(), labels=[outlet(c) for c in table],
                           colors=GREYS[: len(table.columns)], edgecolor="#ffffff",
                           linewidth=0.5)
-    for stack, hatch in zip(stacks, cycle(HATCHES), strict=False):
+    for stack, hatch, grey in zip(stacks, cycle(HATCHES), GREYS, strict=False):
         stack.set_hatch(hatch)
+        stack.set_hatchcolor("#ffffff" if grey < "#999999" else "#555555")
     ax.set_ylabel("export revenue [USD bn per year]")
     _years_axis(ax)
-    ax.legend(loc="upper right", ncols=min(3, len(table.columns)))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _finish(chart)
 
 
@@ -116,7 +119,7 @@ def volumes(run: Run) -> Chart:
     table = table[table.max().sort_values(ascending=False).index]
     chart, ax = _figure(f"volumes_{run.name}", f"Export volume by route — {run.name}",
                         source_line([run]), height=3.6)
-    for (route, values), style in zip(table.items(), lines(), strict=False):
+    for (route, values), style in zip(table.items(), lines(len(table)), strict=False):
         ax.plot(values.index, values.to_numpy(), label=route.replace("_", " "), **style)
     ax.set_ylabel("export volume [bcm per year]")
     ax.set_ylim(bottom=0)
@@ -137,14 +140,14 @@ def price(run: Run) -> Chart | None:
                         f"benchmark — {run.name}", source_line([run]))
     x, bench, paid = p["year"], p["benchmark_price_usd_per_mmbtu"], p["price_usd_per_mmbtu"]
     ax.fill_between(x, paid, bench, where=bench >= paid, color="#d9d9d9", hatch="///",
-                    edgecolor="#9a9a9a", linewidth=0, label="price pressure (benchmark above)",
-                    interpolate=True)
-    ax.fill_between(x, paid, bench, where=bench < paid, color="#f0f0f0", hatch="...",
-                    edgecolor="#9a9a9a", linewidth=0, label="price above benchmark",
-                    interpolate=True)
+                    hatchcolor="#8a8a8a", linewidth=0, interpolate=True,
+                    label="price pressure (benchmark above the price)")
+    ax.fill_between(x, paid, bench, where=bench < paid, color="#f2f2f2", hatch="...",
+                    hatchcolor="#8a8a8a", linewidth=0, interpolate=True,
+                    label="price above the benchmark")
     ax.plot(x, bench, color=GREYS[1], linestyle="--", label=f"{benchmark} benchmark")
     ax.plot(x, paid, color=GREYS[0], linestyle="-", marker="o", markersize=3,
-            label=f"price {market} pays")
+            markevery=max(1, len(x) // 8), label=f"price {market} pays")
     ax.set_ylabel("price [USD/MMBtu]")
     _years_axis(ax)
     ax.legend(loc="best")
@@ -209,8 +212,9 @@ def utilisation(run: Run) -> Chart:
         ax.tick_params(labelsize=6.5)
         if i % ncols == 0:
             ax.set_ylabel("flow / capacity [%]", fontsize=7)
-        if i >= len(routes) - ncols:
+        if i >= len(routes) - ncols:  # the lowest panel of its column
             ax.set_xlabel("year", fontsize=7)
+            ax.xaxis.set_tick_params(labelbottom=True)
     return _finish(chart)
 
 
@@ -226,7 +230,7 @@ def compare_npv(runs: list[Run]) -> Chart:
     height = 0.8 / n
     for i, ((name, values), hatch) in enumerate(zip(table.items(), cycle(HATCHES),
                                                     strict=False)):
-        y = [k + (n - 1 - i) * height for k in range(len(table))]
+        y = [k + i * height for k in range(len(table))]
         bars = ax.barh(y, values.fillna(0).to_numpy(), height=height * 0.9, label=name,
                        color=GREYS[i % len(GREYS)], hatch=hatch, edgecolor="#ffffff")
         ax.bar_label(bars, fmt="%.0f", fontsize=6.5, padding=2)
@@ -244,7 +248,7 @@ def compare_npv(runs: list[Run]) -> Chart:
 def compare_revenue(runs: list[Run]) -> Chart:
     """Total export revenue per year, one line per scenario [USD bn per year]."""
     chart, ax = _figure("compare_revenue", "Export revenue by scenario", source_line(runs))
-    for run, style in zip(runs, lines(), strict=False):
+    for run, style in zip(runs, lines(len(runs[0].years)), strict=False):
         r = export_revenue(run)
         ax.plot(r.index, r.to_numpy(), label=run.name, **style)
     ax.set_ylabel("export revenue [USD bn per year]")
