@@ -13,15 +13,16 @@ import pytest
 from markupsafe import escape
 from typer.testing import CliRunner
 
+import energymodel as em
 from energymodel.cli import app
 from energymodel.errors import InputError
-from energymodel.report import build_report
+from energymodel.report import build_report, charts
 from energymodel.report.build import find_browser
 from energymodel.report.findings import key_findings, numbers
-from energymodel.report.load import read_run
+from energymodel.report.load import read_run, read_sweep
 from energymodel.report.tables import header
 
-from .conftest import HOSTILE
+from .conftest import HOSTILE, SCENARIOS, five_year
 
 K = 0.0358
 
@@ -202,26 +203,50 @@ def test_missing_pressure_and_sweep_leave_notes(folders, tmp_path):
 
 
 def test_sweep_tables_render_by_what_they_hold(folders, tmp_path):
-    """Tornado and Sobol tables in a sweep folder become charts; unknown columns a table."""
+    """A sweep folder laid out as `energymodel sweep` writes it (results.parquet, analysis/
+    with tornado, sobol and skipped tables): tornado and Sobol charts from their columns;
+    a tornado table with unknown columns is shown as a table only."""
     sweep = tmp_path / "sweep"
-    sweep.mkdir()
+    (sweep / "analysis").mkdir(parents=True)
     inputs = ["markets.china.beta", "discount_rate", "pos2_pipeline.capex"]
-    pd.DataFrame({"output": "npv_export_revenue", "input": inputs,
-                  "low": [30.0, 55.0, -2.0], "high": [-40.0, -45.0, 1.0]}).to_parquet(
-        sweep / "tornado.parquet")
+    pd.DataFrame({"point": range(4), "status": "ok", "npv_export_revenue": [1.0, 2, 3, 4]}
+                 ).to_parquet(sweep / "results.parquet")
+    (sweep / "manifest.json").write_text("{}")
+    reference = 540.0
+    effects = pd.DataFrame({"input": inputs, "output": "npv_export_revenue",
+                            "input_low": [0.1, 0.05, 15], "input_high": [0.9, 0.12, 40],
+                            "reference": reference, "effect_low": [30.0, 55.0, -2.0],
+                            "effect_high": [-40.0, -45.0, 1.0]})
+    effects = effects.assign(output_low=reference + effects["effect_low"],
+                             output_high=reference + effects["effect_high"],
+                             swing=(effects["effect_high"] - effects["effect_low"]).abs(),
+                             method="one at a time")
+    effects.to_parquet(sweep / "analysis" / "tornado.parquet")
     pd.DataFrame({"output": "npv_export_revenue", "input": inputs, "S1": [0.5, 0.3, 0.01],
                   "S1_conf": [0.05, 0.04, 0.01], "ST": [0.6, 0.35, 0.02],
-                  "ST_conf": [0.06, 0.05, 0.01]}).to_csv(sweep / "sobol.csv", index=False)
+                  "ST_conf": [0.06, 0.05, 0.01]}).to_csv(sweep / "analysis" / "sobol.csv",
+                                                         index=False)
+    pd.DataFrame({"output": ["mean_pressure"], "reason": ["constant over the sweep"]}
+                 ).to_parquet(sweep / "analysis" / "skipped.parquet")
     out = build_report([folders["baseline"], sweep], tmp_path / "r", pdf=False)
-    charts = {p.stem for p in (out / "charts").glob("*.svg")}
-    assert {"tornado_npv_export_revenue", "sobol_npv_export_revenue"} <= charts
+    charts_made = {p.stem for p in (out / "charts").glob("*.svg")}
+    assert {"tornado_npv_export_revenue", "sobol_npv_export_revenue"} <= charts_made
     html = (out / "briefing.html").read_text()
-    assert "Sensitivity" in html and "left out" not in html.split("Sensitivity")[1][:200]
+    assert "Sensitivity" in html and "(4 points)" in html and "Outputs not analysed" in html
     workbook = pd.read_excel(out / "briefing.xlsx", sheet_name=None)
-    assert {"sweep_tornado", "sweep_sobol"} <= set(workbook)
+    assert {"sweep_tornado", "sweep_sobol", "sweep_points"} <= set(workbook)
 
-    pd.DataFrame({"factor": inputs, "a": [1, 2, 3]}).to_csv(sweep / "tornado.csv", index=False)
-    (sweep / "tornado.parquet").unlink()
+    with charts.house_style():
+        ax = charts.tornado(read_sweep(sweep))[0].figure.axes[0]
+    low, high = ax.containers  # bars in order of the swing, smallest first
+    by_input = effects.set_index("input").loc[[t.get_text() for t in ax.get_yticklabels()]]
+    np.testing.assert_allclose([b.get_width() for b in low], by_input["effect_low"])
+    np.testing.assert_allclose([b.get_width() for b in high], by_input["effect_high"])
+    assert "[USD bn]" in ax.get_xlabel()
+
+    (sweep / "analysis" / "tornado.parquet").unlink()
+    pd.DataFrame({"factor": inputs, "a": [1, 2, 3]}).to_csv(sweep / "analysis" / "tornado.csv",
+                                                           index=False)
     out = build_report([folders["baseline"], sweep], tmp_path / "r", pdf=False)
     assert "columns were not recognised" in (out / "briefing.html").read_text()
 
@@ -249,3 +274,20 @@ def test_cli_report(folders, tmp_path):
                               str(tmp_path / "x")])
     assert bad.exit_code == 2 and "no such results folder" in bad.output
     assert not (tmp_path / "x").exists()
+
+
+def test_pressure_chart_uses_the_dependence_curve(tmp_path):
+    """With a dependence table the chart draws the curve over the lever, else yearly points."""
+    s = five_year(SCENARIOS / "dependence_europe.yaml")
+    s = s.updated(dependence={**s.dependence.model_dump(), "values": [0.0, 1.0]})
+    run = read_run(em.solve(s).write(tmp_path / "dependence"))
+    d = run.tables["dependence"]
+    with charts.house_style():
+        ax = charts.pressure_dependence(run).figure.axes[0]
+    assert "europe openness" in ax.get_xlabel()
+    x, y = ax.lines[0].get_data()
+    order = np.argsort(d["mean_dependence_volume"].to_numpy())
+    np.testing.assert_allclose(x, d["mean_dependence_volume"].to_numpy()[order])
+    np.testing.assert_allclose(y, d["mean_pressure"].to_numpy()[order])
+    assert d["mean_dependence_volume"].iloc[0] > d["mean_dependence_volume"].iloc[1]  # Europe
+    # open -> Russia depends less on China

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from energymodel.report import build_report
 from energymodel.report.build import chromium_flags, find_browser
+
+from .conftest import HOSTILE
 
 PROBE = """<script>
 window.__errors = [];
@@ -71,10 +74,6 @@ def test_briefing_opens_with_every_image_and_no_console_error(two, browser, tmp_
 
 
 def test_hostile_name_renders_as_text_in_the_browser(hostile, folders, browser, tmp_path):
-    from energymodel.report import build_report
-
-    from .conftest import HOSTILE
-
     out = build_report([folders["baseline"], hostile], tmp_path / "r", pdf=False)
     run = chromium(browser, tmp_path / "p", "--virtual-time-budget=5000", "--dump-dom",
                    (out / "briefing.html").as_uri())

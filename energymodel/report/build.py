@@ -42,7 +42,6 @@ from energymodel.report.load import (
     Run,
     Sweep,
     is_results_folder,
-    is_sweep_folder,
     read_run,
     read_sweep,
 )
@@ -50,6 +49,7 @@ from energymodel.report.tables import (
     assumptions,
     data_directory,
     decade_table,
+    glance,
     manifest_rows,
     sources,
 )
@@ -143,12 +143,11 @@ def report_date() -> str:
 def _read(folders: list[str | Path]) -> tuple[list[Run], Sweep | None]:
     runs, sweeps = [], []
     for folder in map(Path, folders):
-        if is_results_folder(folder):
-            runs.append(read_run(folder))
-        elif is_sweep_folder(folder):
-            sweeps.append(read_sweep(folder))
+        sweep = None if is_results_folder(folder) or not folder.is_dir() else read_sweep(folder)
+        if sweep is not None and sweep.tables:
+            sweeps.append(sweep)
         else:
-            read_run(folder)  # raises the one-line reason
+            runs.append(read_run(folder))  # or the one-line reason it is not a results folder
     if not runs:
         raise InputError("report", None, "give at least one results folder")
     if len(sweeps) > 1:
@@ -220,14 +219,19 @@ def _sweep_section(sweep: Sweep | None, every: list[ch.Chart],
         return None
     made = ch.tornado(sweep) + ch.sobol(sweep)
     every += made
-    section = Section("Sensitivity", text=f"From the sweep in {sweep.folder.name}.", charts=made,
-                      brk=True)
+    shown = {c.output for c in made if c.output}
+    section = Section("Sensitivity", text=f"From the sweep in {sweep.folder.name}"
+                      + (f" ({len(sweep.tables['points'])} points)." if "points" in
+                         sweep.tables else "."), charts=made, brk=True)
     for kind, t in sweep.tables.items():
         if kind == "points":
-            section.notes.append(f"The sweep has {len(t)} points "
-                                 f"({len(t.columns)} columns); they are in briefing.xlsx.")
             continue
-        section.tables.append(_frame(t.round(4), f"{kind.capitalize()} table", cls="small"))
+        output = ch.output_column(t)
+        if shown and output and kind != "skipped":
+            t = t[t[output].astype(str).isin(shown)]
+        title = ("Outputs not analysed" if kind == "skipped" else f"{kind.capitalize()} table"
+                 + (" (the outputs charted; every output in briefing.xlsx)" if shown else ""))
+        section.tables.append(_frame(t.round(4), title, cls="small"))
     if "tornado" in sweep.tables and ch.tornado_columns(sweep.tables["tornado"]) is None:
         section.notes.append("The tornado table's columns were not recognised (input, "
                              "low, high): shown as a table only.")
@@ -311,6 +315,7 @@ def _html(runs: list[Run], findings: list[Finding], sections: list[Section], not
         "short_title": f"energymodel briefing · {report_date()}",
         "version": __version__, "date": report_date(), "vintage": vintage(runs),
         "runs": runs, "findings": findings, "notes": notes, "files": files,
+        "glance": glance(runs),
         "sections": [{"title": s.title, "text": s.text, "tables": s.tables, "notes": s.notes,
                       "break": s.brk, "charts": [rendered[id(c)] for c in s.charts]}
                      for s in sections],
@@ -331,6 +336,7 @@ def _workbook(runs: list[Run], findings: list[Finding], sweep: Sweep | None
     sheets = {
         "findings": pd.DataFrame([{"key": f.key, "finding": f.text, **{
             k: v for k, v in f.values.items()}} for f in findings]),
+        "at_a_glance": glance(runs),
         "per_decade": stacked({r.name: decade_table(r) for r in runs}),
     }
     names = dict.fromkeys(n for r in runs for n in r.tables)

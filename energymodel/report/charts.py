@@ -45,6 +45,7 @@ class Chart:
     name: str
     title: str
     figure: Figure
+    output: str = ""  # for sensitivity charts: the output they show
 
 
 @contextmanager
@@ -279,20 +280,46 @@ def tornado_columns(table: pd.DataFrame) -> dict[str, str] | None:
                                                                     "change", "diff"))), cs[0])
 
     found = {"input": name, "low": pick(lows), "high": pick(highs)}
-    output = _column(table, "output", "metric")
-    if output:
-        found["output"] = output
     base = _column(table, "base", "baseline", "base_value", "reference")
     if base and not any(w in found["low"].lower() for w in ("effect", "delta", "change", "diff")):
         found["base"] = base
     return found
 
 
-def _per_output(table: pd.DataFrame, output: str | None) -> Iterator[tuple[str, pd.DataFrame]]:
+# Sweep outputs charted first, where present (the key outputs); then the others in order.
+KEY_OUTPUTS = ("npv_export_revenue", "mean_pressure", "npv_transferred", "china_price",
+               "npv_export_profit", "dependence_volume")
+
+
+def output_column(table: pd.DataFrame) -> str | None:
+    return _column(table, "output", "metric")
+
+
+def output_unit(name: str) -> str:
+    """The unit of a sweep output, from its name (energymodel's output naming)."""
+    if name.startswith("npv_") or name.endswith("_usd_bn"):
+        return "USD bn"
+    if name.startswith("export_revenue_"):
+        return "USD bn/y"
+    if name.endswith("pct"):
+        return "%"
+    if "price" in name or "pressure" in name:
+        return "USD/MMBtu"
+    if "dependence" in name:
+        return "share"
+    if name.endswith("bcm_per_y"):
+        return "bcm/y"
+    return "unit of the output"
+
+
+def _per_output(table: pd.DataFrame, limit: int) -> list[tuple[str, pd.DataFrame]]:
+    output = output_column(table)
     if output is None:
-        yield "", table
-    else:
-        yield from ((str(k), g) for k, g in table.groupby(output, sort=False))
+        return [("", table)]
+    groups = {str(k): g for k, g in table.groupby(output, sort=False)}
+    order = [k for k in KEY_OUTPUTS if k in groups] + [k for k in groups
+                                                        if k not in KEY_OUTPUTS]
+    return [(k, groups[k]) for k in order[:limit]]
 
 
 def tornado(sweep: Sweep, limit: int = 4, top: int = 10) -> list[Chart]:
@@ -302,14 +329,16 @@ def tornado(sweep: Sweep, limit: int = 4, top: int = 10) -> list[Chart]:
     if cols is None:
         return []
     charts = []
-    for output, t in list(_per_output(table, cols.get("output")))[:limit]:
+    for output, t in _per_output(table, limit):
         low, high = t[cols["low"]].astype(float), t[cols["high"]].astype(float)
         if "base" in cols:
             low, high = low - t[cols["base"]], high - t[cols["base"]]
         d = pd.DataFrame({"input": t[cols["input"]].astype(str).to_numpy(),
                           "low": low.to_numpy(), "high": high.to_numpy()})
         d = d.assign(size=(d["high"] - d["low"]).abs()).nlargest(top, "size").iloc[::-1]
-        title = "Sensitivity (tornado)" + (f": {output}" if output else "")
+        method = t["method"].iloc[0] if "method" in t.columns else ""
+        title = f"Sensitivity (tornado{', ' + method if method else ''})" + (
+            f": {output}" if output else "")
         chart, ax = _figure(f"tornado_{output or 'output'}", title,
                             f"Source: energymodel sweep, {sweep.folder.name}.",
                             height=0.28 * len(d) + 1.3)
@@ -317,12 +346,13 @@ def tornado(sweep: Sweep, limit: int = 4, top: int = 10) -> list[Chart]:
         ax.barh(d["input"], d["high"], color=GREYS[3], hatch="///", edgecolor="#6e6e6e",
                 label="input at its high bound")
         ax.axvline(0, color="#333333", linewidth=0.8)
-        ax.set_xlabel(f"change in {output or 'the output'} from the base point "
-                      "[the output's unit]")
+        ax.set_xlabel(f"change in {output or 'the output'} from the reference point "
+                      f"[{output_unit(output)}]")
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="y", labelsize=7)
         ax.legend(loc="lower right")
+        chart.output = output
         charts.append(_finish(chart))
     return charts
 
@@ -339,7 +369,7 @@ def sobol(sweep: Sweep, limit: int = 4, top: int = 10) -> list[Chart]:
         return []
     c1, ct = _column(table, "s1_conf", "s1_ci"), _column(table, "st_conf", "st_ci")
     charts = []
-    for output, t in list(_per_output(table, _column(table, "output", "metric")))[:limit]:
+    for output, t in _per_output(table, limit):
         t = t.nlargest(top, st).iloc[::-1]
         title = "Sobol indices" + (f": {output}" if output else "")
         chart, ax = _figure(f"sobol_{output or 'output'}", title,
@@ -358,6 +388,7 @@ def sobol(sweep: Sweep, limit: int = 4, top: int = 10) -> list[Chart]:
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="y", labelsize=7)
         ax.legend(loc="lower right")
+        chart.output = output
         charts.append(_finish(chart))
     return charts
 

@@ -78,7 +78,7 @@ class Sweep:
     manifest: dict = field(default_factory=dict)
 
 
-SWEEP_KINDS = ("tornado", "sobol", "morris")
+SWEEP_KINDS = ("tornado", "sobol", "morris", "skipped")
 
 
 def is_results_folder(folder: Path) -> bool:
@@ -102,29 +102,24 @@ def read_run(folder: str | Path) -> Run:
 
 
 def read_sweep(folder: str | Path) -> Sweep:
-    """A sweep folder: its tornado/Sobol/Morris tables and its table of points, by file name."""
+    """A sweep folder: its tornado/Sobol/Morris tables (in it or in its `analysis/`), its
+    table of points and its manifest, recognised by file name; parquet before CSV."""
     folder = Path(folder)
     sweep = Sweep(folder)
-    for path in sorted(folder.glob("*")):
-        if path.suffix not in (".parquet", ".csv") or not path.is_file():
-            continue
+    files = [p for d in (folder, folder / "analysis") if d.is_dir() for p in d.iterdir()
+             if p.is_file() and p.suffix in (".parquet", ".csv")]
+    for path in sorted(files, key=lambda p: (p.suffix != ".parquet", p.as_posix())):
         stem = path.stem.lower()
         kind = next((k for k in SWEEP_KINDS if k in stem), None)
-        if kind is None and ("point" in stem or stem in ("results", "sweep")):
+        if kind is None and ("point" in stem or stem == "results"):
             kind = "points"
         if kind is None or kind in sweep.tables:
-            continue  # parquet sorts after csv: the first file of a kind wins
+            continue
         sweep.tables[kind] = (pd.read_parquet(path) if path.suffix == ".parquet"
                               else pd.read_csv(path))
-    for name in ("manifest.json", "sweep.json"):
-        if (folder / name).is_file():
-            sweep.manifest = _json(folder / name)
-            break
+    if (folder / "manifest.json").is_file():
+        sweep.manifest = _json(folder / "manifest.json")
     return sweep
-
-
-def is_sweep_folder(folder: Path) -> bool:
-    return folder.is_dir() and not is_results_folder(folder) and bool(read_sweep(folder).tables)
 
 
 def _json(path: Path) -> dict:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from energymodel.data import load_dataset
 from energymodel.errors import InputError
-from energymodel.report.findings import china_share, export_revenue
+from energymodel.report.findings import china_share, export_revenue, numbers
 from energymodel.report.load import Run, outlet
 
 UNITS = {"_usd_bn": "USD bn", "_usd_per_mmbtu_per_bcm": "USD/MMBtu per bcm/y",
@@ -65,6 +65,31 @@ def decade_table(run: Run) -> pd.DataFrame:
     table.index = pd.MultiIndex.from_tuples(table.index, names=["output", "unit"])
     table.columns = [str(y) for y in years]
     return table.reset_index()
+
+
+def glance(runs: list[Run]) -> pd.DataFrame:
+    """The headline numbers of each scenario side by side (rows: number and unit)."""
+    rows = {
+        ("NPV of export revenue", "USD bn"): "npv_export_revenue",
+        ("NPV of export profit", "USD bn"): "npv_export_profit",
+        ("cumulative export revenue", "USD bn"): None,
+        ("peak export revenue", "USD bn/y"): None,
+        ("China's price pressure, mean 2030–2060", "USD/MMBtu"): "mean_pressure",
+        ("NPV moved to China by price pressure", "USD bn"): "npv_transferred",
+        ("China's share of export volume, mean 2030–2060", "%"): "mean_dependence_volume",
+        ("NPV of budget take", "USD bn"): "npv_budget_take",
+    }
+    columns = {}
+    for run in runs:
+        n = numbers(run)
+        values = [run.summary_value(m) if m else None for m in rows.values()]
+        values[2], values[3] = n["cumulative_export_revenue"], n["peak_export_revenue"]
+        if values[6] is not None:
+            values[6] *= 100
+        columns[run.name] = values
+    table = pd.DataFrame(columns, index=pd.MultiIndex.from_tuples(list(rows),
+                                                                  names=["number", "unit"]))
+    return table.dropna(how="all").reset_index()
 
 
 def assumptions(run: Run) -> pd.DataFrame:
