@@ -80,3 +80,10 @@ def hostile(folders, tmp_path_factory) -> Path:
     scenario.update(name=HOSTILE, description=HOSTILE)
     (folder / "scenario.json").write_text(json.dumps(scenario))
     return folder
+
+
+@pytest.fixture(scope="session")
+def hostile_report(folders, hostile, tmp_path_factory) -> Path:
+    """The report of the baseline and the hostile-named scenario (no PDF)."""
+    return build_report([folders["baseline"], hostile],
+                        tmp_path_factory.mktemp("reports") / "hostile", pdf=False)

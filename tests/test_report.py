@@ -182,9 +182,8 @@ def test_results_to_iamc_and_plot(baseline):
         assert any("Source: energymodel" in t.get_text() for t in figure.texts), chart
 
 
-def test_hostile_scenario_name_is_text(hostile, folders, tmp_path):
-    out = build_report([folders["baseline"], hostile], tmp_path / "r", pdf=False)
-    html = (out / "briefing.html").read_text()
+def test_hostile_scenario_name_is_text(hostile_report):
+    html = (hostile_report / "briefing.html").read_text()
     assert "<script" not in html and "<img src=x" not in html
     assert str(escape(HOSTILE)) in html  # shown as text, in the title block and findings
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
@@ -259,7 +258,9 @@ def test_output_folder_is_never_overwritten_unless_a_report(folders, tmp_path):
         build_report([folders["baseline"]], mine, pdf=False)
     assert (mine / "keep.txt").read_text() == "mine"
     out = build_report([folders["baseline"]], tmp_path / "r", pdf=False)
+    (out / "briefing.html").write_text("old")
     assert build_report([folders["baseline"]], out, pdf=False) == out  # its own: replaced
+    assert (out / "briefing.html").read_text() != "old"
 
 
 def test_cli_report(folders, tmp_path):

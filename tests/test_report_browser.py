@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from energymodel.report import build_report
 from energymodel.report.build import chromium_flags, find_browser
 
 from .conftest import HOSTILE
@@ -73,8 +72,8 @@ def test_briefing_opens_with_every_image_and_no_console_error(two, browser, tmp_
     assert title.group(1).strip() == f"PROBE images={images} broken=0 errors=0"
 
 
-def test_hostile_name_renders_as_text_in_the_browser(hostile, folders, browser, tmp_path):
-    out = build_report([folders["baseline"], hostile], tmp_path / "r", pdf=False)
+def test_hostile_name_renders_as_text_in_the_browser(hostile_report, browser, tmp_path):
+    out = hostile_report
     run = chromium(browser, tmp_path / "p", "--virtual-time-budget=5000", "--dump-dom",
                    (out / "briefing.html").as_uri())
     heading = re.search(r"<h1>(.*?)</h1>", run.stdout, re.S).group(1)
