@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from energymodel import buyer_power, indicators
+from energymodel import buyer_power, indicators, progress
 from energymodel.errors import InputError
 from energymodel.history import validation_table
 from energymodel.inputs import prepare
@@ -75,7 +75,7 @@ def dependence_curve(scenario: Scenario) -> pd.DataFrame:
         raise InputError(scenario.file(), "dependence", "a dependence curve needs a market "
                          "with buyer power (monopsony or bargaining)")
     rows = []
-    for x in scenario.dependence.values:
+    for x in progress.each("dependence points", scenario.dependence.values):
         results = solve(scenario.at_lever(x), dependence=False)
         s = results.summary.set_index("metric")["value"]
         rows.append({"lever": scenario.dependence.lever, "value": x,

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from energymodel import bilevel, demand
+from energymodel import bilevel, demand, progress
 from energymodel.inputs import Inputs, with_competitive, with_market_prices, without_routes_to
 from energymodel.model import build_model
 from energymodel.results import npv_profit
@@ -205,7 +205,7 @@ def _holdup(inp: Inputs, market: str, beta: float, option: str) -> BuyerPowerRun
     decisions = list(inp.decisions.loc[inp.decisions["option"] == option, "decision_year"])
     units = inp.options.at[option, "max_units"]
     plans, solutions = [], {}
-    for plan in [None, *decisions]:
+    for plan in progress.each("hold-up build plans", [None, *decisions]):
         fixed = {(option, d): (units if d == plan else 0.0) for d in decisions}
         solved = solve_inputs(joint, fixed_units=fixed)
         accounts = _accounts(solved, market, option)

@@ -1,14 +1,19 @@
 """Command line: a thin layer over the Python API.
 
-    energymodel run SCENARIO [--out DIR]       solve, print a summary, write a results folder
-    energymodel pressure SCENARIO [--out DIR]  the same, with the price pressure table by year
-                                               and the dependence curve
-    energymodel validate SCENARIO              check a scenario and its data without solving
-    energymodel report RESULTS_DIR... --out D  a briefing (HTML, PDF, Excel, charts, IAMC)
-                                               from results folders, without re-solving
+    energymodel run SCENARIO [--out DIR] [--force]       solve, print a summary, write a
+                                                         results folder
+    energymodel pressure SCENARIO [--out DIR] [--force]  the same, with the price pressure
+                                                         table by year and the dependence curve
+    energymodel validate SCENARIO                        check a scenario and its data
+                                                         without solving
+    energymodel report RESULTS_DIR... --out DIR          a briefing (HTML, PDF, Excel,
+                                                         charts, IAMC) from results folders,
+                                                         without re-solving
 
 Errors print one line (file: field: reason) and exit non-zero: 2 for bad input, 3 when the
-model has no solution, 1 for anything unexpected. --debug shows the traceback instead.
+model has no solution, 1 for anything unexpected; 130 (Ctrl-C) or 143 (SIGTERM) when
+interrupted. --debug shows the traceback instead. The results folder is claimed (checked and
+locked, see energymodel.safety) before the solve, so a refusal costs no solving time.
 """
 
 from __future__ import annotations
@@ -20,11 +25,14 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from energymodel import interrupts, progress
 from energymodel.api import solve
 from energymodel.errors import EnergyModelError, InputError, SolveError
 from energymodel.inputs import prepare
+from energymodel.interrupts import Interrupted
 from energymodel.results import Results
-from energymodel.scenario import display_path, load_scenario
+from energymodel.safety import ResultsFolder
+from energymodel.scenario import Scenario, display_path, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Russian gas export choices against decarbonisation demand curves.")
@@ -33,25 +41,28 @@ ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file", show_def
 DebugOpt = Annotated[bool, typer.Option("--debug", help="show tracebacks")]
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="results folder [default: results/<scenario name>]", show_default=False)]
-
-
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="also replace a folder of results-like files that energymodel did not "
+    "write (never the data, scenario or working folder, nor a folder with other files)")]
 ReportOpt = Annotated[bool, typer.Option(
     "--report", help="also build a briefing in reports/<scenario name>")]
 
 
 @app.command()
-def run(scenario: ScenarioArg, out: OutOpt = None, report: ReportOpt = False,
-        debug: DebugOpt = False) -> None:
+def run(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
+        report: ReportOpt = False, debug: DebugOpt = False) -> None:
     """Solve a scenario, print a summary and write its results folder."""
     with _reported(debug):
         start = time.perf_counter()
-        results = solve(load_scenario(scenario))
-        folder = results.write(out or Path("results") / results.scenario.name)
+        s = load_scenario(scenario)
+        with results_folder(s, out, force) as folder:
+            results = solve(s)
+            results.write(folder)
         typer.echo(summary_text(results, time.perf_counter() - start))
-        typer.echo(f"Results: {display_path(folder)}/ (CSV and parquet tables, "
+        typer.echo(f"Results: {display_path(folder.path)}/ (CSV and parquet tables, "
                    "scenario.json, manifest.json)")
         if report:
-            _build_report([folder], Path("reports") / results.scenario.name, pdf=True)
+            _build_report([folder.path], Path("reports") / results.scenario.name, pdf=True)
 
 
 @app.command("report")
@@ -81,7 +92,8 @@ def _build_report(folders: list[Path], out: Path, pdf: bool) -> None:
 
 
 @app.command()
-def pressure(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False) -> None:
+def pressure(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
+             debug: DebugOpt = False) -> None:
     """Solve a scenario with buyer power; print its price pressure by year and its
     dependence curve, and write its results folder."""
     with _reported(debug):
@@ -90,11 +102,12 @@ def pressure(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False)
         if s.buyer_market() is None:
             raise InputError(s.file(), "markets", "no market has buyer power (monopsony or "
                              "bargaining): there is no price pressure to report")
-        results = solve(s)
-        folder = results.write(out or Path("results") / results.scenario.name)
+        with results_folder(s, out, force) as folder:
+            results = solve(s)
+            results.write(folder)
         typer.echo(summary_text(results, time.perf_counter() - start))
         typer.echo(pressure_text(results))
-        typer.echo(f"Results: {display_path(folder)}/")
+        typer.echo(f"Results: {display_path(folder.path)}/")
 
 
 @app.command()
@@ -109,6 +122,12 @@ def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
                    f"{len(inputs.options)} investment options, {len(inputs.years)} periods "
                    f"{h.start_year}-{h.end_year}; data {display_path(inputs.data.directory)} "
                    f"sha256 {inputs.data.digest[:12]}")
+
+
+def results_folder(s: Scenario, out: Path | None, force: bool) -> ResultsFolder:
+    """The results folder of a run, claimed before solving; its inputs are protected."""
+    return ResultsFolder(out if out is not None else Path("results") / s.name,
+                         protect=[s.data_dir, *filter(None, [s.source])], force=force)
 
 
 def summary_text(results: Results, seconds: float) -> str:
@@ -197,8 +216,12 @@ class _reported:
         if error is None or self.debug or isinstance(error, SystemExit | typer.Exit):
             return False
         if isinstance(error, KeyboardInterrupt):
-            typer.echo("interrupted; no results written", err=True)
-            raise typer.Exit(130)
+            name = "SIGINT"
+            if isinstance(error, Interrupted):  # the command line's handler: report once
+                interrupts.ignore()
+                name = str(error)
+            typer.echo(f"interrupted by {name}: stopped, no partial results left", err=True)
+            raise typer.Exit(getattr(error, "code", 130))
         code = 2 if isinstance(error, InputError) else 3 if isinstance(error, SolveError) else 1
         if isinstance(error, EnergyModelError):
             typer.echo(f"error: {error}", err=True)
@@ -211,6 +234,7 @@ class _reported:
 
 def main() -> None:
     pd.set_option("display.width", 120)
+    progress.enable()
     app(prog_name="energymodel")
 
 

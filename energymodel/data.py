@@ -7,13 +7,16 @@ Layout of a data directory:
     policies.csv                                       dated route availability and cost effects
     history.csv                                        observed flows for validation
 
-Every value is converted to its parameter's canonical unit (schema/parameters.csv) on load.
-Values with confidence M or L must carry a range (low, high).
+Every value is converted to its parameter's canonical unit (schema/parameters.csv) on load
+and must lie within the parameter's schema range; years lie in YEARS. Values with confidence
+M or L must carry a range (low, high). Each file is a regular UTF-8 file of at most
+MAX_FILE_BYTES.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -23,8 +26,10 @@ import pandas as pd
 
 from energymodel import units
 from energymodel.errors import InputError
-from energymodel.scenario import Override, Scenario, display_path
+from energymodel.scenario import Override, Scenario, display_path, read_text
 
+MAX_FILE_BYTES = 20_000_000  # one data file
+YEARS = (1900, 2200)  # any year a data file states
 SCHEMA_FILE = Path(__file__).parent / "schema" / "parameters.csv"
 ENTITY_FILES = {"basin": "basins.csv", "market": "markets.csv", "route": "routes.csv",
                 "option": "options.csv"}
@@ -128,18 +133,13 @@ def load_dataset(directory: str | Path) -> DataSet:
 def _read(path: Path, columns: list[str], hasher) -> pd.DataFrame:
     """A CSV with exactly the expected columns; `file` and `line` columns added."""
     file = display_path(path)
+    text = read_text(path, MAX_FILE_BYTES, "data file")
+    hasher.update(path.name.encode() + b"\0" + text.encode("utf-8"))
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(file, None, "data file not found") from None
-    except OSError as err:
-        raise InputError(file, None, f"cannot read: {err.strerror}") from None
-    hasher.update(path.name.encode() + b"\0" + raw)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])
     except pd.errors.EmptyDataError:
         raise InputError(file, None, "empty file: a CSV needs at least its header") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+    except pd.errors.ParserError as err:
         raise InputError(file, None, f"malformed CSV: {str(err).strip()}") from None
     missing = [c for c in columns if c not in table.columns]
     unknown = [c for c in table.columns if c not in columns]
@@ -207,6 +207,9 @@ def _year(row: pd.Series, field: str, *keys: str, required: bool) -> float:
     value = _number(row, field, *keys, required=required)
     if not np.isnan(value) and value != int(value):
         raise _fail(row, field, f"'{row[field]}' is not a whole year", *keys)
+    if not np.isnan(value) and not YEARS[0] <= value <= YEARS[1]:
+        raise _fail(row, field, f"{row[field]} is outside the years {YEARS[0]}-{YEARS[1]}",
+                    *keys)
     return value
 
 
@@ -282,11 +285,14 @@ def _check_values(values: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd
 def _bounds_problem(value: float, spec: pd.Series) -> str | None:
     """Why `value` breaks the schema bounds of its parameter, or None."""
     unit = "" if spec["unit"] == "1" else f" {spec['unit']}"
-    if not np.isnan(spec["min"]) and value < spec["min"]:
-        what = "negative" if spec["min"] == 0 else f"below {spec['min']:g}"
-        return f"{value:g}{unit} is {what}"
-    if not np.isnan(spec["max"]) and value > spec["max"]:
-        return f"{value:g}{unit} is above {spec['max']:g}"
+    low, high = spec["min"], spec["max"]
+    bounds = f" (range [{low:g}, {high:g}]{unit})"
+    if not np.isfinite(value):
+        return f"{value:g} is not a finite number{bounds}"
+    if not np.isnan(low) and value < low:
+        return f"{value:g}{unit} is {'negative' if low == 0 else f'below {low:g}'}{bounds}"
+    if not np.isnan(high) and value > high:
+        return f"{value:g}{unit} is above {high:g}{bounds}"
     return None
 
 

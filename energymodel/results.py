@@ -14,10 +14,7 @@ of the balance constraints, converted to USD/MMBtu of the period.
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,8 +23,8 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from energymodel import __version__, demand
-from energymodel.errors import InputError
 from energymodel.inputs import Inputs
+from energymodel.safety import ResultsFolder
 from energymodel.scenario import Scenario, display_path
 from energymodel.solver import SolveOutcome, versions
 from energymodel.units import K
@@ -124,45 +121,31 @@ class Results:
 
         return to_iamc(Run.from_results(self), model)
 
-    def write(self, directory: str | Path) -> Path:
+    def write(self, directory: str | Path | ResultsFolder, force: bool = False) -> Path:
         """Write every table (CSV and parquet), the resolved scenario and the manifest.
 
-        Files go to a temporary sibling folder renamed into place when complete, so an
-        interrupted or failed write leaves no partial results folder.
+        Only a new, empty or earlier results folder is replaced (`force` also replaces a
+        folder of results-like files without energymodel's manifest); the folder is swapped
+        in whole when complete, so a failed or interrupted write leaves the old one as it
+        was (rules in `energymodel.safety`). InputError if the folder may not be written.
         """
-        target = Path(directory)
-        if target.exists() and not target.is_dir():
-            raise InputError(display_path(target), None, "exists and is not a folder: "
-                             "choose another results folder")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except (FileExistsError, NotADirectoryError):
-            raise InputError(display_path(target), None, "a part of this path is a file, "
-                             "not a folder") from None
-        tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-        try:
-            tables = dict(self.tables)
-            if self.validation is not None:
-                tables["validation"] = self.validation
-            for name, table in tables.items():
-                table.to_csv(tmp / f"{name}.csv", index=False)
-                table.to_parquet(tmp / f"{name}.parquet", index=False)
-            resolved = self.scenario.model_dump(mode="json")
-            resolved["data_dir"] = display_path(self.scenario.data_dir)
-            (tmp / "scenario.json").write_text(json.dumps(resolved, indent=2) + "\n")
-            (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
-            old = None
-            if target.exists():
-                old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-                os.replace(target, old)
-            os.replace(tmp, target)
-            if old is not None:
-                shutil.rmtree(old)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return target
+        if isinstance(directory, ResultsFolder):
+            return directory.replace(self._write_files)
+        protect = [self.scenario.data_dir, *filter(None, [self.scenario.source])]
+        with ResultsFolder(directory, protect, force, argument="directory") as folder:
+            return folder.replace(self._write_files)
+
+    def _write_files(self, folder: Path) -> None:
+        tables = dict(self.tables)
+        if self.validation is not None:
+            tables["validation"] = self.validation
+        for name, table in tables.items():
+            table.to_csv(folder / f"{name}.csv", index=False)
+            table.to_parquet(folder / f"{name}.parquet", index=False)
+        resolved = self.scenario.model_dump(mode="json")
+        resolved["data_dir"] = display_path(self.scenario.data_dir)
+        (folder / "scenario.json").write_text(json.dumps(resolved, indent=2) + "\n")
+        (folder / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
 
 
 def extract(model: pyo.ConcreteModel, inp: Inputs, outcome: SolveOutcome,

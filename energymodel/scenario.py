@@ -1,20 +1,25 @@
 """Scenarios: typed, validated YAML files that choose market structures, policies and
 data overrides, optionally extending another scenario.
 
-A scenario file is data (safe YAML), never code. `extends: other.yaml` deep-merges this file
-over the other one: mappings merge key by key, `overrides` lists are appended (parent
-first), every other list or value is replaced; a market given with a `structure` replaces
-the parent's specification of that market whole. Relative paths (`extends`, `data_dir`) are
-relative to the file that states them.
+A scenario file is data (safe YAML), never code, and small: at most MAX_FILE_BYTES, at most
+MAX_YAML_NODES values once aliases are expanded, no key twice in a mapping, UTF-8.
+`extends: other.yaml` deep-merges this file over the other one: mappings merge key by key,
+`overrides` lists are appended (parent first), every other list or value is replaced; a
+market given with a `structure` replaces the parent's specification of that market whole.
+Relative paths (`extends`, `data_dir`) are relative to the file that states them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import stat
+import types
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
+import annotated_types
 import yaml
 from pydantic import (
     BaseModel,
@@ -27,14 +32,17 @@ from pydantic import (
 
 from energymodel.errors import InputError
 
+MAX_FILE_BYTES = 1_000_000  # a scenario file
+MAX_YAML_NODES = 50_000  # values in a scenario file, aliases expanded
+MAX_OVERRIDES = 2_000  # data overrides of a scenario, its parents' included
 Structure = Literal["price_taker", "competitive", "seller_power", "monopsony", "bargaining"]
 BUYER_POWER = ("monopsony", "bargaining")
 
 
 class _Strict(BaseModel):
-    """Unknown keys are rejected, types are not coerced from strings."""
+    """Unknown keys are rejected, types are not coerced from strings, numbers are finite."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Horizon(_Strict):
@@ -42,7 +50,7 @@ class Horizon(_Strict):
 
     start_year: int = Field(2025, ge=1990, le=2100)
     end_year: int = Field(2060, ge=1990, le=2100)
-    step: int = Field(1, ge=1, le=10, description="years per model period")
+    step: Literal[1, 5] = Field(1, description="years per model period")
 
     @model_validator(mode="after")
     def _ordered(self) -> Horizon:
@@ -145,7 +153,8 @@ class Dependence(_Strict):
 class SolverOptions(_Strict):
     """HiGHS settings. One thread keeps results identical run to run and suits sweeps."""
 
-    time_limit: float | None = Field(None, gt=0, description="seconds")
+    time_limit: float | None = Field(600.0, gt=0, allow_inf_nan=False,
+                                     description="seconds per solve; null: no limit")
     mip_rel_gap: float = Field(1e-6, ge=0, le=1)
     threads: int = Field(1, ge=1, le=64)
     tangents: int = Field(
@@ -156,7 +165,8 @@ class SolverOptions(_Strict):
 class Scenario(_Strict):
     """A complete, validated scenario."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$",
+                      description="letters, digits and _ . + -, not starting with . or -")
     description: str = ""
     data_dir: Path
     horizon: Horizon = Horizon()
@@ -167,7 +177,7 @@ class Scenario(_Strict):
     investment: Literal["continuous", "lumpy"] = "continuous"
     supply_cost: Literal["linear", "stepped"] = "linear"
     supply_steps: int = Field(5, ge=1, le=100)
-    overrides: list[Override] = []
+    overrides: list[Override] = Field([], max_length=MAX_OVERRIDES)
     fiscal: Fiscal | None = None
     dependence: Dependence | None = None
     solver: SolverOptions = SolverOptions()
@@ -212,8 +222,7 @@ class Scenario(_Strict):
 
     def with_overrides(self, *overrides: Override | dict[str, Any]) -> Scenario:
         """A copy with data overrides appended (applied after the existing ones)."""
-        extra = [o if isinstance(o, Override) else Override(**o) for o in overrides]
-        return self.updated(overrides=[*self.overrides, *extra])
+        return self.updated(overrides=[*self.overrides, *overrides])
 
 
 def display_path(path: Path | str) -> str:
@@ -227,6 +236,9 @@ def display_path(path: Path | str) -> str:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read, merge (`extends`) and validate a scenario file."""
+    if not isinstance(path, str | Path):
+        raise InputError(None, "scenario", f"a Scenario or the path of a scenario file is "
+                         f"needed, not {type(path).__name__}")
     path = Path(path)
     raw = _load_raw(path, chain=())
     return _validate({**raw, "source": path.resolve()}, display_path(path))
@@ -236,16 +248,69 @@ def _validate(raw: dict[str, Any], file: str) -> Scenario:
     try:
         return _strict_validate(raw)
     except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        reason = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            reason = "unknown key"
-        elif "input" in first and first["type"].endswith("_type"):
-            reason += f" (got {first['input']!r})"
-        more = len(err.errors()) - 1
-        more_text = f" (+{more} more errors)" if more else ""
-        raise InputError(file, field, reason + more_text) from None
+        raise input_error(err, file, Scenario) from None
+
+
+def field_path(loc: tuple) -> str:
+    """A field path as errors write it: `overrides[0].value`, `markets.china.phi`."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path or "(top level)"
+
+
+def input_error(err: ValidationError, file: str, model: type[BaseModel]) -> InputError:
+    """The first error of a pydantic validation as one InputError line."""
+    first = err.errors()[0]
+    reason = first["msg"].removeprefix("Value error, ")
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        reason = "unknown key"
+    elif kind == "finite_number":
+        reason = f"{first['input']!r} is not a finite number"
+        if (bounds := _range(model, first["loc"])) != "[-inf, inf)":
+            reason += f" in {bounds}"
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        reason = f"{first['input']!r} is outside the range {_range(model, first['loc'])}"
+    elif "input" in first and kind.endswith("_type"):
+        reason += f" (got {_shown(first['input'])})"
+    more = len(err.errors()) - 1
+    more_text = f" (+{more} more errors)" if more else ""
+    return InputError(file, field_path(first["loc"]), reason + more_text)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _range(model: type[BaseModel], loc: tuple) -> str:
+    """The allowed range of the field at `loc`, e.g. '[0, 0.5]' or '(0, inf)'."""
+    info = None
+    for part in loc:
+        if isinstance(part, str) and part in getattr(model, "model_fields", {}):
+            info = model.model_fields[part]
+            model = _model_in(info.annotation) or model
+    low, high = "[-inf", "inf)"
+    for bound in info.metadata if info is not None else []:
+        if isinstance(bound, annotated_types.Ge):
+            low = f"[{bound.ge:g}"
+        elif isinstance(bound, annotated_types.Gt):
+            low = f"({bound.gt:g}"
+        elif isinstance(bound, annotated_types.Le):
+            high = f"{bound.le:g}]"
+        elif isinstance(bound, annotated_types.Lt):
+            high = f"{bound.lt:g})"
+    return f"{low}, {high}"
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as `X | None`, `list[X]`, `dict[str, X]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType, list, dict):
+        return next(filter(None, map(_model_in, typing.get_args(annotation))), None)
+    return None
 
 
 def _strict_validate(raw: dict[str, Any]) -> Scenario:
@@ -263,19 +328,16 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     resolved = path.resolve()
     if resolved in chain:
         raise InputError(file, "extends", "scenarios extend each other in a cycle")
+    text = read_text(path, MAX_FILE_BYTES, "scenario file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(file, None, "scenario file not found") from None
-    except OSError as err:
-        raise InputError(file, None, f"cannot read: {err.strerror}") from None
-    try:
-        raw = yaml.safe_load(text)
+        raw = _parse_yaml(text, file)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else None
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise InputError(file, where, f"malformed YAML: {problem}") from None
+    except RecursionError:
+        raise InputError(file, None, "malformed YAML: nested too deeply") from None
     if not isinstance(raw, dict):
         raise InputError(file, None, "a scenario must be a YAML mapping")
     if isinstance(raw.get("data_dir"), str):
@@ -290,6 +352,82 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise InputError(file, "extends", f"scenario '{parent_ref}' not found")
     parent = _load_raw(parent_path, (*chain, resolved))
     return _merge(parent, raw)
+
+
+def read_text(path: Path, limit: int, what: str) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes; InputError otherwise
+    (a device, a folder, a file too large, bytes that are not UTF-8: with their line)."""
+    file = display_path(path)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(file, None, f"{what} is not a regular file")
+        if info.st_size > limit:
+            raise InputError(file, None, f"{what} has {info.st_size:,} bytes, more than the "
+                             f"limit of {limit:,}")
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise InputError(file, None, f"{what} not found") from None
+    except OSError as err:
+        raise InputError(file, None, f"cannot read: {err.strerror or err}") from None
+    if len(raw) > limit:
+        raise InputError(file, None, f"{what} has more than the limit of {limit:,} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise InputError(file, f"line {line}", f"not UTF-8 text (byte "
+                         f"0x{raw[err.start]:02x}): save the file as UTF-8") from None
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that rejects a key stated twice in one mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the base class reports it
+                break
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' stated twice in one mapping", key_node.start_mark)
+        return super().construct_mapping(node, deep)
+
+
+def _parse_yaml(text: str, file: str) -> Any:
+    """Parse YAML, counting values with aliases expanded first (a 'billion laughs' file
+    is refused before it is built)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_size(node, {})
+        if size > MAX_YAML_NODES:
+            raise InputError(file, None, f"holds {size:,} YAML values once aliases are "
+                             f"expanded, more than the limit of {MAX_YAML_NODES:,}")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Number of nodes under `node`, counting an aliased node each time it is used."""
+    if id(node) not in sizes:
+        sizes[id(node)] = 0  # a recursive alias counts nothing more
+        children = (node.value if isinstance(node, yaml.SequenceNode) else
+                    [n for pair in node.value for n in pair]
+                    if isinstance(node, yaml.MappingNode) else [])
+        total = 1
+        for child in children:
+            total = min(total + _expanded_size(child, sizes), 10**18)
+        sizes[id(node)] = total
+    return sizes[id(node)]
 
 
 def _merge(parent: dict[str, Any], child: dict[str, Any], path: tuple = ()) -> dict[str, Any]:

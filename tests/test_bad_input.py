@@ -62,7 +62,7 @@ def assert_one_line(stderr: str, *parts: str) -> None:
     ("markets:\n  europe: {structure: seller_power, theta: high}\n",
      ["markets.europe.theta", "valid number", "'high'"]),
     ("markets:\n  europe: {structure: seller_power, theta: 1.5}\n",
-     ["markets.europe.theta", "less than or equal to 1"]),
+     ["markets.europe.theta", "1.5 is outside the range [0, 1]"]),
     ("markets:\n  europe: {structure: monopoly_ish}\n", ["markets.europe.structure"]),
     ("discount_rate: '8%'\n", ["discount_rate", "valid number"]),
     ("horizon: {start_year: 2030, end_year: 2025}\n", ["horizon", "before start_year"]),
@@ -107,7 +107,7 @@ def test_missing_parent_scenario(tmp_path):
     ("{entity: china, parameter: ref_quantity, pathway: business_as_usual, value: 44}",
      ["overrides[0].pathway", "no pathway 'business_as_usual'"]),
     ("{entity: pos2_pipeline, parameter: capex, value: 25, scale: 2}",
-     ["overrides.0", "exactly one of value and scale"]),
+     ["overrides[0]", "exactly one of value and scale"]),
 ])
 def test_override_errors(tmp_path, override, parts):
     code, err = run(tmp_path, extending_baseline(tmp_path, f"overrides:\n  - {override}\n"))

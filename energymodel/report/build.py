@@ -157,6 +157,8 @@ def _read(folders: list[str | Path]) -> tuple[list[Run], Sweep | None]:
 
 def _check_target(target: Path) -> Path:
     """The output folder must be new, or an earlier report (it has a report.json)."""
+    if target.is_symlink():
+        raise InputError(display_path(target), None, "is a symbolic link: choose another --out")
     if target.exists() and not (target.is_dir() and (target / "report.json").is_file()):
         raise InputError(display_path(target), None, "exists and is not a report folder made "
                          "by energymodel: choose another --out")
