@@ -292,3 +292,18 @@ def test_pressure_chart_uses_the_dependence_curve(tmp_path):
     np.testing.assert_allclose(y, d["mean_pressure"].to_numpy()[order])
     assert d["mean_dependence_volume"].iloc[0] > d["mean_dependence_volume"].iloc[1]  # Europe
     # open -> Russia depends less on China
+
+
+def test_cli_run_with_report(tmp_path, monkeypatch):
+    """`energymodel run SCENARIO --report` solves, writes the results and briefs them in
+    reports/<scenario name> (relative to the working folder)."""
+    scenario = tmp_path / "quick.yaml"
+    scenario.write_text(f"name: quick\nextends: {SCENARIOS / 'baseline.yaml'}\n"
+                        "horizon: {start_year: 2025, end_year: 2060, step: 5}\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["run", str(scenario), "--out", "results/quick",
+                                      "--report"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "reports" / "quick" / "report.json").read_text())
+    assert report["inputs"][0]["folder"] == "results/quick"
+    assert report["inputs"][0]["scenario"] == "quick"
