@@ -19,7 +19,7 @@ from matplotlib.ticker import PercentFormatter
 
 from energymodel import __version__
 from energymodel.report.findings import export_revenue, revenue_by_outlet
-from energymodel.report.load import Run, Sweep, outlet
+from energymodel.report.load import OUTLETS, Run, Sweep, outlet
 
 WIDTH = 6.7  # inches: the text width of an A4 page with 2 cm margins
 GREYS = ["#1a1a1a", "#6e6e6e", "#a8a8a8", "#d4d4d4", "#4a4a4a", "#8c8c8c", "#bdbdbd"]
@@ -100,19 +100,24 @@ def _years_axis(ax) -> None:
 def revenue(run: Run) -> Chart:
     """Export revenue by outlet, stacked [USD bn per year]."""
     table = revenue_by_outlet(run)
+    stack = ["china", *(m for m in OUTLETS if m != "china")]  # China at the bottom
+    order = [m for m in stack if m in table.columns] + sorted(set(table.columns) - set(stack))
+    table = table[order]  # the same fill for an outlet in every scenario's chart
+    fills = dict(zip(table.columns, zip(GREYS, cycle(HATCHES), strict=False), strict=False))
     table = table.loc[:, table.max() > 1e-6]
-    table = table[table.sum().sort_values(ascending=False).index]
     chart, ax = _figure(f"revenue_{run.name}", f"Export revenue by outlet — {run.name}",
                         source_line([run]))
     stacks = ax.stackplot(table.index, table.T.to_numpy(), labels=[outlet(c) for c in table],
-                          colors=GREYS[: len(table.columns)], edgecolor="#ffffff",
+                          colors=[fills[c][0] for c in table], edgecolor="#ffffff",
                           linewidth=0.5)
-    for stack, hatch, grey in zip(stacks, cycle(HATCHES), GREYS, strict=False):
+    for stack, market in zip(stacks, table.columns, strict=True):
+        grey, hatch = fills[market]
         stack.set_hatch(hatch)
         stack.set_hatchcolor("#ffffff" if grey < "#999999" else "#555555")
     ax.set_ylabel("export revenue [USD bn per year]")
     _years_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _finish(chart, right=1.3)
 
 
