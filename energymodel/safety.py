@@ -32,8 +32,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from energymodel import interrupts
-from energymodel.errors import InputError
-from energymodel.scenario import display_path
+from energymodel.errors import InputError, display_path
 
 RESULTS_FILE = re.compile(r"^[a-z0-9_]+\.(csv|parquet|json)$")
 

@@ -32,8 +32,8 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from energymodel import __version__
-from energymodel.errors import InputError
+from energymodel._version import __version__
+from energymodel.errors import InputError, display_path
 from energymodel.report import charts as ch
 from energymodel.report.excel import stacked, write_workbook
 from energymodel.report.findings import Finding, key_findings
@@ -53,7 +53,6 @@ from energymodel.report.tables import (
     manifest_rows,
     sources,
 )
-from energymodel.scenario import display_path
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 TEMPLATES = Path(__file__).parent / "templates"

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from energymodel import __version__
+from energymodel._version import __version__
 from energymodel.report.findings import export_revenue, revenue_by_outlet
 from energymodel.report.load import OUTLETS, Run, Sweep, outlet
 

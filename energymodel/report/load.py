@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from energymodel.errors import InputError
-from energymodel.scenario import display_path
+from energymodel.errors import InputError, display_path
 
 # Market codes as a reader sees them (others are shown with their first letter capitalised).
 OUTLETS = {"europe": "Europe", "turkey": "Turkey", "china": "China", "lng_global": "LNG",
