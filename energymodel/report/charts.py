@@ -200,32 +200,42 @@ def pressure_dependence(run: Run) -> Chart | None:
 
 
 def utilisation(run: Run) -> Chart:
-    """Utilisation of each pipeline with capacity, one panel per pipeline [% of capacity]."""
+    """Each pipeline with capacity, one panel each: its flow and the share its policies leave
+    usable, both as a share of its capacity [%]; the gap between them is capacity idle by
+    choice, the gap above the dashed line capacity idle by policy."""
     f = run.tables["flows"]
     pipes = f[(f["kind"] == "pipeline") & (f["capacity_bcm_per_y"] > 0)]
     routes = sorted(pipes["route"].unique())
     ncols = 4
     nrows = max(1, -(-len(routes) // ncols))
     chart, axes = _figure(f"utilisation_{run.name}", f"Pipeline utilisation — {run.name}",
-                          source_line([run]), height=1.45 * nrows + 0.9, ncols=ncols,
+                          source_line([run]), height=1.45 * nrows + 1.1, ncols=ncols,
                           nrows=nrows, sharex=True, sharey=True)
     for i, ax in enumerate(axes.flat):
         if i >= len(routes):
             ax.set_visible(False)
             continue
         r = pipes[pipes["route"] == routes[i]].sort_values("year")
-        ax.fill_between(r["year"], 0, r["utilisation"], color="#d4d4d4", linewidth=0)
-        ax.plot(r["year"], r["utilisation"], color=GREYS[0], linewidth=1.2)
+        used = r["flow_bcm_per_y"] / r["capacity_bcm_per_y"]
+        ax.fill_between(r["year"], 0, used, color="#bdbdbd", linewidth=0,
+                        label="flow / capacity")
+        ax.plot(r["year"], used, color=GREYS[0], linewidth=1.1)
+        if "availability" in r.columns:
+            ax.plot(r["year"], r["availability"], color=GREYS[0], linestyle="--",
+                    linewidth=0.9, label="usable share of capacity (policies)")
         ax.set_title(routes[i].replace("_", " "), fontsize=7.5, fontweight="normal")
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(0, 1.08)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.tick_params(labelsize=6.5)
         if i % ncols == 0:
-            ax.set_ylabel("flow / capacity [%]", fontsize=7)
+            ax.set_ylabel("share of capacity [%]", fontsize=7)
         if i >= len(routes) - ncols:  # the lowest panel of its column
             ax.set_xlabel("year", fontsize=7)
             ax.xaxis.set_tick_params(labelbottom=True)
-    return _finish(chart, top=0.6, space=0.25)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    chart.figure.legend(handles, labels, loc="upper right", ncols=2, fontsize=7,
+                        bbox_to_anchor=(0.99, 1 - 0.3 / chart.figure.get_figheight()))
+    return _finish(chart, top=0.8, space=0.25)
 
 
 def compare_npv(runs: list[Run]) -> Chart:
