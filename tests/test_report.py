@@ -307,3 +307,16 @@ def test_cli_run_with_report(tmp_path, monkeypatch):
     report = json.loads((tmp_path / "reports" / "quick" / "report.json").read_text())
     assert report["inputs"][0]["folder"] == "results/quick"
     assert report["inputs"][0]["scenario"] == "quick"
+
+
+def test_a_failing_browser_leaves_the_pdf_out_with_a_note(folders, tmp_path, monkeypatch):
+    fake = tmp_path / "browser"
+    fake.write_text("#!/bin/sh\necho 'no display' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("ENERGYMODEL_BROWSER", str(fake))
+    lines = []
+    out = build_report([folders["baseline"]], tmp_path / "r", progress=lines.append)
+    assert not (out / "briefing.pdf").exists() and (out / "briefing.html").is_file()
+    assert any("briefing.pdf left out: Chromium did not print the PDF: no display" in line
+               for line in lines)
+    assert json.loads((out / "report.json").read_text())["pdf"] is None

@@ -96,9 +96,13 @@ def build_report(folders: list[str | Path], out: str | Path,
                 clock.stage("no Chromium found (install the Debian package chromium, or set "
                             "ENERGYMODEL_BROWSER): briefing.pdf left out")
             else:
-                print_pdf(browser, tmp / "briefing.html", tmp / "briefing.pdf")
-                made_pdf = "briefing.pdf"
-                clock.stage("printed briefing.pdf (A4)")
+                try:
+                    print_pdf(browser, tmp / "briefing.html", tmp / "briefing.pdf")
+                    made_pdf = "briefing.pdf"
+                    clock.stage("printed briefing.pdf (A4)")
+                except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
+                    notes.append(f"briefing.pdf left out: {error}")
+                    clock.stage(f"briefing.pdf left out: {error}")
         iamc = pd.concat([to_iamc(r) for r in runs], ignore_index=True)
         iamc.to_csv(tmp / "iamc.csv", index=False)
         write_workbook(tmp / "iamc.xlsx", {"data": iamc})
