@@ -10,6 +10,9 @@
                                                          if stopped)
     energymodel sweep analyze SWEEP|FOLDER               Sobol / Morris indices, tornado
     energymodel compare SCENARIO|FOLDER...               key outputs side by side
+    energymodel report RESULTS_DIR... --out DIR          a briefing (HTML, PDF, Excel,
+                                                         charts, IAMC) from results folders,
+                                                         without re-solving
 
 Errors print one line (file: field: reason) and exit non-zero: 2 for bad input, 3 when the
 model has no solution, 1 for anything unexpected; 130 (Ctrl-C) or 143 (SIGTERM) when
@@ -45,11 +48,13 @@ OutOpt = Annotated[Path | None, typer.Option(
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="also replace a folder of results-like files that energymodel did not "
     "write (never the data, scenario or working folder, nor a folder with other files)")]
+ReportOpt = Annotated[bool, typer.Option(
+    "--report", help="also build a briefing in reports/<scenario name>")]
 
 
 @app.command()
 def run(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
-        debug: DebugOpt = False) -> None:
+        report: ReportOpt = False, debug: DebugOpt = False) -> None:
     """Solve a scenario, print a summary and write its results folder."""
     with _reported(debug):
         start = time.perf_counter()
@@ -60,6 +65,34 @@ def run(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
         typer.echo(summary_text(results, time.perf_counter() - start))
         typer.echo(f"Results: {display_path(folder.path)}/ (CSV and parquet tables, "
                    "scenario.json, manifest.json)")
+        if report:
+            _build_report([folder.path], Path("reports") / results.scenario.name, pdf=True)
+
+
+@app.command("report")
+def report_command(
+    folders: Annotated[list[Path], typer.Argument(
+        help="results folders (the first is the reference), and optionally one sweep folder",
+        show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="report folder, e.g. reports/NAME",
+                                      show_default=False)],
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="print briefing.pdf with "
+                                      "headless Chromium")] = True,
+    debug: DebugOpt = False,
+) -> None:
+    """Build a briefing (HTML, PDF, Excel, charts, IAMC) from results folders, without
+    re-solving."""
+    with _reported(debug):
+        _build_report(folders, out, pdf)
+
+
+def _build_report(folders: list[Path], out: Path, pdf: bool) -> None:
+    from energymodel.report import build_report  # matplotlib only when a report is asked for
+
+    stages = iter(range(1, 100))
+    target = build_report(folders, out, pdf=pdf, progress=lambda line: typer.echo(
+        f"report [{next(stages)}] {line}", err=True))
+    typer.echo(f"Report: {display_path(target)}/briefing.html (files listed in report.json)")
 
 
 @app.command()

@@ -143,6 +143,22 @@ class Results:
         return self.flows.pivot_table(index="year", columns="market", values=value,
                                       aggfunc="sum")
 
+    @property
+    def plot(self):
+        """The briefing's charts of these results, e.g. `results.plot.revenue()`
+        (matplotlib figures; see energymodel.report.accessor)."""
+        from energymodel.report.accessor import Plot
+
+        return Plot(self)
+
+    def to_iamc(self, model: str = "energymodel") -> pd.DataFrame:
+        """The results in the IAMC long format (model, scenario, region, variable, unit,
+        year, value), e.g. for pyam; variables are listed in energymodel.report.iamc."""
+        from energymodel.report.iamc import to_iamc
+        from energymodel.report.load import Run
+
+        return to_iamc(Run.from_results(self), model)
+
     def write(self, directory: str | Path | ResultsFolder, force: bool = False) -> Path:
         """Write every table (CSV and parquet), the resolved scenario and the manifest.
 
