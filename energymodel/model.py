@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -151,25 +152,40 @@ def structure_key(inp: Inputs, linearize: int = 0) -> str:
     variables' domains. Two inputs with the same key give models that differ only in their
     parameter values (with `linearize`, the tangent points depend on values too, so these
     are part of the key)."""
-    parts = [inp.scenario.investment, str(linearize), inp.years.index, inp.basins.index,
-             inp.routes[["basin", "market"]], inp.markets.index, inp.options[["route"]],
-             inp.basin_years.index, inp.route_years.index, inp.market_years.index,
-             inp.segments.index, inp.supply_steps.index, inp.decisions, inp.option_online,
-             *(s.index for s in parameter_values(inp).values()),
-             inp.options.index[inp.options["min_units"] > 0]]
+    ry = inp.route_years
+    parts = [inp.years.index, inp.basins.index, inp.routes, inp.markets.index,
+             repr(list(inp.options["route"].items())), inp.basin_years.index, ry.index,
+             inp.market_years.index, inp.segments.index, inp.supply_steps.index, inp.decisions,
+             inp.option_online, inp.basins["reserves"].notna().to_numpy(),
+             (ry["min_flow"] > 0).to_numpy(), (inp.options["min_units"] > 0).to_numpy()]
     if linearize:
-        parts += list(parameter_values(inp).values())
-    digest = hashlib.sha256()
+        parts += [v.to_numpy(dtype=float) for v in parameter_values(inp).values()]
+    digest = hashlib.sha256(f"{inp.scenario.investment}|{linearize}".encode())
     for part in parts:
-        if isinstance(part, str):
-            digest.update(part.encode())
-        else:
-            obj = part.to_frame(index=False) if isinstance(part, pd.MultiIndex) else part
-            digest.update(pd.util.hash_pandas_object(obj, index=not isinstance(
-                obj, pd.Index)).to_numpy().tobytes())
-            digest.update(str(getattr(obj, "shape", len(obj))).encode())
-        digest.update(b"|")
+        digest.update(_digest(part))
     return digest.hexdigest()
+
+
+_DIGESTS: dict[int, tuple[weakref.ref, bytes]] = {}
+
+
+def _digest(part) -> bytes:
+    """Digest of an array, index or frame (frames and indexes remembered while they live:
+    derived inputs share most of them)."""
+    if isinstance(part, str):
+        return hashlib.sha256(part.encode()).digest()
+    if isinstance(part, np.ndarray):
+        return hashlib.sha256(part.tobytes() + str(part.shape).encode()).digest()
+    known = _DIGESTS.get(id(part))
+    if known is not None and known[0]() is part:
+        return known[1]
+    frame = part.to_frame(index=False) if isinstance(part, pd.Index) else part
+    hashed = pd.util.hash_pandas_object(frame, index=not isinstance(part, pd.Index))
+    value = hashlib.sha256(hashed.to_numpy().tobytes() + str(frame.shape).encode()).digest()
+    if len(_DIGESTS) > 10_000:
+        _DIGESTS.clear()
+    _DIGESTS[id(part)] = (weakref.ref(part), value)
+    return value
 
 
 def define_parameters(m: pyo.ConcreteModel, inp: Inputs) -> None:

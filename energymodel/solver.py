@@ -207,15 +207,8 @@ def _clarabel(form: StandardForm, options: SolverOptions) -> Solution:
     with np.errstate(divide="ignore", invalid="ignore"):
         ends = np.sort(np.stack([form.row_lo[single] / s_coef, form.row_up[single] / s_coef]),
                        axis=0)
-    lo, up = form.col_lo.copy(), form.col_up.copy()
-    lo_row, up_row = np.full(len(lo), -1), np.full(len(lo), -1)
-    for bound, which, better in ((ends[0], lo_row, np.greater_equal),
-                                 (ends[1], up_row, np.less_equal)):
-        target = lo if which is lo_row else up
-        order = np.argsort(bound if which is lo_row else -bound, kind="stable")
-        for k in order:  # the tightest bound of a column is assigned last
-            if better(bound[k], target[s_col[k]]):
-                target[s_col[k]], which[s_col[k]] = bound[k], single[k]
+    lo, lo_row = _tightest(form.col_lo, s_col, single, ends[0], upper=False)
+    up, up_row = _tightest(form.col_up, s_col, single, ends[1], upper=True)
     if np.any(lo > up):
         raise _failure(form, "Infeasible", options)
     rest = np.flatnonzero(counts != 1)
@@ -263,13 +256,27 @@ def _clarabel(form: StandardForm, options: SolverOptions) -> Solution:
     duals[rest] = y_rest
     # what the gradient leaves to each column's bounds, given to the binding singleton row
     residual = form.c + form.q * x - a_rest.T @ y_rest
-    for j in np.flatnonzero((up_row >= 0) & (residual > 0)):
-        duals[up_row[j]] = residual[j] / a[up_row[j]].data[0]
-    for j in np.flatnonzero((lo_row >= 0) & (residual < 0)):
-        duals[lo_row[j]] = residual[j] / a[lo_row[j]].data[0]
+    coef = np.zeros(a.shape[0])
+    coef[single] = s_coef
+    for rows, sign in ((up_row, residual > 0), (lo_row, residual < 0)):
+        j = np.flatnonzero((rows >= 0) & sign)
+        duals[rows[j]] = residual[j] / coef[rows[j]]
     objective = float(form.c @ x + form.q @ (x * x) / 2 + form.offset)
     return Solution(x, duals, objective, "Clarabel", time.perf_counter() - start,
                     {"ipm": int(result.iterations)})
+
+
+def _tightest(bound: np.ndarray, cols: np.ndarray, rows: np.ndarray, ends: np.ndarray,
+              upper: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Column bounds tightened by the singleton rows (`rows`, on columns `cols`, whose bound
+    on the column is `ends`), and which row binds each column (-1: its own bound; a row
+    wins a tie)."""
+    order = np.argsort(-ends if upper else ends, kind="stable")  # tightest written last
+    best = np.full(len(bound), np.inf if upper else -np.inf)
+    row = np.full(len(bound), -1)
+    best[cols[order]], row[cols[order]] = ends[order], rows[order]
+    wins = np.isfinite(best) & ((best <= bound) if upper else (best >= bound))
+    return np.where(wins, best, bound), np.where(wins, row, -1)
 
 
 _REASONS = {
