@@ -8,10 +8,27 @@
 
 __version__ = "0.1.0"
 
-from energymodel.api import solve
+from typing import TYPE_CHECKING
+
 from energymodel.errors import EnergyModelError, InputError, SolveError
-from energymodel.results import Results
 from energymodel.scenario import Override, Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from energymodel.api import solve
+    from energymodel.results import Results
+
+
+def __getattr__(name: str):
+    """`solve` and `Results` are imported on first use: they bring in the solver stack."""
+    if name == "solve":
+        from energymodel.api import solve
+
+        return solve
+    if name == "Results":
+        from energymodel.results import Results
+
+        return Results
+    raise AttributeError(f"module 'energymodel' has no attribute {name!r}")
 
 __all__ = ["EnergyModelError", "InputError", "Override", "Results", "Scenario", "SolveError",
            "load_scenario", "solve"]

@@ -4,6 +4,7 @@
     energymodel pressure SCENARIO [--out DIR]  the same, with the price pressure table by year
                                                and the dependence curve
     energymodel validate SCENARIO              check a scenario and its data without solving
+    energymodel export-model SCENARIO --out F  write the scenario's model as F.mps or F.lp
 
 Errors print one line (file: field: reason) and exit non-zero: 2 for bad input, 3 when the
 model has no solution, 1 for anything unexpected. --debug shows the traceback instead.
@@ -13,16 +14,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from energymodel.api import solve
 from energymodel.errors import EnergyModelError, InputError, SolveError
-from energymodel.inputs import prepare
-from energymodel.results import Results
 from energymodel.scenario import display_path, load_scenario
+
+if TYPE_CHECKING:
+    from energymodel.results import Results
+# The solver stack (pyomo, HiGHS, Clarabel, pandas) is imported by the commands that use it,
+# so that `validate` and `--help` start fast.
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Russian gas export choices against decarbonisation demand curves.")
@@ -37,6 +39,8 @@ OutOpt = Annotated[Path | None, typer.Option(
 def run(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False) -> None:
     """Solve a scenario, print a summary and write its results folder."""
     with _reported(debug):
+        from energymodel.api import solve
+
         start = time.perf_counter()
         results = solve(load_scenario(scenario))
         folder = results.write(out or Path("results") / results.scenario.name)
@@ -50,6 +54,8 @@ def pressure(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False)
     """Solve a scenario with buyer power; print its price pressure by year and its
     dependence curve, and write its results folder."""
     with _reported(debug):
+        from energymodel.api import solve
+
         start = time.perf_counter()
         s = load_scenario(scenario)
         if s.buyer_market() is None:
@@ -66,6 +72,8 @@ def pressure(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False)
 def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
     """Check a scenario and its data without solving."""
     with _reported(debug):
+        from energymodel.inputs import prepare
+
         s = load_scenario(scenario)
         inputs = prepare(s)
         h = s.horizon
@@ -74,6 +82,28 @@ def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
                    f"{len(inputs.options)} investment options, {len(inputs.years)} periods "
                    f"{h.start_year}-{h.end_year}; data {display_path(inputs.data.directory)} "
                    f"sha256 {inputs.data.digest[:12]}")
+
+
+@app.command("export-model")
+def export_model(scenario: ScenarioArg, out: Annotated[Path, typer.Option(
+        "--out", help="new file: FILE.mps or FILE.lp", show_default=False)],
+        debug: DebugOpt = False) -> None:
+    """Write the model a scenario solves (its own inputs; buyer-power variants are derived
+    from it) as an MPS or LP file, for inspection or another solver. Writes new files only."""
+    with _reported(debug):
+        if out.suffix.lower() not in (".mps", ".lp"):
+            raise InputError(display_path(out), None, "the file name must end in .mps or .lp")
+        if out.exists():
+            raise InputError(display_path(out), None, "exists: export-model writes new files "
+                             "only; choose another name or remove it")
+        from energymodel import engine, solver
+        from energymodel.inputs import prepare
+
+        s = load_scenario(scenario)
+        form = engine.standard_form(prepare(s))
+        solver.write(form, out)
+        typer.echo(f"Wrote {display_path(out)}: the {form.kind} of scenario {s.name}, "
+                   f"{form.A.shape[1]} columns, {form.A.shape[0]} rows (maximise)")
 
 
 def summary_text(results: Results, seconds: float) -> str:
@@ -119,6 +149,8 @@ def summary_text(results: Results, seconds: float) -> str:
 
 def pressure_text(results: Results) -> str:
     """The price pressure table for selected years and the dependence curve, if any."""
+    import pandas as pd
+
     p = results.tables["pressure"]
     years = sorted(p["year"])
     shown = p[p["year"].isin([y for y in years if y == years[0] or y % 5 == 0])]
@@ -175,6 +207,8 @@ class _reported:
 
 
 def main() -> None:
+    import pandas as pd
+
     pd.set_option("display.width", 120)
     app(prog_name="energymodel")
 

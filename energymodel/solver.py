@@ -22,6 +22,7 @@ whose names go into the error.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -182,12 +183,27 @@ def highs_lp(form: StandardForm, names: bool = False) -> highspy.HighsModel:
 
 
 def write(form: StandardForm, path: Path) -> None:
-    """Write `form` as an MPS or LP file (by the suffix), with the model's names."""
+    """Write `form` as an MPS or LP file (by the suffix) with the model's names, as pyomo's
+    symbolic labels spell them (flow[nord_stream_1,2030] -> flow(nord_stream_1_2030)).
+    Written to a temporary sibling renamed into place: no partial file is left."""
+    model = highs_lp(form, names=True)
+    lp = model.lp_
+    lp.col_names_ = [_label(n) for n in lp.col_names_]
+    lp.row_names_ = [_label(n) for n in lp.row_names_]
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
-    highs.passModel(highs_lp(form, names=True))
-    if highs.writeModel(str(path)) != highspy.HighsStatus.kOk:
-        raise OSError(f"HiGHS could not write {path}")
+    highs.passModel(model)
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    try:
+        if highs.writeModel(str(tmp)) != highspy.HighsStatus.kOk:
+            raise OSError(f"HiGHS could not write {path.name}")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _label(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_().]", "_", name.replace("[", "(").replace("]", ")"))
 
 
 def _clarabel(form: StandardForm, options: SolverOptions) -> Solution:
