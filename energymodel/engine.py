@@ -37,46 +37,61 @@ from energymodel.scenario import SolverOptions
 
 CACHE_SIZE = 16  # compiled structures kept per process (a few MB each at annual steps)
 
-_OPERATIONS: dict[str, Callable] = {
-    "SumExpression": lambda args: sum(args[1:], args[0]),
-    "LinearExpression": lambda args: sum(args[1:], args[0]),
-    "ProductExpression": lambda args: args[0] * args[1],
-    "MonomialTermExpression": lambda args: args[0] * args[1],
-    "DivisionExpression": lambda args: args[0] / args[1],
-    "NegationExpression": lambda args: -args[0],
-    "PowExpression": lambda args: args[0] ** args[1],
-    "MaxExpression": lambda args: np.maximum.reduce(np.broadcast_arrays(*args)),
-    "MinExpression": lambda args: np.minimum.reduce(np.broadcast_arrays(*args)),
-    "AbsExpression": lambda args: np.abs(args[0]),
+# How each pyomo expression type of a coefficient is written with numpy arrays.
+_OPERATIONS: dict[str, Callable[[list[str]], str]] = {
+    "SumExpression": lambda args: "(" + " + ".join(args) + ")",
+    "LinearExpression": lambda args: "(" + " + ".join(args) + ")",
+    "ProductExpression": lambda args: f"({args[0]} * {args[1]})",
+    "MonomialTermExpression": lambda args: f"({args[0]} * {args[1]})",
+    "DivisionExpression": lambda args: f"({args[0]} / {args[1]})",
+    "NegationExpression": lambda args: f"(-{args[0]})",
+    "PowExpression": lambda args: f"({args[0]} ** {args[1]})",
+    "MaxExpression": lambda args: "np.maximum.reduce(np.broadcast_arrays(" + ", ".join(args)
+    + "))",
+    "MinExpression": lambda args: "np.minimum.reduce(np.broadcast_arrays(" + ", ".join(args)
+    + "))",
+    "AbsExpression": lambda args: f"np.abs({args[0]})",
 }
 
 
 class _Program:
     """Evaluates many coefficient expressions (of mutable Params and numbers) into one
-    vector: expressions of one shape are evaluated together."""
+    vector. A sum is split into its terms; terms of one shape (same operators and
+    parameters, other indices) are evaluated together by one generated numpy expression,
+    then added into their coefficients."""
 
     def __init__(self, expressions: list, lookup: dict[int, tuple[str, int]]):
         groups: dict[tuple, tuple[list[int], list[list[tuple[str, int]]]]] = {}
         for i, expression in enumerate(expressions):
-            leaves: list[tuple[str, int]] = []
-            shape = _shape(expression, lookup, leaves)
-            targets, leaf_lists = groups.setdefault(shape, ([], []))
-            targets.append(i)
-            leaf_lists.append(leaves)
+            terms = (expression.args if getattr(expression, "is_expression_type", bool)()
+                     and type(expression).__name__.removeprefix("NPV_") == "SumExpression"
+                     else [expression])
+            for term in terms:
+                leaves: list[tuple[str, int]] = []
+                shape = _shape(term, lookup, leaves)
+                targets, leaf_lists = groups.setdefault(shape, ([], []))
+                targets.append(i)
+                leaf_lists.append(leaves)
         self.size = len(expressions)
         self.groups = []
         for shape, (targets, leaf_lists) in groups.items():
             columns = list(zip(*leaf_lists, strict=True)) if leaf_lists[0] else []
             leaves = [(col[0][0], np.array([pos for _, pos in col])) for col in columns]
-            self.groups.append((shape, np.array(targets), leaves))
+            source = _source(shape, iter(range(len(leaves))))
+            function = eval(f"lambda a: {source}", {"np": np})  # source generated above
+            self.groups.append((function, np.array(targets), leaves))
+        self.targets = np.concatenate([t for _, t, _ in self.groups]) if self.groups else \
+            np.zeros(0, dtype=int)
         self.parameters = {name for _, _, leaves in self.groups for name, _ in leaves}
 
     def __call__(self, values: dict[str, np.ndarray]) -> np.ndarray:
-        out = np.empty(self.size)
-        for shape, targets, leaves in self.groups:
-            arrays = iter([values[name][positions] for name, positions in leaves])
-            out[targets] = _evaluate(shape, arrays)
-        return out
+        terms = [function([values[name][positions] for name, positions in leaves])
+                 for function, _, leaves in self.groups]
+        terms = [t if np.ndim(t) else np.full(len(g[1]), t) for t, g in zip(
+            terms, self.groups, strict=True)]
+        if not terms:
+            return np.zeros(self.size)
+        return np.bincount(self.targets, weights=np.concatenate(terms), minlength=self.size)
 
 
 def _shape(expression, lookup: dict[int, tuple[str, int]], leaves: list) -> tuple:
@@ -100,13 +115,13 @@ def _shape(expression, lookup: dict[int, tuple[str, int]], leaves: list) -> tupl
     return (operation, *(_shape(arg, lookup, leaves) for arg in expression.args))
 
 
-def _evaluate(shape: tuple, arrays):
-    kind = shape[0]
-    if kind == "number":
-        return shape[1]
-    if kind == "param":
-        return next(arrays)
-    return _OPERATIONS[kind]([_evaluate(arg, arrays) for arg in shape[1:]])
+def _source(shape: tuple, leaf) -> str:
+    """Python source of a shape: parameters as a[0], a[1], ... in the order of the leaves."""
+    if shape[0] == "number":
+        return repr(shape[1]) if np.isfinite(shape[1]) else f"float('{shape[1]}')"
+    if shape[0] == "param":
+        return f"a[{next(leaf)}]"
+    return _OPERATIONS[shape[0]]([_source(arg, leaf) for arg in shape[1:]])
 
 
 class CompiledModel:
@@ -126,6 +141,13 @@ class CompiledModel:
         column = {id(v): j for j, v in enumerate(self.columns)}
         self.column_of = {(v.parent_component().name, v.index()): j
                           for j, v in enumerate(self.columns)}
+        families: dict[str, tuple[list, list]] = {}
+        for (name, index), j in self.column_of.items():
+            keys, cols = families.setdefault(name, ([], []))
+            keys.append(index)
+            cols.append(j)
+        self.families = {name: (pd.Index(keys, tupleize_cols=True), np.array(cols))
+                         for name, (keys, cols) in families.items()}
         objective = next(model.component_data_objects(pyo.Objective, active=True))
         self.sign = 1.0 if objective.sense == pyo.maximize else -1.0
         repn = generate_standard_repn(objective.expr, compute_values=False, quadratic=True)
@@ -307,6 +329,5 @@ def standard_form(inputs: Inputs) -> solver.StandardForm:
 
 def series(result: EngineSolve, variable: str) -> pd.Series:
     """A variable's solution values by index, e.g. series(result, "flow")."""
-    items = [(key[1], result.solution.x[j]) for key, j in result.compiled.column_of.items()
-             if key[0] == variable]
-    return pd.Series(dict(items), dtype=float)
+    keys, cols = result.compiled.families[variable]
+    return pd.Series(result.solution.x[cols], index=keys)

@@ -155,7 +155,7 @@ def structure_key(inp: Inputs, linearize: int = 0) -> str:
     ry = inp.route_years
     parts = [inp.years.index, inp.basins.index, inp.routes, inp.markets.index,
              repr(list(inp.options["route"].items())), inp.basin_years.index, ry.index,
-             inp.market_years.index, inp.segments.index, inp.supply_steps.index, inp.decisions,
+             inp.market_years.index, inp.segments.index, inp.supply_steps.index,
              inp.option_online, inp.basins["reserves"].notna().to_numpy(),
              (ry["min_flow"] > 0).to_numpy(), (inp.options["min_units"] > 0).to_numpy()]
     if linearize:
@@ -170,8 +170,8 @@ _DIGESTS: dict[int, tuple[weakref.ref, bytes]] = {}
 
 
 def _digest(part) -> bytes:
-    """Digest of an array, index or frame (frames and indexes remembered while they live:
-    derived inputs share most of them)."""
+    """Digest of a string, array, index or frame (index codes and labels, frame values);
+    those of indexes and frames are remembered while they live (derived inputs share most)."""
     if isinstance(part, str):
         return hashlib.sha256(part.encode()).digest()
     if isinstance(part, np.ndarray):
@@ -179,9 +179,14 @@ def _digest(part) -> bytes:
     known = _DIGESTS.get(id(part))
     if known is not None and known[0]() is part:
         return known[1]
-    frame = part.to_frame(index=False) if isinstance(part, pd.Index) else part
-    hashed = pd.util.hash_pandas_object(frame, index=not isinstance(part, pd.Index))
-    value = hashlib.sha256(hashed.to_numpy().tobytes() + str(frame.shape).encode()).digest()
+    if isinstance(part, pd.MultiIndex):
+        data = b"".join(np.asarray(c).tobytes() + b"," for c in part.codes) + repr(
+            [level.tolist() for level in part.levels]).encode()
+    elif isinstance(part, pd.Index):
+        data = repr(part.tolist()).encode()
+    else:
+        data = repr((list(part.columns), part.index.tolist(), part.to_numpy().tolist())).encode()
+    value = hashlib.sha256(data).digest()
     if len(_DIGESTS) > 10_000:
         _DIGESTS.clear()
     _DIGESTS[id(part)] = (weakref.ref(part), value)

@@ -119,16 +119,18 @@ def versions() -> dict[str, str]:
 
 def solve(form: StandardForm, options: SolverOptions, duals: bool = True) -> Solution:
     """Solve `form` with the solver for its kind; SolveError unless optimal."""
-    if form.kind == "QP":
+    kind = form.kind
+    if kind == "QP":
         return _clarabel(form, options)
     highs = highs_instance(options)
+    highs.clearSolver()  # no basis or solution from an earlier model: reruns are identical
     highs.passModel(highs_lp(form))
     highs.run()
     status = highs.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         raise _failure(form, highs.modelStatusToString(status), options)
     info, solution = highs.getInfo(), highs.getSolution()
-    if form.kind == "MILP":
+    if kind == "MILP":
         return Solution(np.asarray(solution.col_value), None, info.objective_function_value,
                         "HiGHS", highs.getRunTime(), {"mip_nodes": int(info.mip_node_count)},
                         bound=info.mip_dual_bound)
@@ -140,14 +142,24 @@ def solve(form: StandardForm, options: SolverOptions, duals: bool = True) -> Sol
                     {"simplex": int(info.simplex_iteration_count)})
 
 
-def highs_instance(options: SolverOptions) -> highspy.Highs:
-    """A HiGHS instance with every option set (the only place HiGHS options are set)."""
+_HIGHS: dict[tuple, highspy.Highs] = {}
+
+
+def highs_instance(options: SolverOptions, fresh: bool = False) -> highspy.Highs:
+    """A HiGHS instance with every option set (the only place HiGHS options are set). One
+    instance per set of options is reused (a new model passed to it solves from scratch)
+    unless `fresh`."""
+    key = (options.threads, options.mip_rel_gap, options.time_limit)
+    if not fresh and key in _HIGHS:
+        return _HIGHS[key]
     highs = highspy.Highs()
     settings = {**HIGHS_OPTIONS, "threads": options.threads, "mip_rel_gap": options.mip_rel_gap}
     if options.time_limit is not None:
         settings["time_limit"] = float(options.time_limit)
-    for key, value in settings.items():
-        highs.setOptionValue(key, value)
+    for name, value in settings.items():
+        highs.setOptionValue(name, value)
+    if not fresh:
+        _HIGHS[key] = highs
     return highs
 
 
@@ -160,9 +172,8 @@ def highs_lp(form: StandardForm, names: bool = False) -> highspy.HighsModel:
     lp.offset_ = float(form.offset)
     lp.col_cost_, lp.col_lower_, lp.col_upper_ = form.c, form.col_lo, form.col_up
     lp.row_lower_, lp.row_upper_ = form.row_lo, form.row_up
-    a = form.A.tocsc()
-    a.sort_indices()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    a = form.A.tocsr()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
     if form.integer.any():
@@ -317,7 +328,7 @@ def _failure(form: StandardForm, reason: str, options: SolverOptions) -> SolveEr
 def irreducible_infeasible_set(form: StandardForm, options: SolverOptions) -> list[str]:
     """Names of the rows and column bounds in an IIS that HiGHS finds for the continuous
     relaxation of `form` (empty if it finds none)."""
-    highs = highs_instance(options)
+    highs = highs_instance(options, fresh=True)
     relaxed = form.relaxed()
     relaxed.q = np.zeros_like(form.q)  # feasibility does not depend on the objective
     highs.passModel(highs_lp(relaxed))
@@ -351,7 +362,7 @@ class MatrixMilp:
     """A MILP handed to HiGHS as matrices, to which rows (cuts) can be added between solves."""
 
     def __init__(self, lp: highspy.HighsLp, options: SolverOptions):
-        self.highs = highs_instance(options)
+        self.highs = highs_instance(options, fresh=True)
         self.highs.passModel(lp)
         self.seconds = 0.0
 
