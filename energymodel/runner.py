@@ -5,13 +5,11 @@ the compiled model of engine.py, so a loop of variants re-solves without rebuild
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import pyomo.environ as pyo
 
 from energymodel import engine
 from energymodel.inputs import Inputs
-from energymodel.results import extract
 from energymodel.solver import SolveOutcome
 
 
@@ -30,11 +28,6 @@ class Solved:
         """The pyomo model with this solve's values loaded. It is shared by every solve of
         the same structure: read it before solving another variant."""
         return self.result.model()
-
-    @cached_property
-    def tables(self) -> dict:
-        """The results tables, prices from the inverse demand (extracted once)."""
-        return extract(self.model, self.inputs, self.outcome)
 
 
 def has_quadratic_terms(inputs: Inputs) -> bool:

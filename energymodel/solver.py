@@ -18,6 +18,11 @@ binding bound, d objective / d bound, whichever solver answered: >= 0 for a bind
 limit, <= 0 for a binding lower limit, either sign for an equality. When a problem has no
 solution, HiGHS is asked for an irreducible infeasible subset (IIS) of its rows and bounds,
 whose names go into the error.
+
+Every solve is watched: HiGHS through highspy's interrupt callbacks (a Ctrl-C or SIGTERM,
+recorded meanwhile by `interrupts.deferred`, stops it within one callback and is then acted
+on; a long run reports its progress), Clarabel by its time limit and the same deferral.
+Each solve has a time limit (`solver.time_limit` of the scenario).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from energymodel import interrupts, progress
 from energymodel.errors import SolveError
 from energymodel.scenario import SolverOptions
 
@@ -109,6 +115,31 @@ class SolveOutcome:
     solver: str = "HiGHS"
 
 
+def _watch(highs: highspy.Highs) -> highspy.Highs:
+    """`highs` with callbacks that stop it on a recorded signal and report its progress."""
+
+    def check(event) -> None:
+        if interrupts.requested():
+            event.interrupt()
+        out = event.data_out
+        if event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
+            gap = f"gap {out.mip_gap:.2%}" if out.mip_gap < 1e30 else "no solution yet"
+            progress.note(f"HiGHS MIP {gap}, {out.mip_node_count} nodes")
+        else:
+            progress.note(f"HiGHS {out.simplex_iteration_count + out.ipm_iteration_count} "
+                          "iterations")
+
+    for callback in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt, highs.cbMipInterrupt):
+        callback.subscribe(check)
+    return highs
+
+
+def _run(highs: highspy.Highs, what: str = "solving") -> None:
+    """Run HiGHS, interruptible, with progress lines for a long solve."""
+    with progress.task(what), interrupts.deferred():
+        highs.run()
+
+
 def versions() -> dict[str, str]:
     """Versions of the solver stack, for manifests."""
     from importlib.metadata import version
@@ -125,7 +156,7 @@ def solve(form: StandardForm, options: SolverOptions, duals: bool = True) -> Sol
     highs = highs_instance(options)
     highs.clearSolver()  # no basis or solution from an earlier model: reruns are identical
     highs.passModel(highs_lp(form))
-    highs.run()
+    _run(highs)
     status = highs.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         raise _failure(form, highs.modelStatusToString(status), options)
@@ -152,7 +183,7 @@ def highs_instance(options: SolverOptions, fresh: bool = False) -> highspy.Highs
     key = (options.threads, options.mip_rel_gap, options.time_limit)
     if not fresh and key in _HIGHS:
         return _HIGHS[key]
-    highs = highspy.Highs()
+    highs = _watch(highspy.Highs())
     settings = {**HIGHS_OPTIONS, "threads": options.threads, "mip_rel_gap": options.mip_rel_gap}
     if options.time_limit is not None:
         settings["time_limit"] = float(options.time_limit)
@@ -266,7 +297,8 @@ def _clarabel(form: StandardForm, options: SolverOptions) -> Solution:
         if options.time_limit is not None:
             settings.time_limit = max(float(options.time_limit) - (time.perf_counter() - start),
                                       1e-3)
-        result = clarabel.DefaultSolver(p, -form.c[free], g, h, cones, settings).solve()
+        with progress.task("solving"), interrupts.deferred():
+            result = clarabel.DefaultSolver(p, -form.c[free], g, h, cones, settings).solve()
         status = str(result.status)
         if status != "InsufficientProgress":
             break
@@ -313,8 +345,10 @@ _REASONS = {
     "Primal infeasible or unbounded": ("infeasible or unbounded", "HiGHS could not tell which"),
     "Unbounded": ("unbounded", "some flow can grow without limit"),
     "Clarabel: DualInfeasible": ("unbounded", "some flow can grow without limit"),
-    "Time limit reached": ("not solved", "the time limit was reached"),
-    "Clarabel: MaxTime": ("not solved", "the time limit was reached"),
+    "Time limit reached": (
+        "not solved", "the time limit was reached (raise solver.time_limit in the scenario)"),
+    "Clarabel: MaxTime": (
+        "not solved", "the time limit was reached (raise solver.time_limit in the scenario)"),
     "Iteration limit reached": ("not solved", "the iteration limit was reached"),
 }
 
@@ -365,16 +399,20 @@ class MatrixMilp:
         self.highs = highs_instance(options, fresh=True)
         self.highs.passModel(lp)
         self.seconds = 0.0
+        self.runs = 0
 
     def solve(self) -> tuple[list[float], float]:
         """(column values, dual bound on the objective); SolveError unless HiGHS proves
         optimality within the gap."""
+        self.runs += 1
         start = time.perf_counter()
-        self.highs.run()
+        _run(self.highs, f"MILP run {self.runs}")
         self.seconds += time.perf_counter() - start
         status = self.highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             reason = f"HiGHS stopped the MILP: {self.highs.modelStatusToString(status)}"
+            if status == highspy.HighsModelStatus.kTimeLimit:
+                reason += " (raise solver.time_limit in the scenario)"
             raise SolveError("not solved", reason)
         return list(self.highs.getSolution().col_value), self.highs.getInfo().mip_dual_bound
 
