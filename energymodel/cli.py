@@ -13,6 +13,8 @@
     energymodel report RESULTS_DIR... --out DIR          a briefing (HTML, PDF, Excel,
                                                          charts, IAMC) from results folders,
                                                          without re-solving
+    energymodel export-model SCENARIO --out FILE         write the scenario's model as
+                                                         FILE.mps or FILE.lp
 
 Errors print one line (file: field: reason) and exit non-zero: 2 for bad input, 3 when the
 model has no solution, 1 for anything unexpected; 130 (Ctrl-C) or 143 (SIGTERM) when
@@ -30,7 +32,7 @@ import pandas as pd
 import typer
 from typer.core import TyperGroup
 
-from energymodel import interrupts, progress, structures
+from energymodel import engine, interrupts, progress, solver, structures
 from energymodel.api import prepare, solve
 from energymodel.errors import EnergyModelError, InputError, SolveError, display_path
 from energymodel.interrupts import Interrupted
@@ -137,6 +139,25 @@ def results_folder(s: Scenario, out: Path | None, force: bool) -> ResultsFolder:
     """The results folder of a run, claimed before solving; its inputs are protected."""
     return ResultsFolder(out if out is not None else Path("results") / s.name,
                          protect=[s.data_dir, *filter(None, [s.source])], force=force)
+
+
+@app.command("export-model")
+def export_model(scenario: ScenarioArg, out: Annotated[Path, typer.Option(
+        "--out", help="new file: FILE.mps or FILE.lp", show_default=False)],
+        debug: DebugOpt = False) -> None:
+    """Write the model a scenario solves (its own inputs; buyer-power variants are derived
+    from it) as an MPS or LP file, for inspection or another solver. Writes new files only."""
+    with _reported(debug):
+        if out.suffix.lower() not in (".mps", ".lp"):
+            raise InputError(display_path(out), None, "the file name must end in .mps or .lp")
+        if out.exists():
+            raise InputError(display_path(out), None, "exists: export-model writes new files "
+                             "only; choose another name or remove it")
+        s = load_scenario(scenario)
+        form = engine.standard_form(prepare(s))
+        solver.write(form, out)
+        typer.echo(f"Wrote {display_path(out)}: the {form.kind} of scenario {s.name}, "
+                   f"{form.A.shape[1]} columns, {form.A.shape[0]} rows (maximise)")
 
 
 def summary_text(results: Results, seconds: float) -> str:

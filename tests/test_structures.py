@@ -23,7 +23,7 @@ PACKAGE = ROOT / "energymodel"
 LAYERS = [
     {"_version", "errors", "units", "demand", "history", "progress", "interrupts"},
     {"files", "safety"},
-    {"scenario"}, {"data"}, {"overrides"}, {"inputs"}, {"model"}, {"solver"},
+    {"scenario"}, {"data"}, {"overrides"}, {"inputs"}, {"model"}, {"solver"}, {"engine"},
     # report reads results folders as plain data: it imports nothing of the solve, so
     # results can offer its charts (results.plot) without an upward import
     {"runner", "bilevel"}, {"report"}, {"results"}, {"indicators", "outputs"}, {"structures"},
