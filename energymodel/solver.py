@@ -194,3 +194,11 @@ def solve_qp(lp: highspy.HighsLp, diagonal: np.ndarray, options: SolverOptions) 
         raise SolveError("not solved", f"HiGHS stopped the QP: {highs.modelStatusToString(status)}")
     return list(highs.getSolution().col_value), highs.getInfo().objective_function_value
 
+
+
+def set_mip_start(milp: MatrixMilp, values: np.ndarray) -> None:
+    """Give the next `milp.solve()` a feasible point of the MILP as its first incumbent."""
+    start = highspy.HighsSolution()
+    start.col_value = list(map(float, values))
+    start.value_valid = True
+    milp.highs.setSolution(start)
