@@ -42,13 +42,13 @@ import pandas as pd
 import pyomo.environ as pyo
 import scipy.sparse as sp
 
-from energymodel.errors import SolveError
 from energymodel.inputs import Inputs
 from energymodel.scenario import SolverOptions
-from energymodel.solver import MatrixMilp, export, set_mip_start, solve_qp
+from energymodel.solver import MatrixMilp, export, set_mip_start
 from energymodel.units import K
 
 INF = highspy.kHighsInf
+POLISH = 1e-10  # relative: how close the final solution comes to its pattern's optimum
 
 
 @dataclass
@@ -89,39 +89,43 @@ def solve(model: pyo.ConcreteModel, inp: Inputs, market: str, phi: float,
     converged = False
     for rounds in range(1, max_rounds + 1):  # noqa: B007 (rounds is reported)
         values, bound = milp.solve()
-        x = np.asarray(values)
-        short = [(epi, col, coef, weight) for epi, col, coef, weight, _ in kkt.terms
-                 if coef * x[col] ** 2 / 2 - x[epi] > 0]
-        gap = sum(weight * (coef * x[col] ** 2 / 2 - x[epi]) for epi, col, coef, weight in short)
-        exact = float(kkt.objective @ x) - gap  # the incumbent's exact objective
-        if bound - exact <= tolerance * max(1.0, abs(bound)):
+        bound += options.mip_rel_gap * max(1.0, abs(bound))  # HiGHS stops within its gap
+        best = np.asarray(values)
+        if bound - kkt.exact(best) <= tolerance * max(1.0, abs(bound)):
             converged = True
             break
-        for epi, col, coef, _ in short:
-            q = x[col]
-            milp.add_row([epi, col], [1.0, -coef * q], -coef * q * q / 2, INF)
-        # the incumbent, its epigraphs raised onto the terms, is feasible for the next MILP
-        start = x.copy()
-        for epi, col, coef, _, _ in kkt.terms:
-            start[epi] = max(x[epi], coef * x[col] ** 2 / 2)
-        set_mip_start(milp, start)
-    # With the binding pattern of the best MILP solution fixed, what is left is a concave
-    # QP in the continuous variables: solve it exactly. HiGHS's active-set QP solver fails
-    # numerically on the larger of these (thousands of equality rows); the MILP solution,
-    # within `gap` of the bound, is kept then.
-    objective, polished = exact, False
-    try:
-        values, objective = solve_qp(*kkt.fixed_pattern_qp(x), options)
-        x, polished = np.asarray(values), True
-    except SolveError:
-        pass
+        for cut in kkt.refine(best):
+            milp.add_row(*cut)
+        set_mip_start(milp, kkt.lifted(best))  # the incumbent stays feasible
+    # With the binding pattern of the incumbent fixed, what is left is a concave problem in
+    # the continuous variables: solve it to within a hair of its optimum.
+    x, polish_seconds, polished = _polish(kkt, best, options, POLISH * max(1.0, abs(bound)))
+    objective = kkt.exact(x)
+    if objective < kkt.exact(best):
+        x, objective = best, kkt.exact(best)
     layout = kkt.layout
     prices = pd.Series(x[layout["p"]], index=follower.buyer_years)
     sales = pd.Series(x[layout["x"]][follower.buyer_cols], index=follower.buyer_years)
     units = {col.index(): float(x[layout["x"]][j]) for j, col in enumerate(follower.columns)
              if follower.col_family[j] == "units"}
     return BilevelSolution(prices, units, sales, objective, bound, len(kkt.binaries), rounds,
-                           milp.seconds, polished, converged)
+                           milp.seconds + polish_seconds, polished, converged)
+
+
+def _polish(kkt: _Kkt, x: np.ndarray, options: SolverOptions, tolerance: float,
+            max_cuts: int = 200) -> tuple[np.ndarray, float, bool]:
+    """The best solution with the binding pattern of `x`, by tangent cuts on the concave
+    terms refined at each LP solution until they miss the terms by at most `tolerance`
+    [USD bn]. (solution, HiGHS seconds, whether the tolerance was met)"""
+    lp = MatrixMilp(kkt.pattern_lp(x), options)
+    for _ in range(max_cuts):
+        values, _ = lp.solve()
+        x = np.asarray(values)
+        if kkt.exact(x) >= kkt.objective @ x - tolerance:
+            return x, lp.seconds, True
+        for cut in kkt.refine(x):
+            lp.add_row(*cut)
+    return x, lp.seconds, False
 
 
 class _Follower:
@@ -246,7 +250,7 @@ def _multiplier_bounds(f: _Follower, inp: Inputs, prices_cap: pd.Series) -> tupl
     lam = (netback - pi_lo.reindex(list(zip(route_basin, years, strict=True))).to_numpy()
            ).clip(lower=0.0)
     online = inp.option_online.merge(inp.options[["route", "unit_size", "annual_cost"]],
-                                     left_on="option", right_index=True)
+                                     left_on="option", right_index=True).reset_index(drop=True)
     keys = list(zip(online["route"], online["year"], strict=True))
     online["gain"] = (online["unit_size"] * ry["availability"].reindex(keys).to_numpy()
                       * lam.reindex(keys).to_numpy())
@@ -442,27 +446,37 @@ class _Kkt:
         return _Rows.join(self.core, self.big_m, self.cuts, self.duality).lp(
             self.objective, self.col_lo, self.col_hi, integrality)
 
-    def fixed_pattern_qp(self, x: np.ndarray) -> tuple[highspy.HighsLp, np.ndarray]:
-        """The leader's exact problem with the MILP solution's binding pattern fixed: binding
-        rows and bounds hold with equality, the other multipliers are zero. A concave QP."""
-        core = self.core.copy()
-        col_lo, col_hi = self.col_lo.copy(), self.col_hi.copy()
-        for d, multiplier, (kind, index, bound) in self.pairs:
-            if round(x[d]) == 1:
-                if kind == "row":
-                    core.lo[index] = core.hi[index] = bound
-                else:
-                    col_lo[self.layout["x"][index]] = col_hi[self.layout["x"][index]] = bound
-            else:
-                col_lo[multiplier] = col_hi[multiplier] = 0.0
-        col_lo[self.binaries] = col_hi[self.binaries] = np.round(x[self.binaries])
-        objective = self.objective.copy()
-        diagonal = np.zeros(len(objective))
-        for epigraph, column, coef, weight, _ in self.terms:
-            objective[epigraph] = 0.0
-            diagonal[column] = -weight * coef
-        integrality = np.zeros(len(objective), dtype=bool)
-        return core.lp(objective, col_lo, col_hi, integrality), diagonal
+    def exact(self, x: np.ndarray) -> float:
+        """The leader's objective at `x` with the concave terms exact [USD bn]."""
+        return float(self.objective @ x) + sum(weight * (x[epi] - coef * x[col] ** 2 / 2)
+                                               for epi, col, coef, weight, _ in self.terms)
+
+    def refine(self, x: np.ndarray) -> list[tuple]:
+        """Tangent cuts at `x` on every term its cuts under-state there, as rows (columns,
+        values, lower, upper); added to the MILP's cuts too."""
+        cuts = []
+        for epi, col, coef, _, _ in self.terms:
+            q = x[col]
+            if coef * q * q / 2 - x[epi] > 0:
+                cuts.append(([epi, col], [1.0, -coef * q], -coef * q * q / 2, INF))
+                self.cuts.add(*cuts[-1])
+        return cuts
+
+    def lifted(self, x: np.ndarray) -> np.ndarray:
+        """`x` with its epigraphs raised onto the terms: feasible whatever the cuts."""
+        x = x.copy()
+        for epi, col, coef, _, _ in self.terms:
+            x[epi] = max(x[epi], coef * x[col] ** 2 / 2)
+        return x
+
+    def pattern_lp(self, x: np.ndarray) -> highspy.HighsLp:
+        """The MILP with the binaries of `x` fixed: an LP."""
+        lp = self.milp()
+        lo, hi = np.array(lp.col_lower_), np.array(lp.col_upper_)
+        lo[self.binaries] = hi[self.binaries] = np.round(x[self.binaries])
+        lp.col_lower_, lp.col_upper_ = lo, hi
+        lp.integrality_ = [highspy.HighsVarType.kContinuous] * lp.num_col_
+        return lp
 
 
 def _selector(n: int, cols: np.ndarray, values: np.ndarray | None = None) -> sp.csr_matrix:
