@@ -20,15 +20,30 @@ is linear but for the concave terms V (the buyer's value of gas) and x'Hx. (The 
 surplus is the buyer's plus Russia's objective: its profit, except that where it has seller
 power with theta < 1 its objective also counts (1 - theta) of that market's consumer value;
 phi = 0 is so the scenario's competitive benchmark.) The concave terms are replaced by
-tangent cuts at the leader level only, refined at each incumbent until the MILP's dual
-bound is within a tolerance of the incumbent's exact value; the follower's answer stays an
-exact best response throughout. Last, with the incumbent's binding pattern fixed, the
-leader's exact problem is a concave QP, solved where HiGHS's QP solver manages it.
+tangent cuts at the leader level only, refined at each incumbent (which starts the next
+MILP) until the MILP's dual bound is within a tolerance of the incumbent's exact value; the
+follower's answer stays an exact best response throughout. Last, with the incumbent's
+binding pattern fixed, the leader's problem is concave and continuous: LPs with tangents
+refined at each solution take it to within 1e-10 of its optimum.
 
-Big-M bounds come from capacities and price caps: a slack is at most its row's activity
-range over the variables' capacity bounds; the dual of a row is at most the value of one
-bcm/y in its year, which no price in the model exceeds (and for an investment option, that
-value over a unit's size and every year).
+What keeps the MILP small and its relaxation tight (annual steps: ~1,200 binaries, two
+rounds, about 20 s of CPU; the naive big-M form did not solve in 10 minutes):
+- Binaries only where the data leave the pattern open. Columns the capacities hold at zero
+  (closed routes) are fixed, without stationarity; a lower bound an equality row implies
+  (production = the flows leaving a basin) needs no complementarity; nor does a row that
+  cannot bind or cannot be slack over the capacity bounds, nor a bound the column cannot
+  reach, nor a multiplier that cannot be positive.
+- Big-M bounds from the economics (`_multiplier_bounds`): the value of gas in a market is at
+  most its highest marginal value; at a basin at most the best netback over its routes, or
+  its marginal cost at full output where its capacity cannot bind; a route's capacity rent
+  at most its market's value less transport and the basin's lowest cost; reduced costs
+  follow from stationarity by interval arithmetic. A slack is at most its row's activity
+  range over capacity bounds that also count what the markets can absorb and the basins
+  produce.
+- Strong duality as a cut: the payment identity above, with p s over-estimated by its
+  McCormick envelope and x'Hx under-estimated by its tangents, is redundant given
+  complementarity but not in the LP relaxation, where it forbids the follower's answer to
+  be far from optimal (5-year steps: root bound 241 -> 216 against an optimum of 215).
 """
 
 from __future__ import annotations
@@ -63,7 +78,7 @@ class BilevelSolution:
     binaries: int
     rounds: int  # MILPs solved (cuts added between them)
     seconds: float  # HiGHS time over all rounds
-    polished: bool  # whether the exact QP with the binding pattern fixed was solved
+    polished: bool  # whether the problem with the binding pattern fixed was solved
     converged: bool  # whether the tangent cuts closed the gap to the tolerance
 
 
@@ -76,11 +91,11 @@ def solve(model: pyo.ConcreteModel, inp: Inputs, market: str, phi: float,
     through the leader); `demand_curve` holds the buyer's inverse demand segments (start,
     price, slope, width by year and segment). The concave terms start with `tangents` cuts
     each; after every MILP a cut is added at the incumbent wherever the cuts under-state a
-    term, until the MILP's bound exceeds the exact value of its solution by at most
-    `tolerance` (relative) or `max_rounds` MILPs are solved. The binaries of the last MILP
-    fix which constraints bind; the leader's exact problem with them fixed is a concave QP,
-    solved last. (Should another pattern beat it by less than the final gap, the MILP bound
-    in the result says by how much at most.)
+    term, until the MILP's bound (HiGHS's dual bound plus its relative gap) exceeds the
+    exact value of its solution by at most `tolerance` (relative) or `max_rounds` MILPs are
+    solved. The binaries of the last MILP fix which constraints bind; the leader's problem
+    with them fixed is then solved to within 1e-10. (Should another pattern beat it by less
+    than the final gap, the MILP bound in the result says by how much at most.)
     """
     follower = _Follower(model, inp, market)
     caps = demand_curve.xs(0, level="segment")["price"]
