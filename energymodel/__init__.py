@@ -4,14 +4,33 @@
     scenario = em.load_scenario("scenarios/baseline.yaml")
     results = em.solve(scenario.updated(discount_rate=0.10))
     results.flows            # tidy DataFrame: route x year, units in column names
+
+The public names are imported on first use, so `energymodel` itself loads in milliseconds
+and the command line can take charge of Ctrl-C before pyomo and pandas load.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from energymodel.api import solve
-from energymodel.errors import EnergyModelError, InputError, SolveError
-from energymodel.results import Results
-from energymodel.scenario import Override, Scenario, load_scenario
+from importlib import import_module
+from typing import TYPE_CHECKING
 
+from energymodel._version import __version__
+
+_HOME = {"solve": "api", "EnergyModelError": "errors", "InputError": "errors",
+         "SolveError": "errors", "Results": "results", "Override": "scenario",
+         "Scenario": "scenario", "load_scenario": "scenario"}
 __all__ = ["EnergyModelError", "InputError", "Override", "Results", "Scenario", "SolveError",
+           "__version__",
            "load_scenario", "solve"]
+
+if TYPE_CHECKING:
+    from energymodel.api import solve
+    from energymodel.errors import EnergyModelError, InputError, SolveError
+    from energymodel.results import Results
+    from energymodel.scenario import Override, Scenario, load_scenario
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'energymodel' has no attribute {name!r}")
+    return getattr(import_module(f"energymodel.{_HOME[name]}"), name)

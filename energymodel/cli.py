@@ -1,12 +1,16 @@
 """Command line: a thin layer over the Python API.
 
-    energymodel run SCENARIO [--out DIR]       solve, print a summary, write a results folder
-    energymodel pressure SCENARIO [--out DIR]  the same, with the price pressure table by year
-                                               and the dependence curve
-    energymodel validate SCENARIO              check a scenario and its data without solving
+    energymodel run SCENARIO [--out DIR] [--force]       solve, print a summary, write a
+                                                         results folder
+    energymodel pressure SCENARIO [--out DIR] [--force]  the same, with the price pressure
+                                                         table by year and the dependence curve
+    energymodel validate SCENARIO                        check a scenario and its data
+                                                         without solving
 
 Errors print one line (file: field: reason) and exit non-zero: 2 for bad input, 3 when the
-model has no solution, 1 for anything unexpected. --debug shows the traceback instead.
+model has no solution, 1 for anything unexpected; 130 (Ctrl-C) or 143 (SIGTERM) when
+interrupted. --debug shows the traceback instead. The results folder is claimed (checked and
+locked, see energymodel.safety) before the solve, so a refusal costs no solving time.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from energymodel.api import solve
-from energymodel.errors import EnergyModelError, InputError, SolveError
-from energymodel.inputs import prepare
+from energymodel import interrupts, progress, structures
+from energymodel.api import prepare, solve
+from energymodel.errors import EnergyModelError, InputError, SolveError, display_path
+from energymodel.interrupts import Interrupted
 from energymodel.results import Results
-from energymodel.scenario import display_path, load_scenario
+from energymodel.safety import ResultsFolder
+from energymodel.scenario import Scenario, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Russian gas export choices against decarbonisation demand curves.")
@@ -31,35 +37,43 @@ ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file", show_def
 DebugOpt = Annotated[bool, typer.Option("--debug", help="show tracebacks")]
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="results folder [default: results/<scenario name>]", show_default=False)]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="also replace a folder of results-like files that energymodel did not "
+    "write (never the data, scenario or working folder, nor a folder with other files)")]
 
 
 @app.command()
-def run(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False) -> None:
+def run(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
+        debug: DebugOpt = False) -> None:
     """Solve a scenario, print a summary and write its results folder."""
     with _reported(debug):
         start = time.perf_counter()
-        results = solve(load_scenario(scenario))
-        folder = results.write(out or Path("results") / results.scenario.name)
+        s = load_scenario(scenario)
+        with results_folder(s, out, force) as folder:
+            results = solve(s)
+            results.write(folder)
         typer.echo(summary_text(results, time.perf_counter() - start))
-        typer.echo(f"Results: {display_path(folder)}/ (CSV and parquet tables, "
+        typer.echo(f"Results: {display_path(folder.path)}/ (CSV and parquet tables, "
                    "scenario.json, manifest.json)")
 
 
 @app.command()
-def pressure(scenario: ScenarioArg, out: OutOpt = None, debug: DebugOpt = False) -> None:
+def pressure(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
+             debug: DebugOpt = False) -> None:
     """Solve a scenario with buyer power; print its price pressure by year and its
     dependence curve, and write its results folder."""
     with _reported(debug):
         start = time.perf_counter()
         s = load_scenario(scenario)
-        if s.buyer_market() is None:
+        if structures.buyer_market(s) is None:
             raise InputError(s.file(), "markets", "no market has buyer power (monopsony or "
                              "bargaining): there is no price pressure to report")
-        results = solve(s)
-        folder = results.write(out or Path("results") / results.scenario.name)
+        with results_folder(s, out, force) as folder:
+            results = solve(s)
+            results.write(folder)
         typer.echo(summary_text(results, time.perf_counter() - start))
         typer.echo(pressure_text(results))
-        typer.echo(f"Results: {display_path(folder)}/")
+        typer.echo(f"Results: {display_path(folder.path)}/")
 
 
 @app.command()
@@ -74,6 +88,17 @@ def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
                    f"{len(inputs.options)} investment options, {len(inputs.years)} periods "
                    f"{h.start_year}-{h.end_year}; data {display_path(inputs.data.directory)} "
                    f"sha256 {inputs.data.digest[:12]}")
+        counts = inputs.data.source_counts()
+        typer.echo(f"sources: {counts['with_primary_source']} of {counts['values']} data values "
+                   f"cite a publication ({display_path(inputs.data.directory / 'sources.csv')}); "
+                   f"{counts['project_estimate_only']} "
+                   "rest on the project's own estimates")
+
+
+def results_folder(s: Scenario, out: Path | None, force: bool) -> ResultsFolder:
+    """The results folder of a run, claimed before solving; its inputs are protected."""
+    return ResultsFolder(out if out is not None else Path("results") / s.name,
+                         protect=[s.data_dir, *filter(None, [s.source])], force=force)
 
 
 def summary_text(results: Results, seconds: float) -> str:
@@ -112,8 +137,8 @@ def summary_text(results: Results, seconds: float) -> str:
                      "(export duty and extraction tax)")
     if results.validation is not None:
         v = results.validation
-        lines.append(f"History: {int(v['within_tolerance'].sum())} of {len(v)} observed flows "
-                     "within tolerance (validation.csv)")
+        lines.append(f"History: {int(v['within_tolerance'].sum())} of {len(v)} observed flows, "
+                     "prices and revenues within tolerance (validation.csv)")
     return "\n".join(lines)
 
 
@@ -162,8 +187,12 @@ class _reported:
         if error is None or self.debug or isinstance(error, SystemExit | typer.Exit):
             return False
         if isinstance(error, KeyboardInterrupt):
-            typer.echo("interrupted; no results written", err=True)
-            raise typer.Exit(130)
+            name = "SIGINT"
+            if isinstance(error, Interrupted):  # the command line's handler: report once
+                interrupts.ignore()
+                name = str(error)
+            typer.echo(f"interrupted by {name}: stopped, no partial results left", err=True)
+            raise typer.Exit(getattr(error, "code", 130))
         code = 2 if isinstance(error, InputError) else 3 if isinstance(error, SolveError) else 1
         if isinstance(error, EnergyModelError):
             typer.echo(f"error: {error}", err=True)
@@ -176,6 +205,7 @@ class _reported:
 
 def main() -> None:
     pd.set_option("display.width", 120)
+    progress.enable()
     app(prog_name="energymodel")
 
 

@@ -1,40 +1,39 @@
 """Scenarios: typed, validated YAML files that choose market structures, policies and
 data overrides, optionally extending another scenario.
 
-A scenario file is data (safe YAML), never code. `extends: other.yaml` deep-merges this file
-over the other one: mappings merge key by key, `overrides` lists are appended (parent
-first), every other list or value is replaced; a market given with a `structure` replaces
-the parent's specification of that market whole. Relative paths (`extends`, `data_dir`) are
-relative to the file that states them.
+A scenario file is data (safe YAML), never code, and small: at most MAX_FILE_BYTES, at most
+MAX_YAML_NODES values once aliases are expanded, no key twice in a mapping, UTF-8.
+`extends: other.yaml` deep-merges this file over the other one: mappings merge key by key,
+`overrides` lists are appended (parent first), every other list or value is replaced; a
+market given with a `structure` replaces the parent's specification of that market whole.
+Relative paths (`extends`, `data_dir`) are relative to the file that states them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import types
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
+import annotated_types
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from energymodel.errors import InputError
+from energymodel.errors import InputError, display_path
+from energymodel.files import read_text
 
-Structure = Literal["price_taker", "competitive", "seller_power", "monopsony", "bargaining"]
-BUYER_POWER = ("monopsony", "bargaining")
+MAX_FILE_BYTES = 1_000_000  # a scenario file
+MAX_YAML_NODES = 50_000  # values in a scenario file, aliases expanded
+MAX_OVERRIDES = 2_000  # data overrides of a scenario, its parents' included
 
 
 class _Strict(BaseModel):
-    """Unknown keys are rejected, types are not coerced from strings."""
+    """Unknown keys are rejected, types are not coerced from strings, numbers are finite."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Horizon(_Strict):
@@ -42,7 +41,7 @@ class Horizon(_Strict):
 
     start_year: int = Field(2025, ge=1990, le=2100)
     end_year: int = Field(2060, ge=1990, le=2100)
-    step: int = Field(1, ge=1, le=10, description="years per model period")
+    step: Literal[1, 5] = Field(1, description="years per model period")
 
     @model_validator(mode="after")
     def _ordered(self) -> Horizon:
@@ -51,44 +50,20 @@ class Horizon(_Strict):
         return self
 
 
-class MarketSpec(_Strict):
-    """How the price of Russian gas is formed in one market.
+class MarketSpec(BaseModel):
+    """How the price of Russian gas is formed in one market: the name of a market structure
+    (energymodel/structures/), the demand pathway, and the structure's own parameters (for
+    instance theta of seller_power, beta of bargaining), which that structure validates."""
 
-    price_taker: the price path; competitive: price = marginal cost; seller_power: Russia's
-    market power with conjectural parameter theta; monopsony: the buyer's power over Russian
-    pipeline gas with parameter phi (1: sole buyer setting the price, Russia a price taker);
-    bargaining: Nash bargaining over the pipeline trade with the buyer's bargaining power
-    beta, optionally the hold-up of an investment option once its capex is sunk.
-    """
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
 
-    structure: Structure
-    theta: float | None = Field(None, ge=0, le=1, description="seller power: 0 competitive, "
-                                "1 monopoly")
-    phi: float | None = Field(None, ge=0, le=1, description="monopsony: 0 competitive, "
-                              "1 sole buyer")
-    beta: float | None = Field(None, ge=0, le=1, description="bargaining power of the buyer")
-    method: Literal["auto", "qp", "bilevel"] = Field(
-        "auto", description="monopsony: equivalent QP (dedicated supply) or bilevel MILP")
-    holdup: str | None = Field(None, description="bargaining: investment option whose "
-                               "capex is sunk ex post")
-    benchmark: Literal["competitive", "oil_indexed"] = Field(
-        "competitive", description="price pressure is measured against this price")
+    structure: str = Field(pattern=r"^[a-z_]+$", description="a registered market structure")
     pathway: str | None = Field(None, description="demand pathway; default: the scenario's")
 
-    @model_validator(mode="after")
-    def _parameters_match_structure(self) -> MarketSpec:
-        needs = {"seller_power": "theta", "monopsony": "phi", "bargaining": "beta"}
-        for structure, name in needs.items():
-            given = getattr(self, name) is not None
-            if self.structure == structure and not given:
-                raise ValueError(f"{structure} needs {name} in [0, 1]")
-            if self.structure != structure and given:
-                raise ValueError(f"{name} applies to {structure} only, not {self.structure}")
-        if self.holdup is not None and self.structure != "bargaining":
-            raise ValueError("holdup applies to bargaining only")
-        if self.method != "auto" and self.structure != "monopsony":
-            raise ValueError("method applies to monopsony only")
-        return self
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The structure's parameters as given in the scenario (a null one is not given)."""
+        return {k: v for k, v in (self.model_extra or {}).items() if v is not None}
 
 
 class Override(_Strict):
@@ -145,7 +120,8 @@ class Dependence(_Strict):
 class SolverOptions(_Strict):
     """HiGHS settings. One thread keeps results identical run to run and suits sweeps."""
 
-    time_limit: float | None = Field(None, gt=0, description="seconds")
+    time_limit: float | None = Field(600.0, gt=0, allow_inf_nan=False,
+                                     description="seconds per solve; null: no limit")
     mip_rel_gap: float = Field(1e-6, ge=0, le=1)
     threads: int = Field(1, ge=1, le=64)
     tangents: int = Field(
@@ -156,7 +132,8 @@ class SolverOptions(_Strict):
 class Scenario(_Strict):
     """A complete, validated scenario."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$",
+                      description="letters, digits and _ . + -, not starting with . or -")
     description: str = ""
     data_dir: Path
     horizon: Horizon = Horizon()
@@ -167,24 +144,11 @@ class Scenario(_Strict):
     investment: Literal["continuous", "lumpy"] = "continuous"
     supply_cost: Literal["linear", "stepped"] = "linear"
     supply_steps: int = Field(5, ge=1, le=100)
-    overrides: list[Override] = []
+    overrides: list[Override] = Field([], max_length=MAX_OVERRIDES)
     fiscal: Fiscal | None = None
     dependence: Dependence | None = None
     solver: SolverOptions = SolverOptions()
     source: Path | None = Field(None, exclude=True, description="file it was loaded from")
-
-    @field_validator("markets")
-    @classmethod
-    def _one_buyer_power_market(cls, markets: dict[str, MarketSpec]) -> dict[str, MarketSpec]:
-        buyers = [m for m, spec in markets.items() if spec.structure in BUYER_POWER]
-        if len(buyers) > 1:
-            raise ValueError(f"one market at most can have buyer power, not {buyers}")
-        return markets
-
-    def buyer_market(self) -> str | None:
-        """The market with a buyer-power structure, if any."""
-        return next((m for m, spec in self.markets.items() if spec.structure in BUYER_POWER),
-                    None)
 
     def at_lever(self, x: float) -> Scenario:
         """The scenario at one value x of its dependence lever: without the lever's
@@ -212,21 +176,14 @@ class Scenario(_Strict):
 
     def with_overrides(self, *overrides: Override | dict[str, Any]) -> Scenario:
         """A copy with data overrides appended (applied after the existing ones)."""
-        extra = [o if isinstance(o, Override) else Override(**o) for o in overrides]
-        return self.updated(overrides=[*self.overrides, *extra])
-
-
-def display_path(path: Path | str) -> str:
-    """`path` relative to the working directory where possible, for one-line messages."""
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+        return self.updated(overrides=[*self.overrides, *overrides])
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read, merge (`extends`) and validate a scenario file."""
+    if not isinstance(path, str | Path):
+        raise InputError(None, "scenario", f"a Scenario or the path of a scenario file is "
+                         f"needed, not {type(path).__name__}")
     path = Path(path)
     raw = _load_raw(path, chain=())
     return _validate({**raw, "source": path.resolve()}, display_path(path))
@@ -236,16 +193,72 @@ def _validate(raw: dict[str, Any], file: str) -> Scenario:
     try:
         return _strict_validate(raw)
     except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        reason = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            reason = "unknown key"
-        elif "input" in first and first["type"].endswith("_type"):
-            reason += f" (got {first['input']!r})"
-        more = len(err.errors()) - 1
-        more_text = f" (+{more} more errors)" if more else ""
-        raise InputError(file, field, reason + more_text) from None
+        raise input_error(err, file, Scenario) from None
+
+
+def field_path(loc: tuple) -> str:
+    """A field path as errors write it: `overrides[0].value`, `markets.china.phi`."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path or "(top level)"
+
+
+def input_error(err: ValidationError, file: str, model: type[BaseModel],
+                prefix: str = "") -> InputError:
+    """The first error of a pydantic validation of `model` as one InputError line; the
+    field path starts with `prefix` (e.g. `markets.china`) where `model` is nested."""
+    first = err.errors()[0]
+    reason = first["msg"].removeprefix("Value error, ")
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        reason = "unknown key"
+    elif kind == "finite_number":
+        reason = f"{first['input']!r} is not a finite number"
+        if (bounds := _range(model, first["loc"])) != "[-inf, inf)":
+            reason += f" in {bounds}"
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        reason = f"{first['input']!r} is outside the range {_range(model, first['loc'])}"
+    elif "input" in first and kind.endswith("_type"):
+        reason += f" (got {_shown(first['input'])})"
+    more = len(err.errors()) - 1
+    more_text = f" (+{more} more errors)" if more else ""
+    loc = (prefix, *first["loc"]) if prefix else tuple(first["loc"])
+    return InputError(file, field_path(loc), reason + more_text)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _range(model: type[BaseModel], loc: tuple) -> str:
+    """The allowed range of the field at `loc`, e.g. '[0, 0.5]' or '(0, inf)'."""
+    info = None
+    for part in loc:
+        if isinstance(part, str) and part in getattr(model, "model_fields", {}):
+            info = model.model_fields[part]
+            model = _model_in(info.annotation) or model
+    low, high = "[-inf", "inf)"
+    for bound in info.metadata if info is not None else []:
+        if isinstance(bound, annotated_types.Ge):
+            low = f"[{bound.ge:g}"
+        elif isinstance(bound, annotated_types.Gt):
+            low = f"({bound.gt:g}"
+        elif isinstance(bound, annotated_types.Le):
+            high = f"{bound.le:g}]"
+        elif isinstance(bound, annotated_types.Lt):
+            high = f"{bound.lt:g})"
+    return f"{low}, {high}"
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as `X | None`, `list[X]`, `dict[str, X]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType, list, dict):
+        return next(filter(None, map(_model_in, typing.get_args(annotation))), None)
+    return None
 
 
 def _strict_validate(raw: dict[str, Any]) -> Scenario:
@@ -263,19 +276,16 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     resolved = path.resolve()
     if resolved in chain:
         raise InputError(file, "extends", "scenarios extend each other in a cycle")
+    text = read_text(path, MAX_FILE_BYTES, "scenario file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(file, None, "scenario file not found") from None
-    except OSError as err:
-        raise InputError(file, None, f"cannot read: {err.strerror}") from None
-    try:
-        raw = yaml.safe_load(text)
+        raw = _parse_yaml(text, file)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else None
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise InputError(file, where, f"malformed YAML: {problem}") from None
+    except RecursionError:
+        raise InputError(file, None, "malformed YAML: nested too deeply") from None
     if not isinstance(raw, dict):
         raise InputError(file, None, "a scenario must be a YAML mapping")
     if isinstance(raw.get("data_dir"), str):
@@ -290,6 +300,55 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise InputError(file, "extends", f"scenario '{parent_ref}' not found")
     parent = _load_raw(parent_path, (*chain, resolved))
     return _merge(parent, raw)
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that rejects a key stated twice in one mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the base class reports it
+                break
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' stated twice in one mapping", key_node.start_mark)
+        return super().construct_mapping(node, deep)
+
+
+def _parse_yaml(text: str, file: str) -> Any:
+    """Parse YAML, counting values with aliases expanded first (a 'billion laughs' file
+    is refused before it is built)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_size(node, {})
+        if size > MAX_YAML_NODES:
+            raise InputError(file, None, f"holds {size:,} YAML values once aliases are "
+                             f"expanded, more than the limit of {MAX_YAML_NODES:,}")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Number of nodes under `node`, counting an aliased node each time it is used."""
+    if id(node) not in sizes:
+        sizes[id(node)] = 0  # a recursive alias counts nothing more
+        children = (node.value if isinstance(node, yaml.SequenceNode) else
+                    [n for pair in node.value for n in pair]
+                    if isinstance(node, yaml.MappingNode) else [])
+        total = 1
+        for child in children:
+            total = min(total + _expanded_size(child, sizes), 10**18)
+        sizes[id(node)] = total
+    return sizes[id(node)]
 
 
 def _merge(parent: dict[str, Any], child: dict[str, Any], path: tuple = ()) -> dict[str, Any]:

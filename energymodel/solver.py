@@ -4,6 +4,11 @@ Uses the persistent `pyomo.contrib.solver` HiGHS interface, which accepts quadra
 objectives and re-solves after parameter changes without rebuilding (for sweeps). When
 HiGHS reports infeasibility, the model is written as an LP file and HiGHS is asked for an
 irreducible infeasible subset (IIS), whose constraint names go into the error.
+
+Every HiGHS run is watched through highspy's interrupt callbacks: a Ctrl-C or SIGTERM,
+recorded meanwhile (`interrupts.deferred`), stops HiGHS within one callback and is then
+acted on; a long run reports its progress (MIP gap, iterations). Each solve has a time
+limit (`solver.time_limit` of the scenario, default 600 s).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
+from energymodel import interrupts, progress
 from energymodel.errors import SolveError
 from energymodel.scenario import SolverOptions
 
@@ -37,6 +43,39 @@ class SolveOutcome:
     wall_seconds: float  # including pyomo's hand-over of the model
     iterations: dict[str, int] = field(default_factory=dict)
     duals: dict | None = None  # constraint data -> dual, for continuous problems
+
+
+def _watch(highs: highspy.Highs) -> highspy.Highs:
+    """`highs` with callbacks that stop it on a recorded signal and report its progress."""
+
+    def check(event) -> None:
+        if interrupts.requested():
+            event.interrupt()
+        out = event.data_out
+        if event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
+            gap = f"gap {out.mip_gap:.2%}" if out.mip_gap < 1e30 else "no solution yet"
+            progress.note(f"HiGHS MIP {gap}, {out.mip_node_count} nodes")
+        else:
+            progress.note(f"HiGHS {out.simplex_iteration_count + out.ipm_iteration_count} "
+                          "iterations")
+
+    for callback in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt, highs.cbMipInterrupt):
+        callback.subscribe(check)
+    return highs
+
+
+def _run(highs: highspy.Highs, what: str = "solving") -> None:
+    """Run HiGHS, interruptible, with progress lines for a long solve."""
+    with progress.task(what), interrupts.deferred():
+        highs.run()
+
+
+class _WatchedHighs(Highs):
+    """pyomo's persistent HiGHS interface, with its HiGHS instance watched."""
+
+    def set_instance(self, model) -> None:
+        super().set_instance(model)
+        _watch(self._solver_model)
 
 
 def versions() -> dict[str, str]:
@@ -59,7 +98,7 @@ class HighsSolver:
 
     def __init__(self, options: SolverOptions):
         self.options = options
-        self._highs = Highs()
+        self._highs = _WatchedHighs()
 
     def solve(self, model: pyo.ConcreteModel, duals: bool = True) -> SolveOutcome:
         config = self._highs.config
@@ -70,7 +109,8 @@ class HighsSolver:
         config.rel_gap = self.options.mip_rel_gap
         config.solver_options = dict(BASE_OPTIONS)
         start = time.perf_counter()
-        result = self._highs.solve(model)
+        with progress.task("solving"), interrupts.deferred():
+            result = self._highs.solve(model)
         wall = time.perf_counter() - start
         condition = result.termination_condition
         if condition != TerminationCondition.convergenceCriteriaSatisfied:
@@ -92,7 +132,8 @@ _REASONS = {
     TerminationCondition.infeasibleOrUnbounded: (
         "infeasible or unbounded", "HiGHS could not tell which"),
     TerminationCondition.unbounded: ("unbounded", "some flow can grow without limit"),
-    TerminationCondition.maxTimeLimit: ("not solved", "the time limit was reached"),
+    TerminationCondition.maxTimeLimit: (
+        "not solved", "the time limit was reached (raise solver.time_limit in the scenario)"),
     TerminationCondition.iterationLimit: ("not solved", "the iteration limit was reached"),
 }
 
@@ -148,7 +189,7 @@ class MatrixMilp:
     """A MILP handed to HiGHS as matrices, to which rows (cuts) can be added between solves."""
 
     def __init__(self, lp: highspy.HighsLp, options: SolverOptions):
-        self.highs = highspy.Highs()
+        self.highs = _watch(highspy.Highs())
         for key, value in {**BASE_OPTIONS, "threads": options.threads,
                            "mip_rel_gap": options.mip_rel_gap}.items():
             self.highs.setOptionValue(key, value)
@@ -156,15 +197,19 @@ class MatrixMilp:
             self.highs.setOptionValue("time_limit", float(options.time_limit))
         self.highs.passModel(lp)
         self.seconds = 0.0
+        self.runs = 0
 
     def solve(self) -> tuple[list[float], float]:
         """(column values, dual bound on the objective); SolveError unless HiGHS proves
         optimality within the gap."""
-        self.highs.run()
+        self.runs += 1
+        _run(self.highs, f"MILP run {self.runs}")
         self.seconds += self.highs.getRunTime()
         status = self.highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             reason = f"HiGHS stopped the MILP: {self.highs.modelStatusToString(status)}"
+            if status == highspy.HighsModelStatus.kTimeLimit:
+                reason += " (raise solver.time_limit in the scenario)"
             raise SolveError("not solved", reason)
         return list(self.highs.getSolution().col_value), self.highs.getInfo().mip_dual_bound
 
@@ -184,11 +229,13 @@ def solve_qp(lp: highspy.HighsLp, diagonal: np.ndarray, options: SolverOptions) 
     hessian.index_, hessian.value_ = nonzero, [float(diagonal[j]) for j in nonzero]
     model = highspy.HighsModel()
     model.lp_, model.hessian_ = lp, hessian
-    highs = highspy.Highs()
+    highs = _watch(highspy.Highs())
     for key, value in {**BASE_OPTIONS, "threads": options.threads}.items():
         highs.setOptionValue(key, value)
+    if options.time_limit is not None:
+        highs.setOptionValue("time_limit", float(options.time_limit))
     highs.passModel(model)
-    highs.run()
+    _run(highs, "solving the QP")
     status = highs.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         raise SolveError("not solved", f"HiGHS stopped the QP: {highs.modelStatusToString(status)}")

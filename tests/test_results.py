@@ -49,11 +49,11 @@ def test_rewrite_replaces_a_folder_and_failure_leaves_it_intact(baseline, tmp_pa
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(em.InputError, match="cannot write results: disk full"):
         baseline.write(tmp_path / "out")
     assert (folder / "flows.csv").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
-    with pytest.raises(OSError):
+    with pytest.raises(em.InputError, match="cannot write results: disk full"):
         baseline.write(tmp_path / "new")
     assert not (tmp_path / "new").exists()
 
