@@ -119,7 +119,7 @@ def solve(model: pyo.ConcreteModel, inp: Inputs, market: str, phi: float,
     x, objective, seconds = best, kkt.exact(best), milp.seconds
     try:
         values, value = solve_qp(*kkt.fixed_pattern_qp(best), options)
-        polished = value >= objective - tolerance * max(1.0, abs(bound))
+        polished = bool(value >= objective - tolerance * max(1.0, abs(bound)))
         if polished:
             x, objective = np.asarray(values), value
     except SolveError:
@@ -257,7 +257,7 @@ def _multiplier_bounds(f: _Follower, inp: Inputs, prices_cap: pd.Series) -> tupl
                         - transport.to_numpy(), index=ry.index)
     by_basin = netback.groupby([route_basin, years]).max().reindex(pi_lo.index)
     length = inp.years["length"].reindex(pi_lo.index.get_level_values("year")).to_numpy()
-    rho = (by_basin / length).groupby(level=0).max().clip(lower=0.0)
+    rho = (by_basin / length).groupby(level=0).max().clip(lower=0.0).fillna(0.0)
     rho = rho.where(inp.basins["reserves"].reindex(rho.index).notna(), 0.0)
     pi_hi = np.maximum(by_basin.fillna(-np.inf), pi_lo)
     col = {(fam, c.index()): j for j, (fam, c) in enumerate(zip(f.col_family, f.columns,
