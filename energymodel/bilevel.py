@@ -433,7 +433,8 @@ class _Kkt:
         self.terms = []
         for k, i in enumerate(sloped):
             year = seg_keys[i][0]
-            top = min(seg.iloc[i]["width"], f.cap[f.buyer_cols[list(f.buyer_years).index(year)]])
+            most = f.cap[f.buyer_cols[list(f.buyer_years).index(year)]] - seg.iloc[i]["start"]
+            top = min(seg.iloc[i]["width"], max(most, 0.0))  # what the segment can take
             self.terms.append((layout["t_s"][k], layout["s"][i], seg.iloc[i]["slope"],
                                K * W[year], top))
         for k, j in enumerate(hess_cols):
