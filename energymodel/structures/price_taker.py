@@ -1,6 +1,7 @@
 """price_taker: the market buys at an exogenous price path (the data's `ref_price`, or where
-there is none its oil-indexed contract formula), up to its reference quantity where the data
-give one (unlimited otherwise)."""
+the data give none, the market's oil-indexed contract formula, e.g. China's Power of Siberia 1
+contract in the hindcast), up to its reference quantity where the data give one (unlimited
+otherwise)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ class PriceTaker(MarketStructure):
 
     def transform(self, inp: Inputs, market: str, spec: Spec) -> Inputs:
         my = inp.market_years.loc[market]
-        price = my["ref_price"].fillna(my["oil_indexed_price"])  # a contract sells at its formula
+        price = my["ref_price"].fillna(my["oil_indexed_price"])
         if price.isna().any():
             raise InputError(display_path(inp.data.directory / "values"),
                              f"market {market}, pathway {inp.markets.at[market, 'pathway']}",
