@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 import energymodel as em
-from energymodel import bilevel
+from energymodel import bilevel, engine
 from energymodel.api import prepare
 from energymodel.inputs import with_market_prices
 from energymodel.model import build_model
-from energymodel.solver import HighsSolver, MatrixMilp
+from energymodel.solver import MatrixMilp
 from energymodel.units import K
 
 from .conftest import SCENARIOS
@@ -49,8 +49,9 @@ def test_bounds_keep_the_followers_answer(follower, share):
     weight = K * inp.years["weight"].loc[f.buyer_years].to_numpy()
     earned = f.c @ x + weight @ (prices * x[f.buyer_cols]) - f.h @ x ** 2 / 2
 
-    model = build_model(with_market_prices(inp, "china", pd.Series(prices, f.buyer_years)))
-    best = HighsSolver(inp.scenario.solver).solve(model, duals=False).objective
+    answer = engine.solve(with_market_prices(inp, "china", pd.Series(prices, f.buyer_years)),
+                          duals=False)
+    best = answer.solution.objective
     assert earned == pytest.approx(best, rel=1e-6)
 
 
