@@ -20,8 +20,7 @@ _HOME = {"solve": "api", "EnergyModelError": "errors", "InputError": "errors",
          "SolveError": "errors", "Results": "results", "Override": "scenario",
          "Scenario": "scenario", "load_scenario": "scenario"}
 __all__ = ["EnergyModelError", "InputError", "Override", "Results", "Scenario", "SolveError",
-           "__version__",
-           "load_scenario", "solve"]
+           "__version__", "load_scenario", "solve"]
 
 if TYPE_CHECKING:
     from energymodel.api import solve

@@ -88,8 +88,9 @@ class ResultsFolder:
         target = self.path
         if target.is_symlink():
             raise self._error("is a symbolic link: give the folder itself or a new one")
+        home = os.path.expanduser("~")  # unchanged ("~") where there is no home folder
         for kept, what in [(Path.cwd().resolve(), "the working directory"),
-                           (Path.home().resolve(), "the home folder"),
+                           (Path(home).resolve(), "the home folder"),
                            *((p, f"the input {display_path(p)}") for p in self.protect)]:
             if target == kept or target in kept.parents:
                 raise self._error(f"is or holds {what}: results need a folder of their own")

@@ -11,8 +11,10 @@ Relative paths (`extends`, `data_dir`) are relative to the file that states them
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import math
 import types
 import typing
 from pathlib import Path
@@ -204,24 +206,32 @@ def field_path(loc: tuple) -> str:
     return path or "(top level)"
 
 
+RANGE_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
 def input_error(err: ValidationError, file: str, model: type[BaseModel],
                 prefix: str = "") -> InputError:
-    """The first error of a pydantic validation of `model` as one InputError line; the
-    field path starts with `prefix` (e.g. `markets.china`) where `model` is nested."""
-    first = err.errors()[0]
+    """The first error of a pydantic validation of `model` as one InputError line (an
+    unknown key first: a misspelling also makes a required key look missing); the field
+    path starts with `prefix` (e.g. `markets.china`) where `model` is nested."""
+    errors = err.errors()
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     reason = first["msg"].removeprefix("Value error, ")
     kind = first["type"]
     if kind == "extra_forbidden":
-        reason = "unknown key"
-    elif kind == "finite_number":
+        known = getattr(_model_at(model, first["loc"][:-1]), "model_fields", {})
+        close = difflib.get_close_matches(str(first["loc"][-1]), known, n=1)
+        reason = "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "")
+    elif kind == "finite_number" or (kind in RANGE_ERRORS and isinstance(
+            first["input"], float) and not math.isfinite(first["input"])):
         reason = f"{first['input']!r} is not a finite number"
         if (bounds := _range(model, first["loc"])) != "[-inf, inf)":
             reason += f" in {bounds}"
-    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+    elif kind in RANGE_ERRORS:
         reason = f"{first['input']!r} is outside the range {_range(model, first['loc'])}"
     elif "input" in first and kind.endswith("_type"):
         reason += f" (got {_shown(first['input'])})"
-    more = len(err.errors()) - 1
+    more = len(errors) - 1
     more_text = f" (+{more} more errors)" if more else ""
     loc = (prefix, *first["loc"]) if prefix else tuple(first["loc"])
     return InputError(file, field_path(loc), reason + more_text)
@@ -234,11 +244,8 @@ def _shown(value: Any) -> str:
 
 def _range(model: type[BaseModel], loc: tuple) -> str:
     """The allowed range of the field at `loc`, e.g. '[0, 0.5]' or '(0, inf)'."""
-    info = None
-    for part in loc:
-        if isinstance(part, str) and part in getattr(model, "model_fields", {}):
-            info = model.model_fields[part]
-            model = _model_in(info.annotation) or model
+    parent = _model_at(model, loc[:-1])
+    info = getattr(parent, "model_fields", {}).get(loc[-1]) if loc else None
     low, high = "[-inf", "inf)"
     for bound in info.metadata if info is not None else []:
         if isinstance(bound, annotated_types.Ge):
@@ -250,6 +257,14 @@ def _range(model: type[BaseModel], loc: tuple) -> str:
         elif isinstance(bound, annotated_types.Lt):
             high = f"{bound.lt:g})"
     return f"{low}, {high}"
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:
+    """The model whose field `loc` names (list indexes and dict keys pass through)."""
+    for part in loc:
+        if isinstance(part, str) and part in model.model_fields:
+            model = _model_in(model.model_fields[part].annotation) or model
+    return model
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
@@ -302,7 +317,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     return _merge(parent, raw)
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Safe YAML that rejects a key stated twice in one mapping."""
 
     def construct_mapping(self, node, deep=False):

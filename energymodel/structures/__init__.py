@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from energymodel.errors import InputError
 from energymodel.inputs import Inputs
 from energymodel.runner import solve_inputs
-from energymodel.scenario import Scenario, input_error
+from energymodel.scenario import Scenario, field_path, input_error
 from energymodel.structures import (
     bargaining,
     competitive,
@@ -43,16 +43,7 @@ def specs(scenario: Scenario) -> dict[str, tuple[MarketStructure, Spec]]:
         try:
             spec = structure.Spec.model_validate(given.parameters)
         except ValidationError as err:
-            error = input_error(err, scenario.file(), structure.Spec, prefix=field)
-            first = err.errors()[0]
-            if first["type"] == "extra_forbidden":
-                takes = ", ".join(structure.Spec.model_fields) or "no parameters"
-                error = InputError(scenario.file(), error.field,
-                                   f"not a parameter of {structure.name} (it takes: {takes})")
-            elif first["type"] == "missing":
-                error = InputError(scenario.file(), error.field,
-                                   f"{structure.name} needs {first['loc'][-1]}")
-            raise error from None
+            raise _spec_error(err, scenario.file(), field, structure) from None
         out[market] = (structure, spec)
     planned = [m for m, (s, _) in out.items() if s.own_plan]
     if len(planned) > 1:
@@ -80,3 +71,17 @@ def solve(inp: Inputs) -> tuple[str | None, Run]:
         if structure.own_plan:
             return market, structure.solve(inp, market, spec)
     return None, Run(solve_inputs(inp))
+
+
+def _spec_error(err: ValidationError, file: str, field: str,
+                structure: MarketStructure) -> InputError:
+    """A structure's parameter error as one line naming `markets.<market>.<parameter>`."""
+    error = input_error(err, file, structure.Spec)
+    first = err.errors()[0]
+    reason = error.reason
+    if first["type"] == "extra_forbidden":
+        takes = ", ".join(structure.Spec.model_fields) or "no parameters"
+        reason = f"not a parameter of {structure.name} (it takes: {takes})"
+    elif first["type"] == "missing":
+        reason = f"{structure.name} needs {first['loc'][-1]}"
+    return InputError(file, f"{field}.{field_path(first['loc'])}", reason)

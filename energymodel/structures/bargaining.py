@@ -86,7 +86,7 @@ class Bargaining(BuyerPower):
                              f"{contract.form}")
             how["plans"] = len(extra["holdup"])
         path = price_path(contract, split["payment"], deal.volume, inp.market_years.loc[market])
-        extra["bargaining"] = _bargaining_table(spec.beta, deal, disagreement, split, contract)
+        extra["bargaining"] = _bargaining_table(spec.beta, split)
         extra["contract"] = _contract_table(path, inp, market)
         return Run(joint, {market: path["price_usd_per_mmbtu"]}, how, extra)
 
@@ -158,8 +158,8 @@ def _disagreement(inp: Inputs, market: str) -> pd.Series:
     return inp.years["weight"] * profit
 
 
-def _bargaining_table(beta: float, deal: _Accounts, disagreement: pd.Series,
-                      split: pd.DataFrame, contract: Contract) -> pd.DataFrame:
+def _bargaining_table(beta: float, split: pd.DataFrame) -> pd.DataFrame:
+    """The bargain's NPVs summed over its bargains (one, or one per review period)."""
     s = split.sum()
     rows = [("beta", beta, "1"), ("russia_disagreement_npv", s["disagreement"], "USD bn"),
             ("buyer_disagreement_npv", 0.0, "USD bn"),

@@ -29,9 +29,10 @@ from energymodel.scenario import Scenario
 
 
 class Spec(BaseModel):
-    """A structure's parameters: unknown keys rejected, no coercion from strings."""
+    """A structure's parameters: unknown keys rejected, no coercion from strings, numbers
+    finite."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 @dataclass

@@ -47,9 +47,11 @@ class Contract(Spec):
 def review_starts(years: pd.Index, contract: Contract) -> pd.Series:
     """The start year of the bargain (review period) each model year belongs to."""
     first = int(years.min())
-    every = contract.review_years if contract.form == "review" else len(years) * 100
-    starts = first + (years.to_numpy() - first) // every * every
-    return pd.Series(starts, index=years, name="review_year")
+    if contract.form != "review":
+        return pd.Series(first, index=years, name="review_year")
+    every = contract.review_years
+    return pd.Series(first + (years.to_numpy() - first) // every * every, index=years,
+                     name="review_year")
 
 
 def price_path(contract: Contract, payments: pd.Series, volume: pd.Series,
