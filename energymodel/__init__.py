@@ -14,13 +14,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from energymodel._version import __version__
 
 _HOME = {"solve": "api", "EnergyModelError": "errors", "InputError": "errors",
          "SolveError": "errors", "Results": "results", "Override": "scenario",
          "Scenario": "scenario", "load_scenario": "scenario", "sweep": "sweep"}
 __all__ = ["EnergyModelError", "InputError", "Override", "Results", "Scenario", "SolveError",
-           "load_scenario", "solve", "sweep"]
+           "__version__", "load_scenario", "solve", "sweep"]
 
 if TYPE_CHECKING:
     from energymodel.api import solve

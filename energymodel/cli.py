@@ -27,14 +27,13 @@ import pandas as pd
 import typer
 from typer.core import TyperGroup
 
-from energymodel import interrupts, progress
-from energymodel.api import solve
-from energymodel.errors import EnergyModelError, InputError, SolveError
-from energymodel.inputs import prepare
+from energymodel import interrupts, progress, structures
+from energymodel.api import prepare, solve
+from energymodel.errors import EnergyModelError, InputError, SolveError, display_path
 from energymodel.interrupts import Interrupted
 from energymodel.results import Results
 from energymodel.safety import ResultsFolder
-from energymodel.scenario import Scenario, display_path, load_scenario
+from energymodel.scenario import Scenario, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Russian gas export choices against decarbonisation demand curves.")
@@ -71,7 +70,7 @@ def pressure(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
     with _reported(debug):
         start = time.perf_counter()
         s = load_scenario(scenario)
-        if s.buyer_market() is None:
+        if structures.buyer_market(s) is None:
             raise InputError(s.file(), "markets", "no market has buyer power (monopsony or "
                              "bargaining): there is no price pressure to report")
         with results_folder(s, out, force) as folder:
@@ -94,6 +93,11 @@ def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
                    f"{len(inputs.options)} investment options, {len(inputs.years)} periods "
                    f"{h.start_year}-{h.end_year}; data {display_path(inputs.data.directory)} "
                    f"sha256 {inputs.data.digest[:12]}")
+        counts = inputs.data.source_counts()
+        typer.echo(f"sources: {counts['with_primary_source']} of {counts['values']} data values "
+                   f"cite a publication ({display_path(inputs.data.directory / 'sources.csv')}); "
+                   f"{counts['project_estimate_only']} "
+                   "rest on the project's own estimates")
 
 
 def results_folder(s: Scenario, out: Path | None, force: bool) -> ResultsFolder:
@@ -138,8 +142,8 @@ def summary_text(results: Results, seconds: float) -> str:
                      "(export duty and extraction tax)")
     if results.validation is not None:
         v = results.validation
-        lines.append(f"History: {int(v['within_tolerance'].sum())} of {len(v)} observed flows "
-                     "within tolerance (validation.csv)")
+        lines.append(f"History: {int(v['within_tolerance'].sum())} of {len(v)} observed flows, "
+                     "prices and revenues within tolerance (validation.csv)")
     return "\n".join(lines)
 
 

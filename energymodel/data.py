@@ -5,19 +5,21 @@ Layout of a data directory:
     values/*.csv                                       every number: entity, parameter,
         pathway, year, value, unit, low, high, basis, confidence, source, source_date, note
     policies.csv                                       dated route availability and cost effects
-    history.csv                                        observed flows for validation
+    history.csv                                        observed flows, prices and revenues
+    sources.csv                                        the bibliography: every `source` cell
+                                                       of the other tables lists its ids
 
 Every value is converted to its parameter's canonical unit (schema/parameters.csv) on load
 and must lie within the parameter's schema range; years lie in YEARS. Values with confidence
 M or L must carry a range (low, high). Each file is a regular UTF-8 file of at most
-MAX_FILE_BYTES.
+MAX_FILE_BYTES. A source id missing from sources.csv is an error.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -25,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from energymodel import units
-from energymodel.errors import InputError
-from energymodel.scenario import Override, Scenario, display_path, read_text
+from energymodel.errors import InputError, display_path
+from energymodel.files import read_text
 
 MAX_FILE_BYTES = 20_000_000  # one data file
 YEARS = (1900, 2200)  # any year a data file states
@@ -45,7 +47,11 @@ VALUE_COLUMNS = ["entity", "parameter", "pathway", "year", "value", "unit", "low
                  *PROVENANCE]
 POLICY_COLUMNS = ["policy", "entity", "effect", "from_year", "to_year", "value", "unit", "low",
                   "high", *PROVENANCE]
-HISTORY_COLUMNS = ["entity", "year", "value", "unit", "low", "high", *PROVENANCE]
+HISTORY_COLUMNS = ["quantity", "entity", "year", "to_year", "value", "unit", "low", "high",
+                   "tolerance", *PROVENANCE]
+HISTORY_QUANTITIES = {"flow": "bcm/y", "price": "USD/MMBtu", "revenue": "USD bn"}
+SOURCE_COLUMNS = ["id", "kind", "publisher", "title", "date", "link", "note"]
+SOURCE_KINDS = {"statistics", "official", "company", "news", "research", "project"}
 POLICY_EFFECTS = {"availability": "1", "unit_cost_adder": "USD/MMBtu"}
 BASES = {"S", "R", "E"}  # seen in the named source, recalled, engineer's estimate
 CONFIDENCES = {"H", "M", "L"}
@@ -72,7 +78,8 @@ class DataSet:
     options: pd.DataFrame  # index option: route
     values: pd.DataFrame  # VALUE_COLUMNS + kind, file, line
     policies: pd.DataFrame  # POLICY_COLUMNS + file, line
-    history: pd.DataFrame  # HISTORY_COLUMNS, value in bcm/y
+    history: pd.DataFrame  # HISTORY_COLUMNS, values in the quantity's canonical unit
+    sources: pd.DataFrame  # index id: kind, publisher, title, date, link, note
     digest: str  # SHA-256 over the bytes of every file read
 
     def kind_of(self, entity: str) -> str | None:
@@ -85,6 +92,16 @@ class DataSet:
     def entity_tables(self) -> dict[str, pd.DataFrame]:
         return {"basin": self.basins, "market": self.markets, "route": self.routes,
                 "option": self.options}
+
+    def source_counts(self) -> dict[str, int]:
+        """Data values (rows of values/*.csv, policies.csv and history.csv) by what their
+        sources are: citing at least one publication, or only the project's own estimates."""
+        cited = pd.concat([self.values["source"], self.policies["source"],
+                           self.history["source"]])
+        published = set(self.sources.index[self.sources["kind"] != "project"])
+        primary = cited.map(lambda text: any(i in published for i in source_ids(text)))
+        return {"values": len(cited), "with_primary_source": int(primary.sum()),
+                "project_estimate_only": int((~primary).sum())}
 
     def pathways(self) -> set[str]:
         return set(self.values["pathway"].dropna())
@@ -117,14 +134,19 @@ def load_dataset(directory: str | Path) -> DataSet:
     value_files = sorted((directory / "values").glob("*.csv"))
     if not value_files:
         raise InputError(display_path(directory / "values"), None, "no value tables (*.csv)")
+    sources = _check_sources(_read(directory / "sources.csv", SOURCE_COLUMNS, hasher))
     values = pd.concat([_read(f, VALUE_COLUMNS, hasher) for f in value_files], ignore_index=True)
     values = _check_values(values, entities)
     policies = _check_policies(_read(directory / "policies.csv", POLICY_COLUMNS, hasher),
                                entities)
     history = _check_history(_read(directory / "history.csv", HISTORY_COLUMNS, hasher),
                              entities)
+    for table, keys in ((values, ("entity", "parameter", "pathway", "year")),
+                        (policies, ("policy", "entity", "from_year")),
+                        (history, ("quantity", "entity", "year"))):
+        _check_cited(table, sources, keys)
     data = DataSet(directory=directory, values=values, policies=policies, history=history,
-                   digest=hasher.hexdigest(),
+                   sources=sources, digest=hasher.hexdigest(),
                    **{ENTITY_FILES[k].removesuffix(".csv"): entities[k] for k in ENTITY_FILES})
     _check_required(data)
     return data
@@ -267,7 +289,7 @@ def _check_values(values: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd
         if row["pathway"] and spec["shape"] != "pathway":
             raise _fail(row, "pathway", f"{row['parameter']} does not vary by pathway", *keys)
         value, low, high = _converted(row, spec["unit"], *keys)
-        if problem := _bounds_problem(value, spec):
+        if problem := bounds_problem(value, spec):
             raise _fail(row, "value", problem, *keys)
         _check_range(row, value, low, high, *keys)
         records.append({**row.to_dict(), "kind": kind, "year": year, "value": value, "low": low,
@@ -282,7 +304,7 @@ def _check_values(values: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd
     return table
 
 
-def _bounds_problem(value: float, spec: pd.Series) -> str | None:
+def bounds_problem(value: float, spec: pd.Series) -> str | None:
     """Why `value` breaks the schema bounds of its parameter, or None."""
     unit = "" if spec["unit"] == "1" else f" {spec['unit']}"
     low, high = spec["min"], spec["max"]
@@ -322,17 +344,71 @@ def _check_policies(table: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> p
 
 
 def _check_history(table: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Observations: a quantity (flow, price, revenue) of a route, a market or a sum of them
+    (`a+b`), in one year or averaged over year..to_year, with the tolerance the model must
+    meet, in the row's unit; values converted to the quantity's canonical unit."""
     records = []
+    known = entities["route"].index.union(entities["market"].index)
+    keys = ("quantity", "entity", "year")
     for _, row in table.iterrows():
-        if row["entity"] not in entities["route"].index.union(entities["market"].index):
-            raise _fail(row, "entity", f"no route or market '{row['entity']}'")
-        _provenance(row, "entity", "year")
-        year = _year(row, "year", "entity", required=True)
-        value, low, high = _converted(row, "bcm/y", "entity", "year")
-        _check_range(row, value, low, high, "entity", "year")
-        records.append({**row.to_dict(), "year": int(year), "value": value, "low": low,
-                        "high": high, "unit": "bcm/y"})
+        if row["quantity"] not in HISTORY_QUANTITIES:
+            raise _fail(row, "quantity", f"'{row['quantity']}' is not one of "
+                        f"{', '.join(HISTORY_QUANTITIES)}", "entity", "year")
+        parts = row["entity"].split("+")
+        unknown = [p for p in parts if p not in known]
+        if unknown or len(set(parts)) < len(parts):
+            what = f"no route or market '{unknown[0]}'" if unknown else "an entity listed twice"
+            raise _fail(row, "entity", what, "quantity", "year")
+        _provenance(row, *keys)
+        year = _year(row, "year", *keys, required=True)
+        to_year = _year(row, "to_year", *keys, required=False)
+        to_year = year if np.isnan(to_year) else to_year
+        if to_year < year:
+            raise _fail(row, "to_year", f"{to_year:g} is before year {year:g}", *keys)
+        value, low, high = _converted(row, HISTORY_QUANTITIES[row["quantity"]], *keys)
+        _check_range(row, value, low, high, *keys)
+        tolerance = _number(row, "tolerance", *keys) * units.factor(
+            row["unit"], HISTORY_QUANTITIES[row["quantity"]])
+        if tolerance <= 0:
+            raise _fail(row, "tolerance", "must be positive", *keys)
+        records.append({**row.to_dict(), "year": int(year), "to_year": int(to_year),
+                        "value": value, "low": low, "high": high, "tolerance": tolerance,
+                        "unit": HISTORY_QUANTITIES[row["quantity"]]})
     return pd.DataFrame.from_records(records, columns=[*table.columns])
+
+
+def source_ids(text: str) -> list[str]:
+    """The bibliography ids of a `source` cell: ids separated by ';'."""
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def _check_sources(table: pd.DataFrame) -> pd.DataFrame:
+    """The bibliography: unique lower_snake_case ids, a known kind, publisher, title, date
+    and link for each."""
+    seen: set[str] = set()
+    for _, row in table.iterrows():
+        ident = row["id"]
+        if not ident or not ident.replace("_", "").isalnum() or ident != ident.lower():
+            raise _fail(row, "id", f"'{ident}' is not a lower_snake_case identifier")
+        if ident in seen:
+            raise _fail(row, "id", f"'{ident}' is listed twice")
+        seen.add(ident)
+        if row["kind"] not in SOURCE_KINDS:
+            raise _fail(row, "kind", f"'{row['kind']}' is not one of "
+                        f"{', '.join(sorted(SOURCE_KINDS))}", "id")
+        for field in ("publisher", "title", "date", "link"):
+            if not row[field]:
+                raise _fail(row, field, "every source needs one", "id")
+    return table.set_index("id")
+
+
+def _check_cited(table: pd.DataFrame, sources: pd.DataFrame, keys: tuple[str, ...]) -> None:
+    """Every id a `source` cell lists is in the bibliography."""
+    for _, row in table.iterrows():
+        for ident in source_ids(row["source"]):
+            if ident not in sources.index:
+                raise _fail(row, "source", f"unknown source id '{ident}' (not in sources.csv)",
+                            *keys)
 
 
 def _check_required(data: DataSet) -> None:
@@ -346,78 +422,3 @@ def _check_required(data: DataSet) -> None:
                 file = display_path(data.directory / "values")
                 raise InputError(file, f"{kind} {entity}", f"required parameter '{parameter}' "
                                  f"({spec['unit']}) has no value")
-
-
-def apply_overrides(data: DataSet, scenario: Scenario) -> DataSet:
-    """The data set with the scenario's overrides applied, in order."""
-    values = data.values
-    for i, override in enumerate(scenario.overrides):
-        values = apply_override(values, data, override, f"overrides[{i}]", scenario)
-    return replace(data, values=values)
-
-
-def apply_override(values: pd.DataFrame, data: DataSet, o: Override, field: str,
-                   scenario: Scenario) -> pd.DataFrame:
-    """`values` with one override applied; errors name `field` of the scenario file."""
-    file = scenario.file()
-    kind = data.kind_of(o.entity)
-    if kind is None:
-        raise InputError(file, f"{field}.entity", f"no basin, market, route or option "
-                         f"'{o.entity}' in the data")
-    schema = parameter_schema()
-    if (kind, o.parameter) not in schema.index:
-        raise InputError(file, f"{field}.parameter", f"'{o.parameter}' is not a {kind} parameter")
-    spec = schema.loc[(kind, o.parameter)]
-    if spec["shape"] == "static" and o.year is not None:
-        raise InputError(file, f"{field}.year", f"{o.parameter} does not vary by year")
-    if spec["shape"] != "pathway" and o.pathway is not None:
-        raise InputError(file, f"{field}.pathway", f"{o.parameter} does not vary by pathway")
-    if o.pathway is not None and o.pathway not in data.pathways():
-        raise InputError(file, f"{field}.pathway", f"no pathway '{o.pathway}' in the data")
-    h = scenario.horizon
-    if o.year is not None and not h.start_year <= o.year <= h.end_year:
-        raise InputError(file, f"{field}.year", f"{o.year} is outside the horizon "
-                         f"{h.start_year}-{h.end_year}")
-    match = (values["entity"] == o.entity) & (values["parameter"] == o.parameter)
-    if o.pathway is not None:
-        match &= values["pathway"] == o.pathway
-    if o.year is not None:
-        match &= values["year"] == o.year
-    if o.scale is not None:
-        if not match.any():
-            raise InputError(file, field, f"no value of {o.entity}.{o.parameter} to scale")
-        values = values.copy()
-        values.loc[match, ["value", "low", "high"]] *= o.scale
-        for value in values.loc[match, "value"]:
-            if problem := _bounds_problem(value, spec):
-                raise InputError(file, f"{field}.scale", f"scaled by {o.scale:g}: {problem}")
-        return _mark(values, match, scenario, f"scaled by {o.scale:g}")
-    try:
-        value = units.convert(o.value, o.unit or spec["unit"], spec["unit"])
-    except ValueError as err:
-        raise InputError(file, f"{field}.unit", f"{err}; expected {spec['unit']}") from None
-    if problem := _bounds_problem(value, spec):
-        raise InputError(file, f"{field}.value", problem)
-    # Replace the selected rows. A value without a year sets a constant path over the years
-    # the replaced rows spanned (the horizon if there were none).
-    if spec["shape"] == "static":
-        years = [np.nan]
-    elif o.year is not None:
-        years = [float(o.year)]
-    else:
-        spanned = values.loc[match, "year"]
-        years = sorted({spanned.min(), spanned.max()}) if match.any() else sorted(
-            {float(h.start_year), float(h.end_year)})
-    values = values[~match]
-    new = [{"entity": o.entity, "parameter": o.parameter, "pathway": o.pathway, "year": year,
-            "value": value, "unit": spec["unit"], "low": np.nan, "high": np.nan, "kind": kind,
-            "basis": "E", "confidence": "L", "source": f"scenario {scenario.name}",
-            "source_date": "", "note": "scenario override", "file": file, "line": field}
-           for year in years]
-    return pd.concat([values, pd.DataFrame(new)], ignore_index=True)
-
-
-def _mark(values: pd.DataFrame, match: pd.Series, scenario: Scenario, what: str) -> pd.DataFrame:
-    values.loc[match, "source"] = values.loc[match, "source"] + f"; {what} by scenario " \
-        f"{scenario.name}"
-    return values

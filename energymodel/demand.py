@@ -19,7 +19,7 @@ theta = 1. Per segment this is the concave quadratic `alpha_k x_k - beta_k x_k^2
     alpha_k = p_k - theta b_k S_k     (S_k: start of segment k, bcm/y)
     beta_k  = (1 + theta) b_k.
 With one linear segment the optimum is `Q = (a - c) / ((1 + theta) b + d)` against a supply
-curve `c + dQ`: the closed forms of DESIGN.md section 3.
+curve `c + dQ`: the closed forms of docs/derivations.md.
 """
 
 from __future__ import annotations
@@ -66,9 +66,11 @@ def flat(price: float, quantity: float | None = None) -> list[Segment]:
     return [Segment(0.0, price, 0.0, math.inf if quantity is None else quantity)]
 
 
-def objective_terms(segments: list[Segment], theta: float) -> list[tuple[float, float]]:
-    """(alpha_k, beta_k) of each segment for conjectural parameter `theta`."""
-    return [(s.price - theta * s.slope * s.start, (1 + theta) * s.slope) for s in segments]
+def with_terms(segments: pd.DataFrame, theta: float) -> pd.DataFrame:
+    """A segments table (columns start, price, slope, width) with the objective terms
+    alpha_k, beta_k of conjectural parameter `theta`."""
+    return segments.assign(alpha=segments["price"] - theta * segments["slope"] * segments["start"],
+                           beta=(1 + theta) * segments["slope"])
 
 
 def price_at(segments: list[Segment], quantity: float) -> float:

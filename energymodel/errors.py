@@ -35,3 +35,12 @@ class SolveError(EnergyModelError):
             more = len(self.constraints) - 8
             text += f"; constraints involved: {shown}" + (f" (+{more} more)" if more > 0 else "")
         super().__init__(text)
+
+
+def display_path(path: Path | str) -> str:
+    """`path` relative to the working directory where possible, for one-line messages."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,5 +1,5 @@
 """Indicators derived from the results tables: price pressure and dependence on the buyer
-(DESIGN.md section 3), budget take, stranded capacity.
+(README, "China's buyer power"), budget take, stranded capacity.
 
 Per year y, for the buyer market (K = 0.0358 USD bn per bcm x USD/MMBtu):
     pressure_y      = benchmark price_y - price the buyer pays_y        [USD/MMBtu]
@@ -19,10 +19,45 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from energymodel.inputs import Inputs
+from energymodel.results import npv
 from energymodel.scenario import Fiscal
 from energymodel.units import K
 
 WINDOW = (2030, 2060)
+
+
+def with_tables(tables: dict[str, pd.DataFrame],
+                added: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """`tables` with `added` ones; an added "summary" is appended to the summary."""
+    out = {**tables, **{k: v for k, v in added.items() if k != "summary"}}
+    if "summary" in added:
+        out["summary"] = pd.concat([tables["summary"], added["summary"]], ignore_index=True)
+    return out
+
+
+def standard(tables: dict[str, pd.DataFrame], inp: Inputs) -> dict[str, pd.DataFrame]:
+    """The indicators of every run: stranded capacity, and the budget take where the
+    scenario gives fiscal terms (with its NPV as a summary row)."""
+    out = {"stranded": stranded_capacity(tables["flows"])}
+    fiscal = inp.scenario.fiscal
+    if fiscal is not None:
+        budget = budget_table(tables["flows"], tables["basins"], fiscal)
+        out["budget"] = budget
+        out["summary"] = pd.DataFrame(
+            [("npv_budget_take", npv(budget, inp.years["weight"], "budget_take_usd_bn"),
+              "USD bn")], columns=["metric", "value", "unit"])
+    return out
+
+
+def dependence_curve(lever: str, summaries: dict[float, pd.DataFrame]) -> pd.DataFrame:
+    """One row per lever value x: the means and NPVs of the run at x (its summary table)."""
+    rows = []
+    for x, summary in summaries.items():
+        s = summary.set_index("metric")["value"]
+        rows.append({"lever": lever, "value": x,
+                     **{k: s[k] for k in s.index if k.startswith(("mean_", "npv_"))}})
+    return pd.DataFrame(rows)
 
 
 def dependence(flows: pd.DataFrame, market: str) -> pd.DataFrame:

@@ -17,15 +17,10 @@ import numpy as np
 import pandas as pd
 
 from energymodel import demand
-from energymodel.data import (
-    DataSet,
-    apply_override,
-    apply_overrides,
-    load_dataset,
-    parameter_schema,
-)
-from energymodel.errors import InputError
-from energymodel.scenario import Scenario, display_path
+from energymodel.data import DataSet, load_dataset, parameter_schema
+from energymodel.errors import InputError, display_path
+from energymodel.overrides import apply_override, apply_overrides
+from energymodel.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -44,8 +39,9 @@ class Inputs:
     options: pd.DataFrame  # index option: route, unit_size, max_units, capex, ..., annuity,
     #                        annual_cost (annuity + fixed O&M) [USD bn per unit per year]
     option_online: pd.DataFrame  # columns option, decision_year, year: a unit decided then runs
-    markets: pd.DataFrame  # index market: structure, theta, phi, beta, pathway, method
-    market_years: pd.DataFrame  # index (market, year): intercept, slope, price_cap, ...
+    markets: pd.DataFrame  # index market: structure (name), theta, pathway
+    market_years: pd.DataFrame  # index (market, year): intercept, slope, price_cap, ...,
+    #                             contract terms, lagged_oil_price, oil_indexed_price
     segments: pd.DataFrame  # index (market, year, segment): start, price, slope, width, alpha, beta
     supply_steps: pd.DataFrame  # index (basin, year, step): width, cost (stepped supply only)
 
@@ -55,8 +51,10 @@ class Inputs:
         return self.option_online[["option", "decision_year"]].drop_duplicates()
 
 
-def prepare(scenario: Scenario, data: DataSet | None = None) -> Inputs:
-    """Load the scenario's data (unless given), apply overrides and build the inputs."""
+def tabulate(scenario: Scenario, data: DataSet | None = None) -> Inputs:
+    """Load the scenario's data (unless given), apply overrides and build the inputs before
+    market structures shape them: every market at its demand curve as the data give it,
+    competitive (theta 0). `api.prepare` then applies each market's structure."""
     data = load_dataset(scenario.data_dir) if data is None else data
     _check_scenario_references(scenario, data)
     data = apply_overrides(data, scenario)
@@ -66,7 +64,7 @@ def prepare(scenario: Scenario, data: DataSet | None = None) -> Inputs:
     market_years, segments = _demand(scenario, data, years, markets)
     basin_years = _paths(data, data.basins.index, ["capacity"], years)
     basins = _statics(data, data.basins.index, ["mc_intercept", "mc_slope", "reserves"])
-    basins["buyer_markup"] = _buyer_markup(scenario, data, markets)
+    basins["buyer_markup"] = 0.0
     return Inputs(
         scenario=scenario, data=data, years=years, basins=basins, basin_years=basin_years,
         routes=data.routes[["basin", "market", "kind"]],
@@ -98,7 +96,6 @@ def _check_scenario_references(scenario: Scenario, data: DataSet) -> None:
     for i, policy in enumerate(scenario.policies):
         if policy not in known:
             raise InputError(file, f"policies[{i}]", f"no policy '{policy}' in policies.csv")
-    _check_buyer_power(scenario, data)
     if scenario.dependence is not None:
         for i, policy in enumerate(scenario.dependence.remove_policies):
             if policy not in known:
@@ -115,26 +112,6 @@ def _check_lever(scenario: Scenario, data: DataSet) -> None:
         for i, override in enumerate(scenario.at_lever(x).overrides[len(scenario.overrides):]):
             field = f"dependence.values[{k}] on targets[{i}]"
             apply_override(values, data, override, field, scenario)
-
-
-def _check_buyer_power(scenario: Scenario, data: DataSet) -> None:
-    """What a buyer-power structure refers to exists, and its method can run."""
-    market = scenario.buyer_market()
-    if market is None:
-        return
-    spec, field, file = scenario.markets[market], f"markets.{market}", scenario.file()
-    if spec.holdup is not None:
-        if spec.holdup not in data.options.index:
-            raise InputError(file, f"{field}.holdup", f"no investment option '{spec.holdup}'")
-        if data.routes.at[data.options.at[spec.holdup, "route"], "market"] != market:
-            raise InputError(file, f"{field}.holdup", f"option '{spec.holdup}' does not add "
-                             f"capacity to a route to {market}")
-    if spec.benchmark == "oil_indexed":
-        needed = ["contract_slope", "contract_constant", "contract_lag", "oil_price"]
-        missing = [p for p in needed if data.series(market, p).empty]
-        if missing:
-            raise InputError(file, f"{field}.benchmark", f"oil_indexed needs {', '.join(needed)}"
-                             f" for {market} in the data (missing: {', '.join(missing)})")
 
 
 def periods(scenario: Scenario) -> pd.DataFrame:
@@ -270,53 +247,12 @@ def _option_online(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd
 
 
 def _markets(scenario: Scenario, data: DataSet) -> pd.DataFrame:
-    """Structure by market; `method` says how a monopsony is solved (qp or bilevel)."""
-    rows = {m: {"structure": s.structure, "theta": s.theta or 0.0,
-                "phi": s.phi, "beta": s.beta, "pathway": s.pathway or scenario.pathway,
-                "method": _monopsony_method(scenario, data, m) if s.structure == "monopsony"
-                else None}
+    """Structure (its name), conjectural parameter theta (0 until a structure sets it) and
+    demand pathway by market."""
+    rows = {m: {"structure": s.structure, "theta": 0.0, "pathway": s.pathway or scenario.pathway}
             for m, s in scenario.markets.items()}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("market").loc[
         data.markets.index]
-
-
-def dedicated_basin(data: DataSet, market: str) -> str | None:
-    """The one basin supplying `market`, if it sends gas there alone, by one route that no
-    investment option expands; else None. Then Russia's supply curve to the market is that
-    basin's marginal cost curve plus a constant transport cost: linear."""
-    feeding = data.routes[data.routes["market"] == market]
-    if len(feeding) != 1:
-        return None
-    basin = feeding["basin"].iloc[0]
-    alone = (data.routes["basin"] == basin).sum() == 1
-    fixed = not data.options["route"].isin(feeding.index).any()
-    return basin if alone and fixed else None
-
-
-def _monopsony_method(scenario: Scenario, data: DataSet, market: str) -> str:
-    """'qp' (the equivalent optimisation with a buyer-side term) where Russia's supply curve
-    to the market is linear, else 'bilevel'."""
-    spec = scenario.markets[market]
-    linear = dedicated_basin(data, market) is not None and scenario.supply_cost == "linear"
-    if spec.method == "qp" and not linear:
-        raise InputError(scenario.file(), f"markets.{market}.method", "qp needs a linear "
-                         f"supply curve to {market}: one basin sending gas there alone, by one "
-                         "route no option expands, at linear marginal cost; use bilevel")
-    method = "qp" if spec.method == "qp" or (spec.method == "auto" and linear) else "bilevel"
-    if method == "bilevel" and scenario.investment == "lumpy":
-        raise InputError(scenario.file(), "investment", "the bilevel monopsony needs "
-                         "continuous investment: integer builds have no optimality conditions")
-    return method
-
-
-def _buyer_markup(scenario: Scenario, data: DataSet, markets: pd.DataFrame) -> pd.Series:
-    """phi on the basin supplying a monopsony solved as a QP, else 0: the buyer-side term of
-    the equivalent optimisation, phi * d * P^2 / 2, enters as extra production cost."""
-    markup = pd.Series(0.0, index=data.basins.index)
-    for market, spec in markets.iterrows():
-        if spec["method"] == "qp":
-            markup[dedicated_basin(data, market)] = spec["phi"]
-    return markup
 
 
 def _check_coverage(scenario: Scenario, data: DataSet, markets: pd.DataFrame) -> None:
@@ -357,52 +293,54 @@ def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,
                                    contracts.loc[market], years)
         for year in years.index:
             v = {p: means[p][year] for p in path_params}
-            a, b, segments = _market_curve(spec, v, elasticity[market], file, where)
+            a, b, segments = _market_curve(v, elasticity[market], file, where)
             rows.append({"market": market, "year": year, **v, "elasticity": elasticity[market],
-                         "intercept": a, "slope": b, "oil_indexed_price": oil_indexed[year]})
-            for k, (s, (alpha, beta)) in enumerate(
-                    zip(segments, demand.objective_terms(segments, spec["theta"]), strict=True)):
-                segs.append({"market": market, "year": year, "segment": k, "start": s.start,
-                             "price": s.price, "slope": s.slope, "width": s.width,
-                             "alpha": alpha, "beta": beta})
-    return (pd.DataFrame(rows).set_index(["market", "year"]),
-            pd.DataFrame(segs).set_index(["market", "year", "segment"]))
+                         "intercept": a, "slope": b, **contracts.loc[market],
+                         **oil_indexed.loc[year]})
+            segs += [{"market": market, "year": year, "segment": k, "start": s.start,
+                      "price": s.price, "slope": s.slope, "width": s.width}
+                     for k, s in enumerate(segments)]
+    segments = pd.DataFrame(segs).set_index(["market", "year", "segment"])
+    return pd.DataFrame(rows).set_index(["market", "year"]), demand.with_terms(segments, 0.0)
 
 
-def _oil_indexed(brent: pd.Series, contract: pd.Series, years: pd.DataFrame) -> pd.Series:
-    """Oil-indexed contract price by model year [USD/MMBtu]: slope x Brent lagged by `lag`
-    months + constant, the lag taken as the share lag/12 of the previous year's Brent; NaN
-    where the market has no contract terms or oil price path."""
+def _oil_indexed(brent: pd.Series, contract: pd.Series, years: pd.DataFrame) -> pd.DataFrame:
+    """By model year: Brent lagged by `lag` months [USD/bbl], the lag taken as the share
+    lag/12 of the previous year's Brent, and the oil-indexed contract price slope x lagged
+    Brent + constant [USD/MMBtu]; NaN where the market has no contract terms or oil price."""
+    calendar = _calendar(years)
     if len(brent) == 0 or contract.isna().any():
-        return pd.Series(np.nan, index=years.index)
-    calendar = _calendar(years).index.to_numpy(float)
+        return pd.DataFrame({"lagged_oil_price": np.nan, "oil_indexed_price": np.nan},
+                            index=years.index)
+    t = calendar.index.to_numpy(float)
     share = contract["contract_lag"] / 12
-    lagged = (share * _evaluate(brent, calendar - 1, "linear")
-              + (1 - share) * _evaluate(brent, calendar, "linear"))
+    lagged = share * _evaluate(brent, t - 1, "linear") + (1 - share) * _evaluate(brent, t,
+                                                                                  "linear")
     price = contract["contract_slope"] * lagged + contract["contract_constant"]
-    return pd.Series(price, index=_calendar(years).to_numpy()).groupby(level=0).mean()
+    return pd.DataFrame({"lagged_oil_price": lagged, "oil_indexed_price": price},
+                        index=calendar.to_numpy()).groupby(level=0).mean()
 
 
-def _market_curve(spec: pd.Series, v: dict[str, float], elasticity: float, file: str,
+def _market_curve(v: dict[str, float], elasticity: float, file: str,
                   where: str) -> tuple[float, float, list[demand.Segment]]:
-    """(a, b, segments) of one market-year; a and b are NaN for price-taker markets."""
+    """(a, b, segments) of one market-year: the line the data give (intercept and slope, or
+    a reference point with an elasticity), cut at the price cap; where the data give only a
+    price (a price path, e.g. the global LNG price), a flat segment at it and a, b NaN."""
     have = {p for p, x in v.items() if not np.isnan(x)}
     cap = v["price_cap"] if "price_cap" in have else None
-    if spec["structure"] == "price_taker":
-        if "ref_price" not in have:
-            raise InputError(file, where, "a price_taker market needs ref_price")
-        q = v["ref_quantity"] if "ref_quantity" in have else None
-        return np.nan, np.nan, demand.flat(v["ref_price"], q)
+    p0 = v["ref_price"] if "ref_price" in have else cap
     if {"intercept", "slope"} <= have:
         a, b = v["intercept"], v["slope"]
-    else:
-        p0 = v["ref_price"] if "ref_price" in have else cap
-        if "ref_quantity" not in have or p0 is None:
-            raise InputError(file, where, f"structure {spec['structure']} needs intercept and "
-                             "slope, or ref_quantity with ref_price (or price_cap)")
-        if np.isnan(elasticity) or elasticity >= 0:
+    elif "ref_quantity" in have and p0 is not None and not np.isnan(elasticity):
+        if elasticity >= 0:
             raise InputError(file, where, "a calibrated demand curve needs a negative elasticity")
         a, b = demand.linear_from_reference(v["ref_quantity"], p0, elasticity)
+    elif "ref_price" in have:
+        return np.nan, np.nan, demand.flat(v["ref_price"], v.get("ref_quantity") if
+                                           "ref_quantity" in have else None)
+    else:
+        raise InputError(file, where, "a market needs intercept and slope, ref_quantity with "
+                         "ref_price (or price_cap) and an elasticity, or a ref_price path")
     if b == 0:
         raise InputError(file, where, "slope 0 makes demand unbounded: use price_taker")
     return a, b, demand.curve(a, b, cap)
@@ -424,6 +362,26 @@ def _supply_steps(scenario: Scenario, basins: pd.DataFrame,
     return pd.DataFrame(rows, columns=columns).set_index(["basin", "year", "step"])
 
 
+def with_segments(inp: Inputs, market: str, segments: pd.DataFrame, **spec: object) -> Inputs:
+    """The inputs with `market`'s demand segments replaced (rows indexed by year, segment:
+    start, price, slope, width, alpha, beta) and its row of `markets` updated with `spec`;
+    the other markets keep their rows and order."""
+    parts = [segments.assign(market=m).set_index("market", append=True)
+             .reorder_levels(["market", "year", "segment"]) if m == market
+             else inp.segments.xs(m, level="market", drop_level=False)
+             for m in inp.markets.index]
+    markets = inp.markets.copy()
+    for column, value in spec.items():
+        markets.loc[market, column] = value
+    return replace(inp, segments=pd.concat(parts), markets=markets)
+
+
+def with_theta(inp: Inputs, market: str, theta: float) -> Inputs:
+    """The inputs with `market`'s objective terms for conjectural parameter `theta`."""
+    group = demand.with_terms(inp.segments.xs(market, level="market"), theta)
+    return with_segments(inp, market, group, theta=theta)
+
+
 def with_market_prices(inp: Inputs, market: str, prices: pd.Series) -> Inputs:
     """The inputs with `market` a price taker at `prices` (by model year), buying any volume:
     how Russia sees a market whose buyer sets the price."""
@@ -433,19 +391,16 @@ def with_market_prices(inp: Inputs, market: str, prices: pd.Series) -> Inputs:
                          "width": np.inf}).set_index(["market", "year", "segment"])
     flat["alpha"], flat["beta"] = flat["price"], 0.0
     markets = inp.markets.copy()
-    markets.loc[market, ["structure", "method"]] = ["price_taker", None]
+    markets.loc[market, "structure"] = "price_taker"
     return replace(inp, segments=pd.concat([segments, flat]).sort_index(), markets=markets,
                    basins=inp.basins.assign(buyer_markup=0.0))
 
 
 def with_competitive(inp: Inputs, market: str) -> Inputs:
     """The inputs with `market` competitive on the same demand curve (theta = 0)."""
-    group = inp.segments.loc[[market]]
-    terms = [demand.objective_terms([demand.Segment(r.start, r.price, r.slope, r.width)], 0.0)[0]
-             for r in group.itertuples()]
-    group = group.assign(alpha=[t[0] for t in terms], beta=[t[1] for t in terms])
+    group = demand.with_terms(inp.segments.loc[[market]], 0.0)
     markets = inp.markets.copy()
-    markets.loc[market, ["structure", "theta", "method"]] = ["competitive", 0.0, None]
+    markets.loc[market, ["structure", "theta"]] = ["competitive", 0.0]
     segments = pd.concat([inp.segments.drop(index=market, level="market"), group]).sort_index()
     return replace(inp, segments=segments, markets=markets,
                    basins=inp.basins.assign(buyer_markup=0.0))

@@ -7,8 +7,19 @@ Definitions (per route r, year y; K = 0.0358 USD bn per bcm x USD/MMBtu):
     capacity_cost    = annuity + fixed O&M of investment units online on r
     profit           = revenue - transport_cost - production_cost - capacity_cost
 Export = every route whose kind is not 'domestic'. NPV of a yearly value v: sum_y W_y v_y
-with W_y the discounted years of period y (inputs.py). Marginal values come from the duals
-of the balance constraints, converted to USD/MMBtu of the period.
+with W_y the discounted years of period y (inputs.py). Marginal values and rents come from
+the duals of the constraints, converted to USD/MMBtu of the period.
+
+The tables close (docs/derivations.md, "Netback identity"): on every route-year with flow
+    price = unit cost + basin netback + capacity rent - contracted-minimum cost
+            + markup + demand-limit rent + contract wedge
+where the first four are the route's optimality condition (marginal value of the market =
+unit cost + netback + capacity rent - contracted-minimum cost) and the last three explain
+the market's price against its marginal value: the seller's markup (theta x slope x volume),
+the rent of a full demand segment (a price-taker's quantity, a flat segment at a price cap)
+and the wedge of a price set outside the inverse demand (a bargained contract, a buyer's
+price). Each basin-year: netback = marginal cost + capacity rent + reserves rent + buyer-side
+term of a monopsony QP (linear supply cost).
 """
 
 from __future__ import annotations
@@ -22,22 +33,49 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from energymodel import __version__, demand
+from energymodel import demand
+from energymodel._version import __version__
+from energymodel.errors import display_path
 from energymodel.inputs import Inputs
 from energymodel.safety import ResultsFolder
-from energymodel.scenario import Scenario, display_path
+from energymodel.scenario import Scenario
 from energymodel.solver import SolveOutcome, versions
 from energymodel.units import K
 
 TABLES = ("flows", "markets", "basins", "investments", "summary")
+TOL = 1e-9  # bcm/y: a flow or capacity below this is zero
 COLUMNS = {
     "flow_bcm_per_y": "gas delivered on the route",
-    "capacity_bcm_per_y": "existing plus new capacity, before availability",
+    "capacity_bcm_per_y": "existing plus new capacity (nameplate), before availability",
     "availability": "share of capacity usable under the scenario's policies",
-    "utilisation": "flow / capacity (NaN where capacity is 0)",
-    "price_usd_per_mmbtu": "price of Russian gas in the market, from its inverse demand",
-    "marginal_value_usd_per_mmbtu": "dual of the balance: value of one more bcm/y",
-    "capacity_rent_usd_per_mmbtu": "dual of the route's capacity limit",
+    "usable_capacity_bcm_per_y": "availability x capacity: what the route can carry",
+    "utilisation": "flow / usable capacity (0 where none is usable); for basins flow / "
+                   "capacity",
+    "price_usd_per_mmbtu": "price of Russian gas in the market: its inverse demand at the "
+                           "volume, or the price a contract or the buyer sets (price_basis)",
+    "price_basis": "what sets the price: the inverse demand, a bargained contract, the "
+                   "buyer (monopsony) or Russia's marginal cost (monopsony QP)",
+    "demand_price_usd_per_mmbtu": "the market's inverse demand at the volume sold",
+    "marginal_value_usd_per_mmbtu": "dual of the market balance: value of one more bcm/y, "
+                                    "in the solve that set the volumes (for a bargained "
+                                    "market: the joint-surplus solve, see duals_from)",
+    "duals_from": "the solve whose duals the marginal values and rents are: Russia's "
+                  "optimum, or the joint-surplus optimum of a bargain",
+    "markup_usd_per_mmbtu": "seller's markup: demand price - marginal value of the marginal "
+                            "segment (theta x slope x volume)",
+    "demand_limit_rent_usd_per_mmbtu": "dual of a full demand segment's quantity (a price "
+                                       "taker's reference quantity, a flat segment at a "
+                                       "price cap): marginal segment's value - marginal value",
+    "contract_wedge_usd_per_mmbtu": "price - demand price: a price set outside the inverse "
+                                    "demand (bargained contract, buyer's price)",
+    "capacity_rent_usd_per_mmbtu": "dual of the route's capacity limit (0 where no capacity "
+                                   "is usable); for basins of the production capacity",
+    "min_flow_cost_usd_per_mmbtu": "dual of the contracted minimum flow: what delivering the "
+                                   "last contracted bcm/y costs Russia",
+    "reserves_rent_usd_per_mmbtu": "dual of the basin's reserves limit in the year "
+                                   "(Hotelling rent)",
+    "buyer_term_usd_per_mmbtu": "buyer-side term phi x d x output of a monopsony QP in the "
+                                "basin's netback",
     "revenue_usd_bn": "price x volume",
     "transport_cost_usd_bn": "route unit cost x flow",
     "production_cost_usd_bn": "production cost, shared over a basin's routes by volume",
@@ -141,6 +179,14 @@ def extract(model: pyo.ConcreteModel, inp: Inputs, outcome: SolveOutcome,
         rows = markets["market"] == market
         markets.loc[rows, "price_usd_per_mmbtu"] = price.reindex(
             markets.loc[rows, "year"]).to_numpy()
+        structure = inp.markets.at[market, "structure"]
+        markets.loc[rows, "price_basis"] = PRICE_BASES.get(structure, "set outside the "
+                                                                      "inverse demand")
+        if structure == "competitive":
+            markets.loc[rows, "duals_from"] = "joint-surplus optimum of the bargain"
+    markets.insert(markets.columns.get_loc("demand_limit_rent_usd_per_mmbtu") + 1,
+                   "contract_wedge_usd_per_mmbtu",
+                   markets["price_usd_per_mmbtu"] - markets["demand_price_usd_per_mmbtu"])
     markets["revenue_usd_bn"] = markets["price_usd_per_mmbtu"] * markets["volume_bcm_per_y"] * K
     basins = _basins(model, inp, outcome)
     flows = _flows(model, inp, outcome, markets, basins)
@@ -166,17 +212,49 @@ def _dual(outcome: SolveOutcome, constraint, index, weight: pd.Series,
     if outcome.duals is None:
         return pd.Series(np.nan, index=index)
     years = [k[-1] for k in index]
-    values = [sign * outcome.duals.get(constraint[k], np.nan) if k in constraint else np.nan
-              for k in index]
-    return pd.Series(values, index=index) / (weight.loc[years].to_numpy() * K)
+    values = np.array([sign * outcome.duals.get(constraint[k], np.nan) if k in constraint
+                       else np.nan for k in index], dtype=float)
+    values /= weight.loc[years].to_numpy() * K
+    values[np.abs(values) < 1e-9] = 0.0  # solver noise around a slack constraint's zero
+    return pd.Series(values, index=index)
+
+
+# How the buyer-power solve that replaced a market's price saw the market (its structure in
+# the solved inputs): a bargain solves the joint surplus as if competitive, a monopsony
+# solves Russia's answer to the buyer's prices as a price taker, or the equivalent QP.
+PRICE_BASES = {"competitive": "bargained contract", "price_taker": "buyer's price (monopsony)",
+               "monopsony": "Russia's marginal cost (monopsony QP)"}
+
+
+def _marginal_segment(seg: pd.DataFrame, marginal_value: pd.Series) -> pd.DataFrame:
+    """Per market-year, the seller's markup and the demand-limit rent at the marginal
+    segment: the last one with sales (the first if none). On it the objective's marginal
+    term alpha - beta x equals the market's marginal value, unless the segment is full, when
+    the difference is the dual of its quantity [USD/MMBtu]."""
+    sold = seg[seg["sales"] > TOL]
+    last = sold.groupby(level=["market", "year"]).tail(1)
+    first = seg.groupby(level=["market", "year"]).head(1)
+    marginal = pd.concat([last, first[~first.index.droplevel("segment").isin(
+        last.index.droplevel("segment"))]]).droplevel("segment").sort_index()
+    term = marginal["alpha"] - marginal["beta"] * marginal["sales"]
+    demand_price = marginal["price"] - marginal["slope"] * marginal["sales"]
+    full = marginal["sales"] >= marginal["width"] - TOL
+    selling = marginal["sales"] > TOL
+    mv = marginal_value.reindex(marginal.index)
+    return pd.DataFrame({
+        "markup": (demand_price - term).where(selling, 0.0),
+        "demand_limit_rent": (term - mv).where(full & selling, 0.0)})
 
 
 def _markets(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
     sales = _values(model.sales)
-    seg = inp.segments.assign(sales=sales.reindex(inp.segments.index).to_numpy())
+    seg = inp.segments.assign(sales=sales.reindex(inp.segments.index).fillna(0.0).to_numpy())
     volume = seg.groupby(level=["market", "year"])["sales"].sum()
     price = demand.prices(inp.segments, volume)
     my = inp.market_years
+    marginal_value = _dual(outcome, model.market_sales_balance, list(my.index),
+                           inp.years["weight"], -1)
+    marginal = _marginal_segment(seg, marginal_value).reindex(my.index)
     table = pd.DataFrame({
         "market": my.index.get_level_values("market"),
         "year": my.index.get_level_values("year"),
@@ -186,9 +264,12 @@ def _markets(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
         "pathway": inp.markets["pathway"].reindex(my.index.get_level_values("market")).to_numpy(),
         "volume_bcm_per_y": volume.reindex(my.index).to_numpy(),
         "price_usd_per_mmbtu": price.reindex(my.index).to_numpy(),
-        "marginal_value_usd_per_mmbtu": _dual(outcome, model.market_sales_balance,
-                                              list(my.index), inp.years["weight"], -1)
-        .to_numpy(),
+        "price_basis": "inverse demand",
+        "demand_price_usd_per_mmbtu": price.reindex(my.index).to_numpy(),
+        "marginal_value_usd_per_mmbtu": marginal_value.to_numpy(),
+        "duals_from": "Russia's optimum",
+        "markup_usd_per_mmbtu": marginal["markup"].to_numpy(),
+        "demand_limit_rent_usd_per_mmbtu": marginal["demand_limit_rent"].to_numpy(),
         "intercept_usd_per_mmbtu": my["intercept"].to_numpy(),
         "slope_usd_per_mmbtu_per_bcm": my["slope"].to_numpy(),
         "price_cap_usd_per_mmbtu": my["price_cap"].to_numpy(),
@@ -212,16 +293,32 @@ def _basins(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
         cost = c * q + d * q * q / 2
         marginal = c + d * q
     capacity = inp.basin_years["capacity"].to_numpy()
+    index = list(production.index)
+    weight = inp.years["weight"]
+    basins = production.index.get_level_values("basin")
+    years = production.index.get_level_values("year")
+    reserves = np.zeros(len(q))
+    if outcome.duals is not None:
+        dual = pd.Series({b: outcome.duals.get(model.basin_reserves_max[b], 0.0)
+                          for b in model.RESERVE_BASINS}, dtype=float)
+        # sum_y length_y P_y <= R: the rent of one bcm/y in year y is dual x length_y
+        reserves = (dual.reindex(basins).fillna(0.0).to_numpy()
+                    * inp.years["length"].reindex(years).to_numpy()
+                    / (weight.reindex(years).to_numpy() * K))
+    markup = inp.basins.get("buyer_markup", pd.Series(0.0, index=inp.basins.index))
     return pd.DataFrame({
-        "basin": production.index.get_level_values("basin"),
-        "year": production.index.get_level_values("year"),
+        "basin": basins,
+        "year": years,
         "production_bcm_per_y": q,
         "capacity_bcm_per_y": capacity,
         "utilisation": np.divide(q, capacity, out=np.full_like(q, np.nan), where=capacity > 0),
         "marginal_cost_usd_per_mmbtu": marginal,
-        "netback_usd_per_mmbtu": _dual(outcome, model.basin_production_balance,
-                                       list(production.index), inp.years["weight"], -1)
-        .to_numpy(),
+        "netback_usd_per_mmbtu": _dual(outcome, model.basin_production_balance, index,
+                                       weight, -1).to_numpy(),
+        "capacity_rent_usd_per_mmbtu": _dual(outcome, model.basin_capacity_max, index, weight,
+                                             +1).to_numpy(),
+        "reserves_rent_usd_per_mmbtu": reserves,
+        "buyer_term_usd_per_mmbtu": markup.reindex(basins).fillna(0.0).to_numpy() * d * q,
         "production_cost_usd_bn": cost * K,
     })
 
@@ -242,21 +339,33 @@ def _flows(model, inp: Inputs, outcome: SolveOutcome, markets: pd.DataFrame,
         new_capacity[key] += n * inp.options.at[row.option, "unit_size"]
         capacity_cost[key] += n * inp.options.at[row.option, "annual_cost"]
     capacity = ry["capacity"].to_numpy() + new_capacity.to_numpy()
+    usable = ry["availability"].to_numpy() * capacity
+    weight = inp.years["weight"]
+    rent = _dual(outcome, model.route_flow_max, list(index), weight, +1).to_numpy()
+    min_flow = _dual(outcome, model.route_flow_min, list(index), weight, -1).fillna(0.0)
     table = pd.DataFrame({
         "route": routes, "basin": inp.routes["basin"].reindex(routes).to_numpy(),
         "market": inp.routes["market"].reindex(routes).to_numpy(),
         "kind": inp.routes["kind"].reindex(routes).to_numpy(), "year": years,
         "flow_bcm_per_y": flow, "capacity_bcm_per_y": capacity,
         "availability": ry["availability"].to_numpy(),
-        "utilisation": np.divide(flow, capacity, out=np.full_like(flow, np.nan),
-                                 where=capacity > 0),
+        "usable_capacity_bcm_per_y": usable,
+        "utilisation": np.divide(flow, usable, out=np.zeros_like(flow), where=usable > TOL),
         "unit_cost_usd_per_mmbtu": ry["unit_cost"].to_numpy(),
-        "capacity_rent_usd_per_mmbtu": _dual(outcome, model.route_flow_max, list(index),
-                                             inp.years["weight"], +1).to_numpy(),
+        "netback_usd_per_mmbtu": basins.set_index(["basin", "year"])["netback_usd_per_mmbtu"]
+        .reindex(pd.MultiIndex.from_arrays([inp.routes["basin"].reindex(routes), years]))
+        .to_numpy(),
+        # a route that can carry nothing earns nothing: its capacity has no rent
+        "capacity_rent_usd_per_mmbtu": np.where(usable > TOL, rent, 0.0),
+        "min_flow_cost_usd_per_mmbtu": min_flow.to_numpy() if outcome.duals is not None
+        else np.nan,
     })
-    price = markets.set_index(["market", "year"])["price_usd_per_mmbtu"]
-    table["price_usd_per_mmbtu"] = price.reindex(
-        pd.MultiIndex.from_arrays([table["market"], table["year"]])).to_numpy()
+    m = markets.set_index(["market", "year"])
+    at_market = pd.MultiIndex.from_arrays([table["market"], table["year"]])
+    for column in ("marginal_value_usd_per_mmbtu", "markup_usd_per_mmbtu",
+                   "demand_limit_rent_usd_per_mmbtu", "contract_wedge_usd_per_mmbtu",
+                   "price_usd_per_mmbtu", "price_basis", "duals_from"):
+        table[column] = m[column].reindex(at_market).to_numpy()
     table["revenue_usd_bn"] = table["price_usd_per_mmbtu"] * flow * K
     table["transport_cost_usd_bn"] = table["unit_cost_usd_per_mmbtu"] * flow * K
     b = basins.set_index(["basin", "year"])
@@ -322,7 +431,8 @@ def manifest(scenario: Scenario, inp: Inputs, outcome: SolveOutcome, model: pyo.
         "energymodel": __version__,
         "scenario": {"name": scenario.name, "file": scenario.file(), "sha256": scenario.digest(),
                      "resolved": resolved},
-        "data": {"directory": display_path(inp.data.directory), "sha256": inp.data.digest},
+        "data": {"directory": display_path(inp.data.directory), "sha256": inp.data.digest,
+                 "sources": inp.data.source_counts()},
         "versions": {"python": platform.python_version(), **versions(),
                      "numpy": np.__version__, "pandas": pd.__version__},
         "solver": {"status": outcome.status, "objective_usd_bn": outcome.objective,

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import pyomo.environ as pyo
 
 from energymodel.inputs import Inputs
 from energymodel.model import build_model
-from energymodel.results import extract
 from energymodel.solver import HighsSolver, SolveOutcome
 
 
@@ -24,11 +22,6 @@ class Solved:
     outcome: SolveOutcome
     method: dict
     timings: dict[str, float] = field(default_factory=dict)
-
-    @cached_property
-    def tables(self) -> dict:
-        """The results tables, prices from the inverse demand (extracted once)."""
-        return extract(self.model, self.inputs, self.outcome)
 
 
 def has_quadratic_terms(inputs: Inputs) -> bool:

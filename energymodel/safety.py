@@ -32,8 +32,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from energymodel import interrupts
-from energymodel.errors import InputError
-from energymodel.scenario import display_path
+from energymodel.errors import InputError, display_path
 
 RESULTS_FILE = re.compile(r"^[a-z0-9_]+\.(csv|parquet|json)$")
 
@@ -89,8 +88,9 @@ class ResultsFolder:
         target = self.path
         if target.is_symlink():
             raise self._error("is a symbolic link: give the folder itself or a new one")
+        home = os.path.expanduser("~")  # unchanged ("~") where there is no home folder
         for kept, what in [(Path.cwd().resolve(), "the working directory"),
-                           (Path.home().resolve(), "the home folder"),
+                           (Path(home).resolve(), "the home folder"),
                            *((p, f"the input {display_path(p)}") for p in self.protect)]:
             if target == kept or target in kept.parents:
                 raise self._error(f"is or holds {what}: results need a folder of their own")

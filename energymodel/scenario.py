@@ -11,9 +11,10 @@ Relative paths (`extends`, `data_dir`) are relative to the file that states them
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
-import stat
+import math
 import types
 import typing
 from pathlib import Path
@@ -21,22 +22,14 @@ from typing import Any, Literal
 
 import annotated_types
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from energymodel.errors import InputError
+from energymodel.errors import InputError, display_path
+from energymodel.files import read_text
 
 MAX_FILE_BYTES = 1_000_000  # a scenario file
 MAX_YAML_NODES = 50_000  # values in a scenario file, aliases expanded
 MAX_OVERRIDES = 2_000  # data overrides of a scenario, its parents' included
-Structure = Literal["price_taker", "competitive", "seller_power", "monopsony", "bargaining"]
-BUYER_POWER = ("monopsony", "bargaining")
 
 
 class _Strict(BaseModel):
@@ -59,44 +52,20 @@ class Horizon(_Strict):
         return self
 
 
-class MarketSpec(_Strict):
-    """How the price of Russian gas is formed in one market.
+class MarketSpec(BaseModel):
+    """How the price of Russian gas is formed in one market: the name of a market structure
+    (energymodel/structures/), the demand pathway, and the structure's own parameters (for
+    instance theta of seller_power, beta of bargaining), which that structure validates."""
 
-    price_taker: the price path; competitive: price = marginal cost; seller_power: Russia's
-    market power with conjectural parameter theta; monopsony: the buyer's power over Russian
-    pipeline gas with parameter phi (1: sole buyer setting the price, Russia a price taker);
-    bargaining: Nash bargaining over the pipeline trade with the buyer's bargaining power
-    beta, optionally the hold-up of an investment option once its capex is sunk.
-    """
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
 
-    structure: Structure
-    theta: float | None = Field(None, ge=0, le=1, description="seller power: 0 competitive, "
-                                "1 monopoly")
-    phi: float | None = Field(None, ge=0, le=1, description="monopsony: 0 competitive, "
-                              "1 sole buyer")
-    beta: float | None = Field(None, ge=0, le=1, description="bargaining power of the buyer")
-    method: Literal["auto", "qp", "bilevel"] = Field(
-        "auto", description="monopsony: equivalent QP (dedicated supply) or bilevel MILP")
-    holdup: str | None = Field(None, description="bargaining: investment option whose "
-                               "capex is sunk ex post")
-    benchmark: Literal["competitive", "oil_indexed"] = Field(
-        "competitive", description="price pressure is measured against this price")
+    structure: str = Field(pattern=r"^[a-z_]+$", description="a registered market structure")
     pathway: str | None = Field(None, description="demand pathway; default: the scenario's")
 
-    @model_validator(mode="after")
-    def _parameters_match_structure(self) -> MarketSpec:
-        needs = {"seller_power": "theta", "monopsony": "phi", "bargaining": "beta"}
-        for structure, name in needs.items():
-            given = getattr(self, name) is not None
-            if self.structure == structure and not given:
-                raise ValueError(f"{structure} needs {name} in [0, 1]")
-            if self.structure != structure and given:
-                raise ValueError(f"{name} applies to {structure} only, not {self.structure}")
-        if self.holdup is not None and self.structure != "bargaining":
-            raise ValueError("holdup applies to bargaining only")
-        if self.method != "auto" and self.structure != "monopsony":
-            raise ValueError("method applies to monopsony only")
-        return self
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The structure's parameters as given in the scenario (a null one is not given)."""
+        return {k: v for k, v in (self.model_extra or {}).items() if v is not None}
 
 
 class Override(_Strict):
@@ -183,19 +152,6 @@ class Scenario(_Strict):
     solver: SolverOptions = SolverOptions()
     source: Path | None = Field(None, exclude=True, description="file it was loaded from")
 
-    @field_validator("markets")
-    @classmethod
-    def _one_buyer_power_market(cls, markets: dict[str, MarketSpec]) -> dict[str, MarketSpec]:
-        buyers = [m for m, spec in markets.items() if spec.structure in BUYER_POWER]
-        if len(buyers) > 1:
-            raise ValueError(f"one market at most can have buyer power, not {buyers}")
-        return markets
-
-    def buyer_market(self) -> str | None:
-        """The market with a buyer-power structure, if any."""
-        return next((m for m, spec in self.markets.items() if spec.structure in BUYER_POWER),
-                    None)
-
     def at_lever(self, x: float) -> Scenario:
         """The scenario at one value x of its dependence lever: without the lever's
         policies, with every target set to x (mode value) or scaled by x (mode scale)."""
@@ -225,15 +181,6 @@ class Scenario(_Strict):
         return self.updated(overrides=[*self.overrides, *overrides])
 
 
-def display_path(path: Path | str) -> str:
-    """`path` relative to the working directory where possible, for one-line messages."""
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def load_scenario(path: str | Path) -> Scenario:
     """Read, merge (`extends`) and validate a scenario file."""
     if not isinstance(path, str | Path):
@@ -259,24 +206,35 @@ def field_path(loc: tuple) -> str:
     return path or "(top level)"
 
 
-def input_error(err: ValidationError, file: str, model: type[BaseModel]) -> InputError:
-    """The first error of a pydantic validation as one InputError line."""
-    first = err.errors()[0]
+RANGE_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
+def input_error(err: ValidationError, file: str, model: type[BaseModel],
+                prefix: str = "") -> InputError:
+    """The first error of a pydantic validation of `model` as one InputError line (an
+    unknown key first: a misspelling also makes a required key look missing); the field
+    path starts with `prefix` (e.g. `markets.china`) where `model` is nested."""
+    errors = err.errors()
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     reason = first["msg"].removeprefix("Value error, ")
     kind = first["type"]
     if kind == "extra_forbidden":
-        reason = "unknown key"
-    elif kind == "finite_number":
+        known = getattr(_model_at(model, first["loc"][:-1]), "model_fields", {})
+        close = difflib.get_close_matches(str(first["loc"][-1]), known, n=1)
+        reason = "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "")
+    elif kind == "finite_number" or (kind in RANGE_ERRORS and isinstance(
+            first["input"], float) and not math.isfinite(first["input"])):
         reason = f"{first['input']!r} is not a finite number"
         if (bounds := _range(model, first["loc"])) != "[-inf, inf)":
             reason += f" in {bounds}"
-    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+    elif kind in RANGE_ERRORS:
         reason = f"{first['input']!r} is outside the range {_range(model, first['loc'])}"
     elif "input" in first and kind.endswith("_type"):
         reason += f" (got {_shown(first['input'])})"
-    more = len(err.errors()) - 1
+    more = len(errors) - 1
     more_text = f" (+{more} more errors)" if more else ""
-    return InputError(file, field_path(first["loc"]), reason + more_text)
+    loc = (prefix, *first["loc"]) if prefix else tuple(first["loc"])
+    return InputError(file, field_path(loc), reason + more_text)
 
 
 def _shown(value: Any) -> str:
@@ -286,11 +244,8 @@ def _shown(value: Any) -> str:
 
 def _range(model: type[BaseModel], loc: tuple) -> str:
     """The allowed range of the field at `loc`, e.g. '[0, 0.5]' or '(0, inf)'."""
-    info = None
-    for part in loc:
-        if isinstance(part, str) and part in getattr(model, "model_fields", {}):
-            info = model.model_fields[part]
-            model = _model_in(info.annotation) or model
+    parent = _model_at(model, loc[:-1])
+    info = getattr(parent, "model_fields", {}).get(loc[-1]) if loc else None
     low, high = "[-inf", "inf)"
     for bound in info.metadata if info is not None else []:
         if isinstance(bound, annotated_types.Ge):
@@ -302,6 +257,14 @@ def _range(model: type[BaseModel], loc: tuple) -> str:
         elif isinstance(bound, annotated_types.Lt):
             high = f"{bound.lt:g})"
     return f"{low}, {high}"
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:
+    """The model whose field `loc` names (list indexes and dict keys pass through)."""
+    for part in loc:
+        if isinstance(part, str) and part in model.model_fields:
+            model = _model_in(model.model_fields[part].annotation) or model
+    return model
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
@@ -362,34 +325,7 @@ def read_yaml(path: Path, what: str) -> dict[str, Any]:
     return raw
 
 
-def read_text(path: Path, limit: int, what: str) -> str:
-    """The UTF-8 text of a regular file of at most `limit` bytes; InputError otherwise
-    (a device, a folder, a file too large, bytes that are not UTF-8: with their line)."""
-    file = display_path(path)
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(file, None, f"{what} is not a regular file")
-        if info.st_size > limit:
-            raise InputError(file, None, f"{what} has {info.st_size:,} bytes, more than the "
-                             f"limit of {limit:,}")
-        with path.open("rb") as handle:
-            raw = handle.read(limit + 1)
-    except FileNotFoundError:
-        raise InputError(file, None, f"{what} not found") from None
-    except OSError as err:
-        raise InputError(file, None, f"cannot read: {err.strerror or err}") from None
-    if len(raw) > limit:
-        raise InputError(file, None, f"{what} has more than the limit of {limit:,} bytes")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
-        raise InputError(file, f"line {line}", f"not UTF-8 text (byte "
-                         f"0x{raw[err.start]:02x}): save the file as UTF-8") from None
-
-
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Safe YAML that rejects a key stated twice in one mapping."""
 
     def construct_mapping(self, node, deep=False):

@@ -164,16 +164,16 @@ def test_data_errors(tmp_path, file, old, new, parts):
 
 def test_missing_required_value(tmp_path):
     data = corrupted_data(tmp_path, "values/routes.csv",
-                          "blue_stream,unit_cost,,,0.80,USD/MMBtu,0.6,1.2,E,L,\"Rule of thumb "
-                          "over ~3,600 km\",2026,\n", "")
+                          "blue_stream,unit_cost,,,0.80,USD/MMBtu,0.6,1.2,E,L,em_estimate,2026,"
+                          "\"Rule of thumb over ~3,600 km\"\n", "")
     code, err = run(tmp_path, extending_baseline(tmp_path, data_dir=data))
     assert code == 2
     assert_one_line(err, "route blue_stream", "required parameter 'unit_cost'", "USD/MMBtu")
 
 
 def test_missing_data_column(tmp_path):
-    data = corrupted_data(tmp_path, "history.csv", "entity,year,value,unit,",
-                          "entity,year,amount,unit,")
+    data = corrupted_data(tmp_path, "history.csv", "entity,year,to_year,value,unit,",
+                          "entity,year,to_year,amount,unit,")
     code, err = run(tmp_path, extending_baseline(tmp_path, data_dir=data))
     assert code == 2
     assert_one_line(err, "data/history.csv", "value", "required column missing")
@@ -211,8 +211,8 @@ def test_debug_shows_the_traceback(tmp_path):
     ("markets:\n  china: {structure: bargaining, beta: 0.5, holdup: ust_luga_lng}\n",
      ["markets.china.holdup", "does not add capacity to a route to china"]),
     ("markets:\n  china: {structure: monopsony, phi: 1, theta: 0.5}\n",
-     ["markets.china", "theta applies to seller_power only"]),
-    ("markets:\n  china: {structure: monopsony}\n", ["markets.china", "monopsony needs phi"]),
+     ["markets.china.theta", "not a parameter of monopsony (it takes: benchmark, phi, method)"]),
+    ("markets:\n  china: {structure: monopsony}\n", ["markets.china.phi", "monopsony needs phi"]),
     ("markets:\n  china: {structure: monopsony, phi: 1, method: qp}\n",
      ["markets.china.method", "qp needs a linear supply curve"]),
     ("markets:\n  turkey: {structure: monopsony, phi: 1}\n",
@@ -230,7 +230,7 @@ def test_buyer_power_errors(tmp_path, extra, parts):
 
 
 def test_oil_indexed_benchmark_needs_contract_data(tmp_path):
-    scenario = scenario_file(tmp_path, f"extends: {SCENARIOS / 'examples' / 'nash.yaml'}\n"
+    scenario = scenario_file(tmp_path, f"extends: {SCENARIOS / 'examples' / 'competitive.yaml'}\n"
                              "markets:\n  buyer: {structure: bargaining, beta: 0.5, "
                              "benchmark: oil_indexed}\n")
     code, err = run(tmp_path, scenario)

@@ -1,4 +1,4 @@
-"""The market structures reproduce the closed forms of DESIGN.md section 3 to 1e-6 relative,
+"""The market structures reproduce the closed forms of docs/derivations.md to 1e-6 relative,
 on the one-market, one-year textbook scenarios shipped in scenarios/examples."""
 
 from __future__ import annotations

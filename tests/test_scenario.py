@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import energymodel as em
-from energymodel.data import apply_overrides, load_dataset
+from energymodel.data import load_dataset
+from energymodel.overrides import apply_overrides
 
 from .conftest import DATA, EXAMPLES, SCENARIOS
 
@@ -14,7 +15,11 @@ def test_extends_merges_mappings_and_replaces_values():
     history = em.load_scenario(SCENARIOS / "history.yaml")
     baseline = em.load_scenario(SCENARIOS / "baseline.yaml")
     assert history.horizon.start_year == 2019 and history.pathway == "history"
-    assert history.markets == baseline.markets and history.policies == baseline.policies
+    # markets merge: the hindcast replaces China's structure only (its contract formula)
+    assert {m: s for m, s in history.markets.items() if m != "china"} == {
+        m: s for m, s in baseline.markets.items() if m != "china"}
+    assert history.markets["china"].structure == "price_taker"
+    assert history.policies == baseline.policies
     assert history.data_dir == baseline.data_dir == DATA
 
 

@@ -1,0 +1,135 @@
+"""The tables close: on every route-year with flow, in every shipped scenario,
+
+    price = unit cost + basin netback + capacity rent - contracted-minimum cost
+            + markup + demand-limit rent + contract wedge
+
+and each market's price and each basin's netback decompose into the columns the tables
+show (results.py; docs/derivations.md, "Netback identity"). The annual baseline and the
+hindcast are the session's; every other shipped scenario is solved once here, at 5-year
+periods (the monopsony bilevel and the hold-up plans would be slow annually)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import energymodel as em
+
+from .conftest import EXAMPLES, SCENARIOS
+
+ATOL = 1e-5  # USD/MMBtu: duals of the QP are accurate to about 1e-7
+FIVE_YEAR = {"start_year": 2025, "end_year": 2060, "step": 5}
+SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
+EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def solved(baseline, history) -> dict[str, em.Results]:
+    out = {"baseline": baseline, "history": history}
+    for name in SHIPPED:
+        if name not in out:
+            scenario = em.load_scenario(SCENARIOS / f"{name}.yaml")
+            out[name] = em.solve(scenario.updated(horizon=FIVE_YEAR), dependence=False)
+    for name in EXAMPLE_NAMES:
+        out[f"examples/{name}"] = em.solve(EXAMPLES / f"{name}.yaml")
+    return out
+
+
+def names():
+    return SHIPPED + [f"examples/{n}" for n in EXAMPLE_NAMES]
+
+
+def netback_identity(flows: pd.DataFrame) -> pd.Series:
+    """price - the sum of its parts, per route-year."""
+    parts = (flows["unit_cost_usd_per_mmbtu"] + flows["netback_usd_per_mmbtu"]
+             + flows["capacity_rent_usd_per_mmbtu"] - flows["min_flow_cost_usd_per_mmbtu"]
+             + flows["markup_usd_per_mmbtu"] + flows["demand_limit_rent_usd_per_mmbtu"]
+             + flows["contract_wedge_usd_per_mmbtu"])
+    return flows["price_usd_per_mmbtu"] - parts
+
+
+@pytest.mark.parametrize("name", names())
+def test_netback_identity_on_every_row_with_flow(solved, name):
+    flows = solved[name].flows
+    flowing = flows[flows["flow_bcm_per_y"] > 1e-6]
+    assert len(flowing) > 0
+    gap = netback_identity(flowing)
+    assert np.abs(gap).max() < ATOL, flowing.assign(gap=gap)[gap.abs() >= ATOL].to_string()
+
+
+@pytest.mark.parametrize("name", names())
+def test_market_prices_and_basin_netbacks_decompose(solved, name):
+    m = solved[name].markets
+    m = m[m["volume_bcm_per_y"] > 1e-6]
+    parts = (m["marginal_value_usd_per_mmbtu"] + m["markup_usd_per_mmbtu"]
+             + m["demand_limit_rent_usd_per_mmbtu"] + m["contract_wedge_usd_per_mmbtu"])
+    assert np.allclose(m["price_usd_per_mmbtu"], parts, atol=ATOL)
+    assert (m["markup_usd_per_mmbtu"] >= -ATOL).all()
+    assert (m["demand_limit_rent_usd_per_mmbtu"] >= -ATOL).all()
+    b = solved[name].basins
+    b = b[b["production_bcm_per_y"] > 1e-6]
+    parts = (b["marginal_cost_usd_per_mmbtu"] + b["capacity_rent_usd_per_mmbtu"]
+             + b["reserves_rent_usd_per_mmbtu"] + b["buyer_term_usd_per_mmbtu"])
+    assert np.allclose(b["netback_usd_per_mmbtu"], parts, atol=ATOL)
+
+
+@pytest.mark.parametrize("name", names())
+def test_rent_only_on_usable_capacity_that_is_full(solved, name):
+    f = solved[name].flows
+    assert np.allclose(f["usable_capacity_bcm_per_y"], f["availability"] * f["capacity_bcm_per_y"])
+    assert (f["capacity_rent_usd_per_mmbtu"] >= -ATOL).all()
+    closed = f[f["usable_capacity_bcm_per_y"] <= 1e-9]
+    assert (closed["capacity_rent_usd_per_mmbtu"] == 0).all()
+    assert (closed["utilisation"] == 0).all()
+    assert (f["utilisation"] <= 1 + 1e-6).all()
+    rent = f[f["capacity_rent_usd_per_mmbtu"] > 1e-6]
+    assert np.allclose(rent["utilisation"], 1.0, atol=1e-6)
+
+
+def test_baseline_tables_explain_the_domestic_and_turkish_prices(baseline):
+    m = baseline.markets.set_index(["market", "year"])
+    domestic = m.loc[("russia_domestic", 2025)]
+    # the regulated market takes its reference quantity: the quantity's dual is the gap
+    assert domestic["volume_bcm_per_y"] == pytest.approx(470.0)
+    assert domestic["demand_limit_rent_usd_per_mmbtu"] == pytest.approx(
+        domestic["price_usd_per_mmbtu"] - domestic["marginal_value_usd_per_mmbtu"], abs=ATOL)
+    assert domestic["demand_limit_rent_usd_per_mmbtu"] > 0.1
+    turkey = m.loc[("turkey", 2025)]
+    assert turkey["markup_usd_per_mmbtu"] == pytest.approx(
+        turkey["theta"] * turkey["slope_usd_per_mmbtu_per_bcm"] * turkey["volume_bcm_per_y"],
+        rel=1e-6)
+
+
+def test_bargained_market_labels_its_joint_solve(baseline):
+    china = baseline.markets[baseline.markets["market"] == "china"]
+    assert (china["price_basis"] == "bargained contract").all()
+    assert (china["duals_from"] == "joint-surplus optimum of the bargain").all()
+    assert np.allclose(china["contract_wedge_usd_per_mmbtu"],
+                       china["price_usd_per_mmbtu"] - china["demand_price_usd_per_mmbtu"])
+    others = baseline.markets[baseline.markets["market"] != "china"]
+    assert (others["contract_wedge_usd_per_mmbtu"] == 0).all()
+
+
+def textbook(entity: str, parameter: str, value: float) -> em.Results:
+    """The competitive textbook case (a = 10, b = 0.1, c = 2, d = 0.05: Q = 53.33) with one
+    value changed."""
+    scenario = em.load_scenario(EXAMPLES / "competitive.yaml")
+    return em.solve(scenario.with_overrides(
+        {"entity": entity, "parameter": parameter, "value": value}))
+
+
+def test_contracted_minimum_reserves_and_basin_capacity_rents():
+    """Each binding constraint's dual is the closed-form gap it explains."""
+    forced = textbook("link", "min_flow", 60)  # above the optimum: p 4, cost 5
+    f = forced.flows.iloc[0]
+    assert f["price_usd_per_mmbtu"] == pytest.approx(4.0)
+    assert f["min_flow_cost_usd_per_mmbtu"] == pytest.approx(1.0, rel=1e-6)
+    scarce = textbook("supplier", "reserves", 40)  # p 6, marginal cost 4
+    b = scarce.basins.iloc[0]
+    assert b["reserves_rent_usd_per_mmbtu"] == pytest.approx(2.0, rel=1e-6)
+    small = textbook("supplier", "capacity", 30)  # p 7, marginal cost 3.5
+    b = small.basins.iloc[0]
+    assert b["capacity_rent_usd_per_mmbtu"] == pytest.approx(3.5, rel=1e-6)
+    for results in (forced, scarce, small):
+        assert abs(netback_identity(results.flows).iloc[0]) < ATOL
