@@ -250,7 +250,7 @@ def test_sweep_tables_render_by_what_they_hold(folders, tmp_path):
     assert "columns were not recognised" in (out / "briefing.html").read_text()
 
 
-def test_output_folder_is_never_overwritten_unless_a_report(folders, tmp_path):
+def test_out_replaced_only_if_a_report_and_rebuilt_alike(folders, tmp_path):
     mine = tmp_path / "notes"
     mine.mkdir()
     (mine / "keep.txt").write_text("mine")
@@ -258,9 +258,13 @@ def test_output_folder_is_never_overwritten_unless_a_report(folders, tmp_path):
         build_report([folders["baseline"]], mine, pdf=False)
     assert (mine / "keep.txt").read_text() == "mine"
     out = build_report([folders["baseline"]], tmp_path / "r", pdf=False)
+    first = {p.name: p.read_bytes() for p in [out / "briefing.html", out / "iamc.csv",
+                                               *(out / "charts").glob("*")]}
     (out / "briefing.html").write_text("old")
     assert build_report([folders["baseline"]], out, pdf=False) == out  # its own: replaced
-    assert (out / "briefing.html").read_text() != "old"
+    again = {p.name: p.read_bytes() for p in [out / "briefing.html", out / "iamc.csv",
+                                               *(out / "charts").glob("*")]}
+    assert again == first  # the same results give the same files, byte for byte
 
 
 def test_cli_report(folders, tmp_path):

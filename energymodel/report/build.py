@@ -283,9 +283,11 @@ def _save_charts(charts: list[ch.Chart], folder: Path) -> dict[int, dict]:
             name, i = f"{base}-{i}", i + 1
         used.add(name)
         svg = io.BytesIO()
-        chart.figure.savefig(svg, format="svg", metadata={"Date": None})
+        with ch.house_style():  # its SVG id salt and PNG resolution
+            chart.figure.savefig(svg, format="svg", metadata={"Date": None})
+            chart.figure.savefig(folder / f"{name}.png", format="png",
+                                 metadata={"Software": None})
         (folder / f"{name}.svg").write_bytes(svg.getvalue())
-        chart.figure.savefig(folder / f"{name}.png", format="png")
         w, h = chart.figure.get_size_inches() * 96
         rendered[id(chart)] = {"name": name, "title": chart.title,
                                "svg": base64.b64encode(svg.getvalue()).decode("ascii"),
