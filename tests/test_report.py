@@ -22,7 +22,7 @@ from energymodel.report.findings import key_findings, numbers
 from energymodel.report.load import read_run, read_sweep
 from energymodel.report.tables import header
 
-from .conftest import HOSTILE, SCENARIOS, five_year
+from .conftest import DATA, HOSTILE, SCENARIOS, five_year
 
 K = 0.0358
 
@@ -148,7 +148,11 @@ def test_excel_reads_back_into_the_tables(two, folders):
                 else:
                     assert back[column].astype(str).tolist() == frame[column].astype(str).tolist()
     assert "revenue [USD bn]" in sheets["flows"].columns
-    assert sheets["sources"]["confidence"].isin(["H", "M", "L"]).all()
+    cited = sheets["sources"]
+    assert all(set(c.split(", ")) <= {"H", "M", "L"} for c in cited["confidence"])
+    bibliography = pd.read_csv(DATA / "sources.csv")  # every cited id, with its title
+    assert set(cited["source"]) <= set(bibliography["id"])
+    assert cited["title"].notna().all() and cited["date"].notna().all()
 
 
 def test_iamc(two, folders):

@@ -303,7 +303,7 @@ def vintage(runs: list[Run]) -> str:
         d = run.manifest.get("data", {})
         latest = ""
         if directory is not None:
-            dates = sources(directory)["source_date"].astype(str)
+            dates = sources(directory)["date"].astype(str)
             dates = dates[dates.str.match(r"^\d{4}")]
             latest = f", sources dated up to {dates.max()}" if len(dates) else ""
         parts.append(f"{d.get('directory', '?')} (sha256 {str(d.get('sha256', '?'))[:12]}"
