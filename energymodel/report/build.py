@@ -263,7 +263,7 @@ def _appendix(runs: list[Run]) -> list[Section]:
             continue
         section.tables.append(_frame(sources(directory), "Data sources (basis: S seen in the "
                                      "source, R recalled, E engineer's estimate; confidence "
-                                     "H/M/L)", note=note, cls="small"))
+                                     "H/M/L)", note=note, cls="small sources"))
     manifest = Section("Run manifest", text="What a reader needs to reproduce each run: the "
                        "scenario and data hashes, package and solver versions, solver status.",
                        brk=True)
