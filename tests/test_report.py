@@ -22,7 +22,7 @@ from energymodel.report.findings import key_findings, numbers
 from energymodel.report.load import read_run, read_sweep
 from energymodel.report.tables import header
 
-from .conftest import HOSTILE, SCENARIOS, five_year
+from .conftest import DATA, HOSTILE, SCENARIOS, five_year
 
 K = 0.0358
 
@@ -148,7 +148,11 @@ def test_excel_reads_back_into_the_tables(two, folders):
                 else:
                     assert back[column].astype(str).tolist() == frame[column].astype(str).tolist()
     assert "revenue [USD bn]" in sheets["flows"].columns
-    assert sheets["sources"]["confidence"].isin(["H", "M", "L"]).all()
+    cited = sheets["sources"]
+    assert all(set(c.split(", ")) <= {"H", "M", "L"} for c in cited["confidence"])
+    bibliography = pd.read_csv(DATA / "sources.csv")  # every cited id, with its title
+    assert set(cited["source"]) <= set(bibliography["id"])
+    assert cited["title"].notna().all() and cited["date"].notna().all()
 
 
 def test_iamc(two, folders):
@@ -250,7 +254,7 @@ def test_sweep_tables_render_by_what_they_hold(folders, tmp_path):
     assert "columns were not recognised" in (out / "briefing.html").read_text()
 
 
-def test_output_folder_is_never_overwritten_unless_a_report(folders, tmp_path):
+def test_out_replaced_only_if_a_report_and_rebuilt_alike(folders, tmp_path):
     mine = tmp_path / "notes"
     mine.mkdir()
     (mine / "keep.txt").write_text("mine")
@@ -258,9 +262,13 @@ def test_output_folder_is_never_overwritten_unless_a_report(folders, tmp_path):
         build_report([folders["baseline"]], mine, pdf=False)
     assert (mine / "keep.txt").read_text() == "mine"
     out = build_report([folders["baseline"]], tmp_path / "r", pdf=False)
+    first = {p.name: p.read_bytes() for p in [out / "briefing.html", out / "iamc.csv",
+                                               *(out / "charts").glob("*")]}
     (out / "briefing.html").write_text("old")
     assert build_report([folders["baseline"]], out, pdf=False) == out  # its own: replaced
-    assert (out / "briefing.html").read_text() != "old"
+    again = {p.name: p.read_bytes() for p in [out / "briefing.html", out / "iamc.csv",
+                                               *(out / "charts").glob("*")]}
+    assert again == first  # the same results give the same files, byte for byte
 
 
 def test_cli_report(folders, tmp_path):

@@ -263,7 +263,7 @@ def _appendix(runs: list[Run]) -> list[Section]:
             continue
         section.tables.append(_frame(sources(directory), "Data sources (basis: S seen in the "
                                      "source, R recalled, E engineer's estimate; confidence "
-                                     "H/M/L)", note=note, cls="small"))
+                                     "H/M/L)", note=note, cls="small sources"))
     manifest = Section("Run manifest", text="What a reader needs to reproduce each run: the "
                        "scenario and data hashes, package and solver versions, solver status.",
                        brk=True)
@@ -283,9 +283,11 @@ def _save_charts(charts: list[ch.Chart], folder: Path) -> dict[int, dict]:
             name, i = f"{base}-{i}", i + 1
         used.add(name)
         svg = io.BytesIO()
-        chart.figure.savefig(svg, format="svg", metadata={"Date": None})
+        with ch.house_style():  # its SVG id salt and PNG resolution
+            chart.figure.savefig(svg, format="svg", metadata={"Date": None})
+            chart.figure.savefig(folder / f"{name}.png", format="png",
+                                 metadata={"Software": None})
         (folder / f"{name}.svg").write_bytes(svg.getvalue())
-        chart.figure.savefig(folder / f"{name}.png", format="png")
         w, h = chart.figure.get_size_inches() * 96
         rendered[id(chart)] = {"name": name, "title": chart.title,
                                "svg": base64.b64encode(svg.getvalue()).decode("ascii"),
@@ -301,7 +303,7 @@ def vintage(runs: list[Run]) -> str:
         d = run.manifest.get("data", {})
         latest = ""
         if directory is not None:
-            dates = sources(directory)["source_date"].astype(str)
+            dates = sources(directory)["date"].astype(str)
             dates = dates[dates.str.match(r"^\d{4}")]
             latest = f", sources dated up to {dates.max()}" if len(dates) else ""
         parts.append(f"{d.get('directory', '?')} (sha256 {str(d.get('sha256', '?'))[:12]}"

@@ -155,7 +155,9 @@ def _digest(directory: Path) -> str | None:
 
 
 def sources(directory: Path) -> pd.DataFrame:
-    """Every source of the data set with its date, basis and confidence, and what it gives."""
+    """Every source the data cite, one row each: from the bibliography `sources.csv` where
+    the data have one (source cells then hold its ids, `;`-separated), else the source text;
+    its date, and the basis and confidence of the values citing it, and what they are."""
     frames = []
     for path in sorted([*directory.glob("values/*.csv"), directory / "policies.csv",
                         directory / "history.csv"]):
@@ -171,14 +173,30 @@ def sources(directory: Path) -> pd.DataFrame:
             item = item + "." + t["effect"]
         frames.append(pd.DataFrame({
             "source": t["source"], "source_date": t.get("source_date", ""),
-            "basis": t.get("basis", ""), "confidence": t.get("confidence", ""),
-            "file": path.relative_to(directory).as_posix(), "item": item}))
+            "basis": t.get("basis", ""), "confidence": t.get("confidence", ""), "item": item}))
+    columns = ["source", "publisher", "title", "date", "basis", "confidence", "used_for"]
     if not frames:
-        return pd.DataFrame(columns=["source", "source_date", "basis", "confidence", "used_for"])
-    rows = pd.concat(frames)
-    grouped = rows.groupby(["source", "source_date", "basis", "confidence"], sort=True)
-    return grouped["item"].agg(lambda s: ", ".join(dict.fromkeys(s))).rename(
-        "used_for").reset_index()
+        return pd.DataFrame(columns=columns)
+    rows = pd.concat(frames, ignore_index=True)
+    bibliography = directory / "sources.csv"
+    if bibliography.is_file():
+        rows["source"] = rows["source"].str.split(";")
+        rows = rows.explode("source").assign(source=lambda r: r["source"].str.strip())
+        books = pd.read_csv(bibliography, dtype=str, keep_default_na=False).set_index("id")
+    else:
+        books = pd.DataFrame(columns=["publisher", "title", "date"])
+
+    def joined(values: pd.Series) -> str:
+        return ", ".join(sorted(set(values) - {""}))
+
+    table = rows.groupby("source", sort=True).agg(
+        basis=("basis", joined), confidence=("confidence", joined),
+        source_date=("source_date", joined),
+        used_for=("item", lambda s: ", ".join(dict.fromkeys(s))))
+    table = table.join(books.reindex(columns=["publisher", "title", "date"]), how="left")
+    table["date"] = table["date"].fillna("").where(table["date"].fillna("") != "",
+                                                    table["source_date"])
+    return table.fillna("").reset_index()[columns]
 
 
 def manifest_rows(run: Run) -> pd.DataFrame:
