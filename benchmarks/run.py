@@ -44,8 +44,8 @@ import numpy as np
 import pandas as pd
 
 import energymodel as em
-from energymodel.api import dependence_curve
-from energymodel.inputs import prepare, with_competitive
+from energymodel.api import dependence_curve, prepare
+from energymodel.inputs import with_competitive
 from energymodel.model import build_model
 from energymodel.results import extract
 from energymodel.runner import solve_inputs

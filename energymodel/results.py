@@ -44,6 +44,11 @@ from energymodel.units import K
 
 TABLES = ("flows", "markets", "basins", "investments", "summary")
 TOL = 1e-9  # bcm/y: a flow or capacity below this is zero
+# Accuracy of a solution at its bounds: the interior-point QP solver ends near a bound it
+# converges to, not on it (420.000006 for 420, 1e-8 for 0): sales below SOLD [bcm/y] count
+# as none, sales within AT_BOUND (relative) of a segment's width fill it.
+SOLD = 1e-6
+AT_BOUND = 1e-7
 COLUMNS = {
     "flow_bcm_per_y": "gas delivered on the route",
     "capacity_bcm_per_y": "existing plus new capacity (nameplate), before availability",
@@ -231,15 +236,15 @@ def _marginal_segment(seg: pd.DataFrame, marginal_value: pd.Series) -> pd.DataFr
     segment: the last one with sales (the first if none). On it the objective's marginal
     term alpha - beta x equals the market's marginal value, unless the segment is full, when
     the difference is the dual of its quantity [USD/MMBtu]."""
-    sold = seg[seg["sales"] > TOL]
+    sold = seg[seg["sales"] > SOLD]
     last = sold.groupby(level=["market", "year"]).tail(1)
     first = seg.groupby(level=["market", "year"]).head(1)
     marginal = pd.concat([last, first[~first.index.droplevel("segment").isin(
         last.index.droplevel("segment"))]]).droplevel("segment").sort_index()
     term = marginal["alpha"] - marginal["beta"] * marginal["sales"]
     demand_price = marginal["price"] - marginal["slope"] * marginal["sales"]
-    full = marginal["sales"] >= marginal["width"] - TOL
-    selling = marginal["sales"] > TOL
+    full = marginal["sales"] >= marginal["width"] * (1 - AT_BOUND) - TOL
+    selling = marginal["sales"] > SOLD
     mv = marginal_value.reindex(marginal.index)
     return pd.DataFrame({
         "markup": (demand_price - term).where(selling, 0.0),

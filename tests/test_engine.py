@@ -10,7 +10,7 @@ import pytest
 
 import energymodel as em
 from energymodel import engine
-from energymodel.inputs import prepare
+from energymodel.api import prepare
 from energymodel.model import structure_key
 
 from .conftest import EXAMPLES, SCENARIOS
