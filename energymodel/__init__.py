@@ -18,15 +18,16 @@ from energymodel._version import __version__
 
 _HOME = {"solve": "api", "EnergyModelError": "errors", "InputError": "errors",
          "SolveError": "errors", "Results": "results", "Override": "scenario",
-         "Scenario": "scenario", "load_scenario": "scenario"}
+         "Scenario": "scenario", "load_scenario": "scenario", "sweep": "sweep"}
 __all__ = ["EnergyModelError", "InputError", "Override", "Results", "Scenario", "SolveError",
-           "__version__", "load_scenario", "solve"]
+           "__version__", "load_scenario", "solve", "sweep"]
 
 if TYPE_CHECKING:
     from energymodel.api import solve
     from energymodel.errors import EnergyModelError, InputError, SolveError
     from energymodel.results import Results
     from energymodel.scenario import Override, Scenario, load_scenario
+    from energymodel.sweep import sweep
 
 
 def __getattr__(name: str):

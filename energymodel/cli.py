@@ -6,6 +6,13 @@
                                                          table by year and the dependence curve
     energymodel validate SCENARIO                        check a scenario and its data
                                                          without solving
+    energymodel sweep SWEEP [--scheduler ADDR]           run a sensitivity sweep (resumes
+                                                         if stopped)
+    energymodel sweep analyze SWEEP|FOLDER               Sobol / Morris indices, tornado
+    energymodel compare SCENARIO|FOLDER...               key outputs side by side
+    energymodel report RESULTS_DIR... --out DIR          a briefing (HTML, PDF, Excel,
+                                                         charts, IAMC) from results folders,
+                                                         without re-solving
     energymodel export-model SCENARIO --out FILE         write the scenario's model as
                                                          FILE.mps or FILE.lp
 
@@ -23,6 +30,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from typer.core import TyperGroup
 
 from energymodel import engine, interrupts, progress, solver, structures
 from energymodel.api import prepare, solve
@@ -42,11 +50,13 @@ OutOpt = Annotated[Path | None, typer.Option(
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="also replace a folder of results-like files that energymodel did not "
     "write (never the data, scenario or working folder, nor a folder with other files)")]
+ReportOpt = Annotated[bool, typer.Option(
+    "--report", help="also build a briefing in reports/<scenario name>")]
 
 
 @app.command()
 def run(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
-        debug: DebugOpt = False) -> None:
+        report: ReportOpt = False, debug: DebugOpt = False) -> None:
     """Solve a scenario, print a summary and write its results folder."""
     with _reported(debug):
         start = time.perf_counter()
@@ -57,6 +67,34 @@ def run(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
         typer.echo(summary_text(results, time.perf_counter() - start))
         typer.echo(f"Results: {display_path(folder.path)}/ (CSV and parquet tables, "
                    "scenario.json, manifest.json)")
+        if report:
+            _build_report([folder.path], Path("reports") / results.scenario.name, pdf=True)
+
+
+@app.command("report")
+def report_command(
+    folders: Annotated[list[Path], typer.Argument(
+        help="results folders (the first is the reference), and optionally one sweep folder",
+        show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="report folder, e.g. reports/NAME",
+                                      show_default=False)],
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="print briefing.pdf with "
+                                      "headless Chromium")] = True,
+    debug: DebugOpt = False,
+) -> None:
+    """Build a briefing (HTML, PDF, Excel, charts, IAMC) from results folders, without
+    re-solving."""
+    with _reported(debug):
+        _build_report(folders, out, pdf)
+
+
+def _build_report(folders: list[Path], out: Path, pdf: bool) -> None:
+    from energymodel.report import build_report  # matplotlib only when a report is asked for
+
+    stages = iter(range(1, 100))
+    target = build_report(folders, out, pdf=pdf, progress=lambda line: typer.echo(
+        f"report [{next(stages)}] {line}", err=True))
+    typer.echo(f"Report: {display_path(target)}/briefing.html (files listed in report.json)")
 
 
 @app.command()
@@ -228,6 +266,143 @@ def main() -> None:
     pd.set_option("display.width", 120)
     progress.enable()
     app(prog_name="energymodel")
+
+
+class _SweepGroup(TyperGroup):
+    """`energymodel sweep SWEEP.yaml` runs the sweep: a first argument that is not a
+    subcommand is the sweep file of `run`."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+sweep_app = typer.Typer(cls=_SweepGroup, no_args_is_help=True,
+                        help="Sensitivity sweeps: run (the default) and analyze.")
+app.add_typer(sweep_app, name="sweep")
+SweepArg = Annotated[Path, typer.Argument(help="sweep YAML file", show_default=False)]
+
+
+@sweep_app.command("run")
+def sweep_run(
+    spec: SweepArg,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="results folder [default: results/sweeps/<sweep name>]",
+        show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="worker processes [default: one per core]",
+        show_default=False)] = None,
+    executor: Annotated[str, typer.Option(
+        "--executor", help="inline (this process), processes or dask")] = "processes",
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Dask scheduler address, tcp://HOST:PORT (implies dask)",
+        show_default=False)] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="also write results.csv")] = False,
+    show: Annotated[bool, typer.Option("--progress/--no-progress",
+                                       help="live progress bar")] = True,
+    debug: DebugOpt = False,
+) -> None:
+    """Run a sweep: solve every point not yet solved, then write results.parquet."""
+    from energymodel.sweep import executors, run
+
+    with _reported(debug):
+        plan = run.plan(spec)
+        ex = executors.executor(executor, workers, scheduler)
+        try:
+            store, stats = run.execute(plan, ex, out, show)
+        except KeyboardInterrupt:
+            typer.echo("sweep stopped: its finished points are kept; run the same command "
+                       "again to solve the rest", err=True)
+            raise
+        table = store.table()
+        complete = len(table) == stats["points"]
+        written = store.write_table(table, csv) if complete else []
+        rate = stats["solved"] / stats["seconds"] if stats["seconds"] > 0 else float("nan")
+        typer.echo(f"Sweep {plan.spec.name}: {stats['points']} points "
+                   f"({plan.spec.design.method}, seed {plan.spec.design.seed}); solved "
+                   f"{stats['solved']} now ({stats['failed']} failed), "
+                   f"{stats['already_done']} already done; {rate:.2f} points/s on "
+                   f"{ex.workers} worker(s)")
+        failed = table[table["status"] != "ok"]
+        if len(failed):
+            typer.echo(f"{len(failed)} point(s) without a solution, first: point "
+                       f"{failed['point'].iloc[0]}: {failed['reason'].iloc[0]}")
+        typer.echo(f"Results: {display_path(store.folder)}/ "
+                   + (", ".join(p.name for p in written) if written else "(incomplete)"))
+
+
+@sweep_app.command("analyze")
+def sweep_analyze(
+    target: Annotated[Path, typer.Argument(help="sweep YAML file or its results folder",
+                                           show_default=False)],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="results folder of the sweep, when TARGET is a sweep file",
+        show_default=False)] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="inputs shown per output")] = 5,
+    debug: DebugOpt = False,
+) -> None:
+    """Sobol (S1, ST) or Morris (mu*, sigma) indices and a tornado table of a finished
+    sweep; printed and written to its analysis/ folder."""
+    from energymodel.sweep import analysis, run, store
+
+    with _reported(debug):
+        folder = target if target.is_dir() else (out or run.default_folder(
+            run.load_sweep(target)))
+        s = store.Store(folder)
+        if not (folder / "results.parquet").exists():
+            raise InputError(display_path(folder), None, "no results.parquet: run the sweep "
+                             "to the end first")
+        tables = analysis.analyze(pd.read_parquet(folder / "results.parquet"), s.manifest())
+        written = store.write_tables(folder / "analysis", tables)
+        typer.echo(analysis_text(tables, top))
+        typer.echo(f"Written: {display_path(folder / 'analysis')}/ "
+                   f"({', '.join(sorted({p.stem for p in written}))}; CSV and parquet)")
+
+
+def analysis_text(tables: dict[str, pd.DataFrame], top: int) -> str:
+    """The indices, top inputs per output, and the tornado swings."""
+    lines = []
+    for name, key in (("sobol", "ST"), ("morris", "mu_star")):
+        if name in tables and len(tables[name]):
+            t = tables[name]
+            lines.append(f"{name.capitalize()} indices (top {top} inputs per output by {key}):")
+            for output, g in t.groupby("output", sort=False):
+                shown = g.sort_values(key, ascending=False).head(top)
+                lines.append(f"  {output}:")
+                lines.append(shown.drop(columns="output").round(3).to_string(index=False))
+    t = tables["tornado"]
+    if len(t):
+        lines.append(f"Tornado ({t['method'].iloc[0]}): largest swing per output")
+        t = t[t["swing"] > 0]
+        biggest = t.loc[t.groupby("output")["swing"].idxmax(),
+                        ["output", "input", "output_low", "output_high", "reference"]]
+        lines.append(biggest.round(3).to_string(index=False))
+    if len(tables["skipped"]):
+        lines.append("Not analysed: " + "; ".join(
+            f"{r.output} ({r.reason})" for r in tables["skipped"].itertuples()))
+    return "\n".join(lines)
+
+
+@app.command()
+def compare(
+    sources: Annotated[list[Path], typer.Argument(
+        help="scenario YAML files (solved) or results folders (read)", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="folder for compare.csv/.parquet")]
+    = Path("results/compare"),
+    debug: DebugOpt = False,
+) -> None:
+    """Key outputs of several scenarios side by side; also written as a tidy table."""
+    from energymodel import compare as comparison
+
+    with _reported(debug):
+        table = comparison.compare(sources)
+        failed = table[table["status"] != "ok"].drop_duplicates("scenario")
+        typer.echo(comparison.side_by_side(table).round(3).to_string())
+        for row in failed.itertuples():
+            typer.echo(f"{row.scenario}: {row.status}: {row.value}")
+        comparison.write(table, out)
+        typer.echo(f"Written: {display_path(out)}/compare.csv (tidy: scenario, output, value)")
 
 
 if __name__ == "__main__":

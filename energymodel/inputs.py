@@ -58,7 +58,7 @@ def tabulate(scenario: Scenario, data: DataSet | None = None) -> Inputs:
     data = load_dataset(scenario.data_dir) if data is None else data
     _check_scenario_references(scenario, data)
     data = apply_overrides(data, scenario)
-    years = _years(scenario)
+    years = periods(scenario)
     markets = _markets(scenario, data)
     _check_coverage(scenario, data, markets)
     market_years, segments = _demand(scenario, data, years, markets)
@@ -114,7 +114,8 @@ def _check_lever(scenario: Scenario, data: DataSet) -> None:
             apply_override(values, data, override, field, scenario)
 
 
-def _years(scenario: Scenario) -> pd.DataFrame:
+def periods(scenario: Scenario) -> pd.DataFrame:
+    """Model periods by start year: length [years] and discount weight [discounted years]."""
     h, r = scenario.horizon, scenario.discount_rate
     starts = list(range(h.start_year, h.end_year + 1, h.step))
     rows = []

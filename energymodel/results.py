@@ -43,12 +43,8 @@ from energymodel.solver import SolveOutcome, versions
 from energymodel.units import K
 
 TABLES = ("flows", "markets", "basins", "investments", "summary")
-TOL = 1e-9  # bcm/y: a flow or capacity below this is zero
-# Accuracy of a solution at its bounds: the interior-point QP solver ends near a bound it
-# converges to, not on it (420.000006 for 420, 1e-8 for 0): sales below SOLD [bcm/y] count
-# as none, sales within AT_BOUND (relative) of a segment's width fill it.
-SOLD = 1e-6
-AT_BOUND = 1e-7
+TOL = 1e-6  # bcm/y: a flow or capacity below this is zero; interior-point solutions sit
+# within about 1e-8 of their bounds, so a segment this close to full counts as full
 COLUMNS = {
     "flow_bcm_per_y": "gas delivered on the route",
     "capacity_bcm_per_y": "existing plus new capacity (nameplate), before availability",
@@ -148,6 +144,22 @@ class Results:
         return self.flows.pivot_table(index="year", columns="market", values=value,
                                       aggfunc="sum")
 
+    @property
+    def plot(self):
+        """The briefing's charts of these results, e.g. `results.plot.revenue()`
+        (matplotlib figures; see energymodel.report.accessor)."""
+        from energymodel.report.accessor import Plot
+
+        return Plot(self)
+
+    def to_iamc(self, model: str = "energymodel") -> pd.DataFrame:
+        """The results in the IAMC long format (model, scenario, region, variable, unit,
+        year, value), e.g. for pyam; variables are listed in energymodel.report.iamc."""
+        from energymodel.report.iamc import to_iamc
+        from energymodel.report.load import Run
+
+        return to_iamc(Run.from_results(self), model)
+
     def write(self, directory: str | Path | ResultsFolder, force: bool = False) -> Path:
         """Write every table (CSV and parquet), the resolved scenario and the manifest.
 
@@ -236,15 +248,15 @@ def _marginal_segment(seg: pd.DataFrame, marginal_value: pd.Series) -> pd.DataFr
     segment: the last one with sales (the first if none). On it the objective's marginal
     term alpha - beta x equals the market's marginal value, unless the segment is full, when
     the difference is the dual of its quantity [USD/MMBtu]."""
-    sold = seg[seg["sales"] > SOLD]
+    sold = seg[seg["sales"] > TOL]
     last = sold.groupby(level=["market", "year"]).tail(1)
     first = seg.groupby(level=["market", "year"]).head(1)
     marginal = pd.concat([last, first[~first.index.droplevel("segment").isin(
         last.index.droplevel("segment"))]]).droplevel("segment").sort_index()
     term = marginal["alpha"] - marginal["beta"] * marginal["sales"]
     demand_price = marginal["price"] - marginal["slope"] * marginal["sales"]
-    full = marginal["sales"] >= marginal["width"] * (1 - AT_BOUND) - TOL
-    selling = marginal["sales"] > SOLD
+    full = marginal["sales"] >= marginal["width"] - TOL
+    selling = marginal["sales"] > TOL
     mv = marginal_value.reindex(marginal.index)
     return pd.DataFrame({
         "markup": (demand_price - term).where(selling, 0.0),

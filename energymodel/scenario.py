@@ -291,18 +291,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     resolved = path.resolve()
     if resolved in chain:
         raise InputError(file, "extends", "scenarios extend each other in a cycle")
-    text = read_text(path, MAX_FILE_BYTES, "scenario file")
-    try:
-        raw = _parse_yaml(text, file)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else None
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise InputError(file, where, f"malformed YAML: {problem}") from None
-    except RecursionError:
-        raise InputError(file, None, "malformed YAML: nested too deeply") from None
-    if not isinstance(raw, dict):
-        raise InputError(file, None, "a scenario must be a YAML mapping")
+    raw = read_yaml(path, "scenario")
     if isinstance(raw.get("data_dir"), str):
         raw["data_dir"] = str((path.parent / raw["data_dir"]).resolve())
     parent_ref = raw.pop("extends", None)
@@ -315,6 +304,25 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise InputError(file, "extends", f"scenario '{parent_ref}' not found")
     parent = _load_raw(parent_path, (*chain, resolved))
     return _merge(parent, raw)
+
+
+def read_yaml(path: Path, what: str) -> dict[str, Any]:
+    """The mapping of a YAML file (safe YAML, size-limited); errors name the file and, where
+    known, the line. `what` names the kind of file: 'scenario', 'sweep'."""
+    file = display_path(path)
+    text = read_text(path, MAX_FILE_BYTES, f"{what} file")
+    try:
+        raw = _parse_yaml(text, file)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else None
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise InputError(file, where, f"malformed YAML: {problem}") from None
+    except RecursionError:
+        raise InputError(file, None, "malformed YAML: nested too deeply") from None
+    if not isinstance(raw, dict):
+        raise InputError(file, None, f"a {what} must be a YAML mapping")
+    return raw
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):

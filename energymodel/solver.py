@@ -145,7 +145,9 @@ def versions() -> dict[str, str]:
     from importlib.metadata import version
 
     return {"pyomo": version("pyomo"), "highspy": version("highspy"),
-            "HiGHS": highspy.Highs().version(), "clarabel": version("clarabel")}
+            "HiGHS": f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}."
+                     f"{highspy.HIGHS_VERSION_PATCH}",
+            "clarabel": version("clarabel")}
 
 
 def solve(form: StandardForm, options: SolverOptions, duals: bool = True) -> Solution:

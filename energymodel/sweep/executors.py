@@ -1,0 +1,181 @@
+"""Where sweep points are solved: in this process, in local worker processes (the default)
+or on a Dask distributed cluster. One interface: `run(context, tasks)` yields each point's
+record as it finishes (in any order); the caller stores it.
+
+Every executor evaluates a point with the same function, `evaluate`, so their tables are
+identical point for point. Workers get the context (base scenario, inputs, outputs) once:
+the process pool through its initializer, Dask as data scattered to every worker. HiGHS
+runs one thread per worker (the scenarios' solver default).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Protocol
+
+from energymodel.errors import EnergyModelError, InputError, SolveError
+from energymodel.inputs import periods
+from energymodel.outputs import key_outputs
+from energymodel.scenario import Scenario
+from energymodel.sweep.factors import Factor, variant
+
+Task = tuple[int, dict[str, float]]  # point number, input values by name
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a worker needs to evaluate any point of one sweep."""
+
+    base: Scenario
+    factors: tuple[Factor, ...]
+    outputs: tuple[str, ...]
+
+
+def evaluate(context: Context, point: int, x: dict[str, float]) -> dict:
+    """Solve one point: the base scenario with the inputs at `x`, the key outputs kept.
+
+    A point without a solution, or whose inputs the model rejects, is recorded with its
+    status and reason instead of outputs.
+    """
+    from energymodel.api import solve  # the public path; the engine's cache makes it a re-solve
+
+    start = time.perf_counter()
+    status, reason, outputs = "ok", "", {}
+    try:
+        scenario = variant(context.base, list(context.factors), x)
+        results = solve(scenario, dependence=False)
+        outputs = key_outputs(results.tables, periods(scenario)["weight"], context.outputs)
+    except SolveError as err:
+        status, reason = "no solution", str(err)
+    except InputError as err:
+        status, reason = "bad input", f"{err.field}: {err.reason}" if err.field else err.reason
+    except Exception as err:  # a point never stops the sweep; its reason is kept
+        status, reason = "error", f"{type(err).__name__}: {err}"
+    return {"point": point, "status": status, "reason": reason, "outputs": outputs,
+            "seconds": round(time.perf_counter() - start, 4)}
+
+
+class Executor(Protocol):
+    """Solves tasks and yields their records as they finish."""
+
+    workers: int
+
+    def run(self, context: Context, tasks: Iterable[Task]) -> Iterator[dict]: ...
+
+
+class InProcess:
+    """Points one after another in this process."""
+
+    workers = 1
+
+    def run(self, context: Context, tasks: Iterable[Task]) -> Iterator[dict]:
+        for point, x in tasks:
+            yield evaluate(context, point, x)
+
+
+_CONTEXT: Context | None = None  # a pool worker's context, set once by its initializer
+
+
+def _initialize(context: Context) -> None:
+    global _CONTEXT
+    os.environ["OMP_NUM_THREADS"] = "1"
+    _CONTEXT = context
+
+
+def _evaluate_in_worker(point: int, x: dict[str, float]) -> dict:
+    return evaluate(_CONTEXT, point, x)
+
+
+class Processes:
+    """Points in local worker processes (default: one per core), a few queued per worker
+    so memory stays flat however many points there are."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or os.cpu_count() or 1
+
+    def run(self, context: Context, tasks: Iterable[Task]) -> Iterator[dict]:
+        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_initialize, initargs=(context,))
+        try:
+            pending: set = set()
+            tasks = iter(tasks)
+            while True:
+                for point, x in tasks:
+                    pending.add(pool.submit(_evaluate_in_worker, point, x))
+                    if len(pending) >= 2 * self.workers:
+                        break
+                if not pending:
+                    return
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+        except BrokenProcessPool:
+            raise EnergyModelError("a worker process died; finished points are kept: run the "
+                                   "sweep again to solve the missing ones") from None
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Dask:
+    """Points on a Dask distributed cluster: a scheduler address (tcp://HOST:PORT) or a
+    `distributed.Client`. Workers need the scenario's data directory at the same path."""
+
+    workers = 1  # known once connected
+
+    def __init__(self, scheduler):
+        try:
+            import distributed
+        except ImportError:
+            raise InputError(None, "--scheduler", "Dask is not installed: pip install "
+                             "'energymodel[dask]'") from None
+        self._distributed = distributed
+        self.scheduler = scheduler
+
+    def run(self, context: Context, tasks: Iterable[Task]) -> Iterator[dict]:
+        distributed = self._distributed
+        own = not isinstance(self.scheduler, distributed.Client)
+        try:
+            client = distributed.Client(self.scheduler, timeout="20s") if own \
+                else self.scheduler
+        except OSError as err:
+            raise InputError(None, "--scheduler", f"cannot reach {self.scheduler}: "
+                             f"{err}") from None
+        try:
+            self.workers = max(1, len(client.scheduler_info()["workers"]))
+            shared = client.scatter(context, broadcast=True)
+            tasks = iter(tasks)
+            queue = distributed.as_completed()
+            for point, x in tasks:
+                queue.add(client.submit(evaluate, shared, point, x, pure=False))
+                if queue.count() >= 2 * self.workers:
+                    break
+            for future in queue:
+                yield future.result()
+                future.release()
+                for point, x in tasks:
+                    queue.add(client.submit(evaluate, shared, point, x, pure=False))
+                    break
+        finally:
+            if own:
+                client.close()
+
+
+def executor(name: str = "processes", workers: int | None = None,
+             scheduler=None) -> Executor:
+    """An executor by name: 'inline' (this process), 'processes' or 'dask' (`scheduler`)."""
+    if scheduler is not None or name == "dask":
+        if scheduler is None:
+            raise InputError(None, "--scheduler", "the dask executor needs a scheduler "
+                             "address (tcp://HOST:PORT)")
+        return Dask(scheduler)
+    if name == "inline":
+        return InProcess()
+    if name == "processes":
+        return Processes(workers)
+    raise InputError(None, "--executor", f"'{name}' is not one of inline, processes, dask")
