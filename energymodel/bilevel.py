@@ -55,12 +55,12 @@ import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
-import scipy.sparse as sp
 
 from energymodel.errors import SolveError
 from energymodel.inputs import Inputs
 from energymodel.scenario import SolverOptions
 from energymodel.solver import MatrixMilp, export, set_mip_start, solve_qp
+from energymodel.sparse import sp
 from energymodel.units import K
 
 INF = highspy.kHighsInf

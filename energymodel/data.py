@@ -125,11 +125,57 @@ class DataSet:
         return rows.set_index("year")["value"].sort_index()
 
 
+# Data sets read in this process, by directory (as given, resolved, and as messages show
+# it): the key of its files when read and the data set. A repeated load (a loop of
+# em.solve, the dependence curve) re-reads and re-validates nothing unless a file changed.
+_LOADED: dict[tuple[str, ...], tuple[tuple, DataSet]] = {}
+
+
 def load_dataset(directory: str | Path) -> DataSet:
-    """Read and validate every table of a data directory."""
+    """Read and validate every table of a data directory (or return the data set read
+    before in this process, when every file is the same: same names, sizes and
+    modification times, and the same bytes)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(display_path(directory), None, "data directory not found")
+    where = (str(directory), str(directory.resolve()), display_path(directory))
+    key = _file_key(directory)
+    if key is not None and where in _LOADED and _LOADED[where][0] == key:
+        data = _LOADED[where][1]
+        if _digest(directory) == data.digest:
+            return data
+    data = _load(directory)
+    if key is not None:
+        _LOADED[where] = (key, data)
+    return data
+
+
+def _files(directory: Path) -> list[Path]:
+    """The files a data set is read from, in the order they are read and hashed."""
+    return [*(directory / name for name in ENTITY_FILES.values()), directory / "sources.csv",
+            *sorted((directory / "values").glob("*.csv")), directory / "policies.csv",
+            directory / "history.csv"]
+
+
+def _file_key(directory: Path) -> tuple | None:
+    """(name, size, modification time in ns) of every file, None if one cannot be read."""
+    try:
+        stats = [(str(f), f.stat()) for f in _files(directory)]
+    except OSError:
+        return None
+    return tuple((name, s.st_size, s.st_mtime_ns) for name, s in stats)
+
+
+def _digest(directory: Path) -> str:
+    """SHA-256 over the bytes of every file, as load_dataset computes it."""
+    hasher = hashlib.sha256()
+    for path in _files(directory):
+        text = read_text(path, MAX_FILE_BYTES, "data file")
+        hasher.update(path.name.encode() + b"\0" + text.encode("utf-8"))
+    return hasher.hexdigest()
+
+
+def _load(directory: Path) -> DataSet:
     hasher = hashlib.sha256()
     tables = {}
     for kind, name in ENTITY_FILES.items():

@@ -27,13 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
-import scipy.sparse as sp
 from pyomo.repn import generate_standard_repn
 
 from energymodel import solver
 from energymodel.inputs import Inputs
 from energymodel.model import PARAMETERS, build_model, parameter_values, structure_key
 from energymodel.scenario import SolverOptions
+from energymodel.sparse import sp
 
 CACHE_SIZE = 16  # compiled structures kept per process (a few MB each at annual steps)
 

@@ -36,11 +36,11 @@ from pathlib import Path
 import clarabel
 import highspy
 import numpy as np
-import scipy.sparse as sp
 
 from energymodel import interrupts, progress
 from energymodel.errors import SolveError
 from energymodel.scenario import SolverOptions
+from energymodel.sparse import sp
 
 INF = highspy.kHighsInf
 # Fixed HiGHS settings: one random seed, tight QP regularisation (used by HiGHS's QP solver

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 
 import energymodel as em
@@ -38,6 +41,30 @@ def test_digest_is_stable_and_sensitive(baseline_scenario):
 def test_updated_validates(baseline_scenario):
     with pytest.raises(em.InputError, match="discount_rate"):
         baseline_scenario.updated(discount_rate=2.0)
+
+
+def test_data_set_is_read_again_only_when_a_file_changes(tmp_path):
+    """Repeated loads in one process reuse the data set; any change to a file, even one
+    that keeps its size and modification time, is read."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    first = load_dataset(data)
+    assert load_dataset(data) is first
+    path = data / "values" / "routes.csv"
+    text, stat = path.read_text(), path.stat()
+    assert "nord_stream_1,capacity,,2019,55," in text
+    path.write_text(text.replace("nord_stream_1,capacity,,2019,55,",
+                                 "nord_stream_1,capacity,,2019,54,", 1))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and time
+    changed = load_dataset(data)
+    assert changed.digest != first.digest
+    assert value(changed, "nord_stream_1", "capacity", 2019) == 54
+    path.write_text(text.replace("nord_stream_1,capacity,,2019,55,",
+                                 "nord_stream_1,capacity,,2019,5x5,", 1))  # another size
+    with pytest.raises(em.InputError, match="'5x5' is not a number"):
+        load_dataset(data)  # validated again
+    path.write_text(text)
+    assert value(load_dataset(data), "nord_stream_1", "capacity", 2019) == 55
 
 
 def value(data, entity, parameter, year=None, pathway=None):
