@@ -328,6 +328,9 @@ def standard_form(inputs: Inputs) -> solver.StandardForm:
 
 
 def series(result: EngineSolve, variable: str) -> pd.Series:
-    """A variable's solution values by index, e.g. series(result, "flow")."""
+    """A variable's solution values by index, e.g. series(result, "flow") (empty if the
+    variable has no entries)."""
+    if variable not in result.compiled.families:
+        return pd.Series(dtype=float)
     keys, cols = result.compiled.families[variable]
     return pd.Series(result.solution.x[cols], index=keys)

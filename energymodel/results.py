@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,10 +264,14 @@ def _marginal_segment(seg: pd.DataFrame, marginal_value: pd.Series) -> pd.DataFr
         "demand_limit_rent": (term - mv).where(full & selling, 0.0)})
 
 
-def _markets(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
-    sales = _values(model.sales)
+def _sales(inp: Inputs, sales: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """The segments with their sales, and the volume by (market, year)."""
     seg = inp.segments.assign(sales=sales.reindex(inp.segments.index).fillna(0.0).to_numpy())
-    volume = seg.groupby(level=["market", "year"])["sales"].sum()
+    return seg, seg.groupby(level=["market", "year"])["sales"].sum()
+
+
+def _markets(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
+    seg, volume = _sales(inp, _values(model.sales))
     price = demand.prices(inp.segments, volume)
     my = inp.market_years
     marginal_value = _dual(outcome, model.market_sales_balance, list(my.index),
@@ -294,13 +299,16 @@ def _markets(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
     return table
 
 
-def _basins(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
-    production = _values(model.production).reindex(inp.basin_years.index)
+def _production_cost(inp: Inputs, values: Callable[[str], pd.Series]
+                     ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Production by (basin, year) [bcm/y], its cost [USD/MMBtu x bcm/y] and marginal cost
+    [USD/MMBtu]."""
+    production = values("production").reindex(inp.basin_years.index)
     c = inp.basins["mc_intercept"].reindex(production.index.get_level_values("basin")).to_numpy()
     d = inp.basins["mc_slope"].reindex(production.index.get_level_values("basin")).to_numpy()
     q = production.to_numpy()
     if len(inp.supply_steps):
-        steps = inp.supply_steps.assign(out=_values(model.step_output).reindex(
+        steps = inp.supply_steps.assign(out=values("step_output").reindex(
             inp.supply_steps.index).to_numpy())
         cost = (steps["cost"] * steps["out"]).groupby(level=["basin", "year"]).sum()
         cost = cost.reindex(production.index).to_numpy()
@@ -309,6 +317,14 @@ def _basins(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
     else:
         cost = c * q + d * q * q / 2
         marginal = c + d * q
+    return production, cost, marginal
+
+
+def _basins(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
+    production, cost, marginal = _production_cost(inp, lambda name: _values(
+        model.component(name)))
+    d = inp.basins["mc_slope"].reindex(production.index.get_level_values("basin")).to_numpy()
+    q = production.to_numpy()
     capacity = inp.basin_years["capacity"].to_numpy()
     index = list(production.index)
     weight = inp.years["weight"]
@@ -347,17 +363,7 @@ def _flows(model, inp: Inputs, outcome: SolveOutcome, markets: pd.DataFrame,
     routes = index.get_level_values("route")
     years = index.get_level_values("year")
     flow = _values(model.flow).reindex(index).to_numpy()
-    online = inp.option_online.join(inp.options[["route", "unit_size", "annual_cost"]],
-                                    on="option")
-    units = _values(model.units).reindex(pd.MultiIndex.from_arrays(
-        [online["option"], online["decision_year"]])).fillna(0.0).to_numpy()
-    added = pd.DataFrame({"route": online["route"].to_numpy(), "year": online["year"].to_numpy(),
-                          "capacity": units * online["unit_size"].to_numpy(),
-                          "cost": units * online["annual_cost"].to_numpy()})
-    added = added.groupby(["route", "year"])[["capacity", "cost"]].sum().reindex(
-        index, fill_value=0.0)
-    capacity_cost = added["cost"]
-    capacity = ry["capacity"].to_numpy() + added["capacity"].to_numpy()
+    capacity_cost, capacity = _added_capacity(inp, _values(model.units))
     usable = ry["availability"].to_numpy() * capacity
     weight = inp.years["weight"]
     rent = _dual(outcome, model.route_flow_max, list(index), weight, +1).to_numpy()
@@ -385,17 +391,73 @@ def _flows(model, inp: Inputs, outcome: SolveOutcome, markets: pd.DataFrame,
                    "demand_limit_rent_usd_per_mmbtu", "contract_wedge_usd_per_mmbtu",
                    "price_usd_per_mmbtu", "price_basis", "duals_from"):
         table[column] = m[column].reindex(at_market).to_numpy()
-    table["revenue_usd_bn"] = table["price_usd_per_mmbtu"] * flow * K
-    table["transport_cost_usd_bn"] = table["unit_cost_usd_per_mmbtu"] * flow * K
     b = basins.set_index(["basin", "year"])
     average = (b["production_cost_usd_bn"] / b["production_bcm_per_y"]).where(
         b["production_bcm_per_y"] > 1e-9, 0.0)
-    table["production_cost_usd_bn"] = flow * average.reindex(
-        pd.MultiIndex.from_arrays([table["basin"], table["year"]])).to_numpy()
-    table["capacity_cost_usd_bn"] = capacity_cost.to_numpy()
-    table["profit_usd_bn"] = (table["revenue_usd_bn"] - table["transport_cost_usd_bn"]
-                              - table["production_cost_usd_bn"] - table["capacity_cost_usd_bn"])
-    return table
+    money = _money(inp, flow, table["price_usd_per_mmbtu"].to_numpy(), average.reindex(
+        pd.MultiIndex.from_arrays([table["basin"], table["year"]])).to_numpy(), capacity_cost)
+    return table.assign(**money)
+
+
+def _added_capacity(inp: Inputs, units: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per route-year (rows of inp.route_years): the cost of the units online [USD bn] and
+    the capacity with them [bcm/y]."""
+    online = inp.option_online.join(inp.options[["route", "unit_size", "annual_cost"]],
+                                    on="option")
+    units = units.reindex(pd.MultiIndex.from_arrays(
+        [online["option"], online["decision_year"]])).fillna(0.0).to_numpy()
+    added = pd.DataFrame({"route": online["route"].to_numpy(), "year": online["year"].to_numpy(),
+                          "capacity": units * online["unit_size"].to_numpy(),
+                          "cost": units * online["annual_cost"].to_numpy()})
+    added = added.groupby(["route", "year"])[["capacity", "cost"]].sum().reindex(
+        inp.route_years.index, fill_value=0.0)
+    return added["cost"].to_numpy(), inp.route_years["capacity"].to_numpy() + added[
+        "capacity"].to_numpy()
+
+
+def _money(inp: Inputs, flow: np.ndarray, price: np.ndarray, average_cost: np.ndarray,
+           capacity_cost: np.ndarray) -> dict[str, np.ndarray]:
+    """Revenue, costs and profit per route-year [USD bn] (module docstring)."""
+    money = {"revenue_usd_bn": price * flow * K,
+             "transport_cost_usd_bn": inp.route_years["unit_cost"].to_numpy() * flow * K,
+             "production_cost_usd_bn": flow * average_cost,
+             "capacity_cost_usd_bn": capacity_cost}
+    money["profit_usd_bn"] = (money["revenue_usd_bn"] - money["transport_cost_usd_bn"]
+                              - money["production_cost_usd_bn"] - capacity_cost)
+    return money
+
+
+def accounts(inp: Inputs, values: Callable[[str], pd.Series]) -> dict[str, pd.DataFrame]:
+    """The volumes, revenues, profits and builds of a solve (variable name -> its values
+    by index), prices from the inverse demand: the same numbers as extract's tables, in
+    their columns and rows, without the duals and the rest. For solve plans that weigh
+    many solves (a hold-up's build plans)."""
+    _, volume = _sales(inp, values("sales"))
+    my = inp.market_years.index
+    price = demand.prices(inp.segments, volume).reindex(my).to_numpy()
+    production, cost, _ = _production_cost(inp, values)
+    average = np.where(production.to_numpy() > 1e-9, cost * K / production.to_numpy(), 0.0)
+    ry = inp.route_years.index
+    markets = inp.routes["market"].reindex(ry.get_level_values("route")).to_numpy()
+    years = ry.get_level_values("year")
+    at_market = my.get_indexer(pd.MultiIndex.from_arrays([markets, years]))
+    at_basin = production.index.get_indexer(pd.MultiIndex.from_arrays(
+        [inp.routes["basin"].reindex(ry.get_level_values("route")).to_numpy(), years]))
+    flow = values("flow").reindex(ry).to_numpy()
+    units = values("units")
+    money = _money(inp, flow, np.where(at_market >= 0, price[at_market], np.nan),
+                   np.where(at_basin >= 0, average[at_basin], np.nan),
+                   _added_capacity(inp, units)[0])
+    built = units[units > 1e-9]
+    return {"flows": pd.DataFrame({"market": markets, "year": years, "flow_bcm_per_y": flow,
+                                   **money}),
+            "markets": pd.DataFrame({"market": my.get_level_values("market"),
+                                     "year": my.get_level_values("year"),
+                                     "volume_bcm_per_y": volume.reindex(my).to_numpy(),
+                                     "price_usd_per_mmbtu": price}),
+            "investments": pd.DataFrame({"option": [o for o, _ in built.index],
+                                         "decision_year": [int(d) for _, d in built.index],
+                                         "units": built.to_numpy()})}
 
 
 def _investments(model, inp: Inputs) -> pd.DataFrame:

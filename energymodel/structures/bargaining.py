@@ -34,7 +34,7 @@ from energymodel.errors import InputError
 from energymodel.inputs import Inputs, with_competitive, without_routes_to
 from energymodel.runner import Solved, solve_inputs
 from energymodel.scenario import Scenario
-from energymodel.structures.base import Run, market_rows, tables
+from energymodel.structures.base import Run, market_rows, money
 from energymodel.structures.buyer_power import BuyerPower, BuyerPowerSpec, require_contract_data
 from energymodel.structures.contracts import Contract, price_path, review_starts
 from energymodel.units import K
@@ -103,7 +103,7 @@ class _Accounts:
 
 
 def _accounts(solved: Solved, market: str) -> _Accounts:
-    inp, t = solved.inputs, tables(solved)
+    inp, t = solved.inputs, money(solved)
     weight = inp.years["weight"]
     volumes = market_rows(t, market)["volume_bcm_per_y"]
     value = demand.consumer_value(inp.segments.loc[market], volumes)
@@ -154,7 +154,7 @@ def _disagreement(inp: Inputs, market: str) -> pd.Series:
     """Russia's best profit without the deal (every route to `market` closed), by model year,
     discounted [USD bn]."""
     solved = solve_inputs(without_routes_to(with_competitive(inp, market), market))
-    profit = tables(solved)["flows"].groupby("year")["profit_usd_bn"].sum()
+    profit = money(solved)["flows"].groupby("year")["profit_usd_bn"].sum()
     return inp.years["weight"] * profit
 
 

@@ -20,10 +20,11 @@ from typing import ClassVar
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from energymodel import engine
 from energymodel.data import DataSet
 from energymodel.errors import InputError, display_path
 from energymodel.inputs import Inputs
-from energymodel.results import extract
+from energymodel.results import accounts, extract
 from energymodel.runner import Solved
 from energymodel.scenario import Scenario
 
@@ -91,6 +92,12 @@ def require_curve(inp: Inputs, market: str, name: str) -> None:
 def tables(solved: Solved) -> dict[str, pd.DataFrame]:
     """The results tables of a solve, prices from the inverse demand."""
     return extract(solved.model, solved.inputs, solved.outcome)
+
+
+def money(solved: Solved) -> dict[str, pd.DataFrame]:
+    """The volumes, revenues, profits and builds of a solve, as in its results tables
+    (results.accounts): what a solve plan's accounts read, without extracting the rest."""
+    return accounts(solved.inputs, lambda name: engine.series(solved.result, name))
 
 
 def market_rows(table: dict[str, pd.DataFrame], market: str) -> pd.DataFrame:
