@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -81,6 +81,11 @@ class DataSet:
     history: pd.DataFrame  # HISTORY_COLUMNS, values in the quantity's canonical unit
     sources: pd.DataFrame  # index id: kind, publisher, title, date, link, note
     digest: str  # SHA-256 over the bytes of every file read
+    # Anchor series computed so far, by (entity, parameter, pathway): shared by the data sets
+    # that overrides derive from this one (overrides.py), except for the (entity,
+    # parameter) pairs in `changed`, the ones whose rows an override touched.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    changed: frozenset = field(default=frozenset(), repr=False, compare=False)
 
     def kind_of(self, entity: str) -> str | None:
         """'basin', 'market', 'route' or 'option', or None if unknown."""
@@ -117,12 +122,18 @@ class DataSet:
         For pathway parameters, rows of `pathway` win; rows without a pathway fill the
         years it does not state.
         """
+        key, shared = (entity, parameter, pathway), (entity, parameter) not in self.changed
+        if shared and key in self.memo:
+            return self.memo[key].copy()
         rows = self._anchors.get((entity, parameter), self.values.iloc[:0])
         if pathway is not None:
             own = rows[rows["pathway"] == pathway]
-            shared = rows[rows["pathway"].isna() & ~rows["year"].isin(own["year"])]
-            rows = pd.concat([own, shared])
-        return rows.set_index("year")["value"].sort_index()
+            shared_rows = rows[rows["pathway"].isna() & ~rows["year"].isin(own["year"])]
+            rows = pd.concat([own, shared_rows])
+        series = rows.set_index("year")["value"].sort_index()
+        if shared:
+            self.memo[key] = series.copy()
+        return series
 
 
 # Data sets read in this process, by directory (as given, resolved, and as messages show
@@ -446,9 +457,9 @@ def _check_sources(table: pd.DataFrame) -> pd.DataFrame:
         if row["kind"] not in SOURCE_KINDS:
             raise _fail(row, "kind", f"'{row['kind']}' is not one of "
                         f"{', '.join(sorted(SOURCE_KINDS))}", "id")
-        for field in ("publisher", "title", "date", "link"):
-            if not row[field]:
-                raise _fail(row, field, "every source needs one", "id")
+        for column in ("publisher", "title", "date", "link"):
+            if not row[column]:
+                raise _fail(row, column, "every source needs one", "id")
     return table.set_index("id")
 
 

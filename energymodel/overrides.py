@@ -19,7 +19,8 @@ def apply_overrides(data: DataSet, scenario: Scenario) -> DataSet:
     values = data.values
     for i, override in enumerate(scenario.overrides):
         values = apply_override(values, data, override, f"overrides[{i}]", scenario)
-    return replace(data, values=values)
+    return replace(data, values=values, changed=data.changed | {
+        (o.entity, o.parameter) for o in scenario.overrides})
 
 
 def apply_override(values: pd.DataFrame, data: DataSet, o: Override, field: str,

@@ -82,8 +82,12 @@ def test_override_value_scale_and_unit(baseline_scenario):
          "value": 20},
         {"entity": "yamal_lng", "parameter": "capacity", "value": 20, "unit": "Mt/y LNG"},
     )
+    before = value(data, "pos2_pipeline", "capex")  # series read before are kept per process
     changed = apply_overrides(data, scenario)
-    assert value(changed, "pos2_pipeline", "capex") == pytest.approx(37.5)
+    assert value(changed, "pos2_pipeline", "capex") == pytest.approx(37.5) == 1.5 * before
+    assert value(data, "pos2_pipeline", "capex") == before
+    assert apply_overrides(data, baseline_scenario).series("pos2_pipeline", "capex").equals(
+        data.series("pos2_pipeline", "capex"))
     assert value(changed, "power_of_siberia_1", "unit_cost") == pytest.approx(10.0)
     assert value(changed, "china", "ref_quantity", 2040, "net_zero") == 20
     assert value(changed, "china", "ref_quantity", 2030, "net_zero") == 60  # untouched
