@@ -18,7 +18,7 @@ from energymodel.errors import InputError
 from energymodel.inputs import Inputs, with_competitive
 from energymodel.runner import Solved, solve_inputs
 from energymodel.scenario import Scenario
-from energymodel.structures.base import MarketStructure, Run, Spec, market_rows, tables
+from energymodel.structures.base import MarketStructure, Run, Spec, market_rows, money
 
 CONTRACT_DATA = ["contract_slope", "contract_constant", "contract_lag", "oil_price"]
 
@@ -45,7 +45,7 @@ class BuyerPower(MarketStructure):
                  if self.needs_joint or spec.benchmark == "competitive" else None)
         run = self.plan(inp, market, spec, joint)
         run.benchmark_name = spec.benchmark
-        run.benchmark = (market_rows(tables(joint), market)["price_usd_per_mmbtu"]
+        run.benchmark = (market_rows(money(joint), market)["price_usd_per_mmbtu"]
                          if spec.benchmark == "competitive"
                          else inp.market_years.loc[market, "oil_indexed_price"])
         return run
