@@ -130,7 +130,8 @@ class DataSet:
             own = rows[rows["pathway"] == pathway]
             shared_rows = rows[rows["pathway"].isna() & ~rows["year"].isin(own["year"])]
             rows = pd.concat([own, shared_rows])
-        series = rows.set_index("year")["value"].sort_index()
+        series = pd.Series(rows["value"].to_numpy(), name="value",
+                           index=pd.Index(rows["year"].to_numpy(), name="year")).sort_index()
         if shared:
             self.memo[key] = series.copy()
         return series
