@@ -185,26 +185,31 @@ def _route_years(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.D
     table = _paths(data, data.routes.index, ["capacity", "min_flow"], years, {"min_flow": 0.0})
     unit_cost = _statics(data, data.routes.index, ["unit_cost"])["unit_cost"]
     calendar = _calendar(years)
-    active = data.policies[data.policies["policy"].isin(scenario.policies)]
-    availability, adder = [], []
-    for route in data.routes.index:
-        rows = active[active["entity"] == route]
-        path = data.series(route, "availability")  # one before the data say otherwise
-        avail = pd.Series(_evaluate(path, calendar.index.to_numpy(float), "step", before=1.0)
-                          if len(path) else 1.0, index=calendar.index)
-        add = pd.Series(0.0, index=calendar.index)
-        for _, p in rows.iterrows():
-            end = np.inf if np.isnan(p["to_year"]) else p["to_year"]
-            on = (calendar.index >= p["from_year"]) & (calendar.index <= end)
-            if p["effect"] == "availability":
-                avail[on] = np.minimum(avail[on], p["value"])
-            else:
-                add[on] += p["value"]
-        availability.append(avail.groupby(calendar.to_numpy()).mean())
-        adder.append(add.groupby(calendar.to_numpy()).mean())
-    table["availability"] = pd.concat(availability).to_numpy()
+    at = calendar.index.to_numpy(float)
+    routes = data.routes.index
+    avail = np.ones((len(routes), len(at)))  # one before the data say otherwise
+    for i, route in enumerate(routes):
+        path = data.series(route, "availability")
+        if len(path):
+            avail[i] = _evaluate(path, at, "step", before=1.0)
+    add = np.zeros_like(avail)
+    active = data.policies[data.policies["policy"].isin(scenario.policies)
+                           & data.policies["entity"].isin(routes)]
+    for _, p in active.iterrows():
+        i = routes.get_loc(p["entity"])
+        end = np.inf if np.isnan(p["to_year"]) else p["to_year"]
+        on = (at >= p["from_year"]) & (at <= end)
+        if p["effect"] == "availability":
+            avail[i, on] = np.minimum(avail[i, on], p["value"])
+        else:
+            add[i, on] += p["value"]
+    # period means, route by route in order (as the table's rows)
+    keys = [np.repeat(np.arange(len(routes)), len(at)), np.tile(calendar.to_numpy(), len(routes))]
+    means = pd.DataFrame({"availability": avail.ravel(), "adder": add.ravel()}).groupby(
+        keys).mean()
+    table["availability"] = means["availability"].to_numpy()
     table["unit_cost"] = (unit_cost.reindex(table.index.get_level_values("route")).to_numpy()
-                          + pd.concat(adder).to_numpy())
+                          + means["adder"].to_numpy())
     return table[["capacity", "availability", "unit_cost", "min_flow"]]
 
 
