@@ -402,17 +402,19 @@ def _flows(model, inp: Inputs, outcome: SolveOutcome, markets: pd.DataFrame,
 def _added_capacity(inp: Inputs, units: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Per route-year (rows of inp.route_years): the cost of the units online [USD bn] and
     the capacity with them [bcm/y]."""
-    online = inp.option_online.join(inp.options[["route", "unit_size", "annual_cost"]],
-                                    on="option")
+    online = inp.option_online
+    option = inp.options.reindex(online["option"])
     units = units.reindex(pd.MultiIndex.from_arrays(
         [online["option"], online["decision_year"]])).fillna(0.0).to_numpy()
-    added = pd.DataFrame({"route": online["route"].to_numpy(), "year": online["year"].to_numpy(),
-                          "capacity": units * online["unit_size"].to_numpy(),
-                          "cost": units * online["annual_cost"].to_numpy()})
-    added = added.groupby(["route", "year"])[["capacity", "cost"]].sum().reindex(
-        inp.route_years.index, fill_value=0.0)
-    return added["cost"].to_numpy(), inp.route_years["capacity"].to_numpy() + added[
-        "capacity"].to_numpy()
+    row = inp.route_years.index.get_indexer(pd.MultiIndex.from_arrays(
+        [option["route"].to_numpy(), online["year"].to_numpy()]))
+    on = row >= 0  # online in a model year of the route
+    added = pd.DataFrame({"capacity": (units * option["unit_size"].to_numpy())[on],
+                          "cost": (units * option["annual_cost"].to_numpy())[on]}
+                         ).groupby(row[on]).sum()
+    capacity, cost = np.zeros(len(inp.route_years)), np.zeros(len(inp.route_years))
+    capacity[added.index], cost[added.index] = added["capacity"], added["cost"]
+    return cost, inp.route_years["capacity"].to_numpy() + capacity
 
 
 def _money(inp: Inputs, flow: np.ndarray, price: np.ndarray, average_cost: np.ndarray,
