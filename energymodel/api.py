@@ -13,7 +13,9 @@ from energymodel.errors import InputError
 from energymodel.history import validation_table
 from energymodel.inputs import Inputs, tabulate
 from energymodel.results import Results, extract, manifest
+from energymodel.runner import Solved
 from energymodel.scenario import Scenario, load_scenario
+from energymodel.structures.base import Run
 
 
 def prepare(scenario: Scenario) -> Inputs:
@@ -28,10 +30,29 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True) -> Results:
     With a buyer-power market, the results include the price pressure against the
     benchmark; with `dependence` and a dependence lever in the scenario, the dependence curve.
     """
-    timings: dict[str, float] = {}
-    start = time.perf_counter()
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    inputs, solved, run, tables, timings = _solve_tables(scenario)
+    start = time.perf_counter()
+    if dependence and scenario.dependence is not None:
+        tables["dependence"] = dependence_curve(scenario)
+    validation = (validation_table(tables["flows"], inputs.data.history)
+                  if scenario.horizon.step == 1 else None)  # observations are annual
+    timings["extract"] += time.perf_counter() - start
+    info = (solved.method if run.method is None
+            else {**run.method, "final_solve": solved.method})
+    return Results(scenario=scenario, tables={**tables, **run.tables}, validation=validation,
+                   model=solved.model,
+                   manifest=manifest(scenario, solved.inputs, solved.outcome, solved.model,
+                                     timings, info))
+
+
+def _solve_tables(scenario: Scenario) -> tuple[Inputs, Solved, Run, dict[str, pd.DataFrame],
+                                               dict[str, float]]:
+    """The scenario prepared and solved: its inputs, final solve, solve plan, the results
+    tables with the indicators (the summary among them), and the timings."""
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
     inputs = prepare(scenario)
     timings["prepare"] = time.perf_counter() - start
     start = time.perf_counter()
@@ -48,25 +69,17 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True) -> Results:
         added = structure.indicators(inputs, market, spec, run, tables)
         tables = indicators.with_tables(tables, added)
     tables = indicators.with_tables(tables, indicators.standard(tables, inputs))
-    if dependence and scenario.dependence is not None:
-        tables["dependence"] = dependence_curve(scenario)
-    validation = (validation_table(tables["flows"], inputs.data.history)
-                  if scenario.horizon.step == 1 else None)  # observations are annual
     timings["extract"] = time.perf_counter() - start
-    info = (solved.method if run.method is None
-            else {**run.method, "final_solve": solved.method})
-    return Results(scenario=scenario, tables={**tables, **run.tables}, validation=validation,
-                   model=solved.model,
-                   manifest=manifest(scenario, solved.inputs, solved.outcome, solved.model,
-                                     timings, info))
+    return inputs, solved, run, tables, timings
 
 
 def dependence_curve(scenario: Scenario) -> pd.DataFrame:
-    """Price pressure against Russia's dependence on the buyer, one row per lever value."""
+    """Price pressure against Russia's dependence on the buyer, one row per lever value
+    (each point's summary: its results without the validation and the manifest)."""
     if structures.buyer_market(scenario) is None:
         raise InputError(scenario.file(), "dependence", "a dependence curve needs a market "
                          "with buyer power (monopsony or bargaining)")
     lever = scenario.dependence
     return indicators.dependence_curve(
-        lever.lever, {x: solve(scenario.at_lever(x), dependence=False).summary
+        lever.lever, {x: _solve_tables(scenario.at_lever(x))[3]["summary"]
                       for x in progress.each("dependence points", lever.values)})
