@@ -21,7 +21,7 @@ from .conftest import EXAMPLES, ROOT
 PACKAGE = ROOT / "energymodel"
 # Each module may import only modules of its own or an earlier layer.
 LAYERS = [
-    {"_version", "errors", "units", "demand", "history", "progress", "interrupts"},
+    {"_version", "errors", "units", "demand", "history", "progress", "interrupts", "sparse"},
     {"files", "safety"},
     {"scenario"}, {"data"}, {"overrides"}, {"inputs"}, {"model"}, {"solver"}, {"engine"},
     # report reads results folders as plain data: it imports nothing of the solve, so
