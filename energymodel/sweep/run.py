@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from energymodel import __version__
+from energymodel._version import __version__
 from energymodel.data import load_dataset
 from energymodel.scenario import load_scenario
 from energymodel.sweep import designs
