@@ -10,6 +10,11 @@
                                                          if stopped)
     energymodel sweep analyze SWEEP|FOLDER               Sobol / Morris indices, tornado
     energymodel compare SCENARIO|FOLDER...               key outputs side by side
+    energymodel report RESULTS_DIR... --out DIR          a briefing (HTML, PDF, Excel,
+                                                         charts, IAMC) from results folders,
+                                                         without re-solving
+    energymodel export-model SCENARIO --out FILE         write the scenario's model as
+                                                         FILE.mps or FILE.lp
 
 Errors print one line (file: field: reason) and exit non-zero: 2 for bad input, 3 when the
 model has no solution, 1 for anything unexpected; 130 (Ctrl-C) or 143 (SIGTERM) when
@@ -27,7 +32,7 @@ import pandas as pd
 import typer
 from typer.core import TyperGroup
 
-from energymodel import interrupts, progress, structures
+from energymodel import engine, interrupts, progress, solver, structures
 from energymodel.api import prepare, solve
 from energymodel.errors import EnergyModelError, InputError, SolveError, display_path
 from energymodel.interrupts import Interrupted
@@ -45,11 +50,13 @@ OutOpt = Annotated[Path | None, typer.Option(
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="also replace a folder of results-like files that energymodel did not "
     "write (never the data, scenario or working folder, nor a folder with other files)")]
+ReportOpt = Annotated[bool, typer.Option(
+    "--report", help="also build a briefing in reports/<scenario name>")]
 
 
 @app.command()
 def run(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
-        debug: DebugOpt = False) -> None:
+        report: ReportOpt = False, debug: DebugOpt = False) -> None:
     """Solve a scenario, print a summary and write its results folder."""
     with _reported(debug):
         start = time.perf_counter()
@@ -60,6 +67,34 @@ def run(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
         typer.echo(summary_text(results, time.perf_counter() - start))
         typer.echo(f"Results: {display_path(folder.path)}/ (CSV and parquet tables, "
                    "scenario.json, manifest.json)")
+        if report:
+            _build_report([folder.path], Path("reports") / results.scenario.name, pdf=True)
+
+
+@app.command("report")
+def report_command(
+    folders: Annotated[list[Path], typer.Argument(
+        help="results folders (the first is the reference), and optionally one sweep folder",
+        show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="report folder, e.g. reports/NAME",
+                                      show_default=False)],
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="print briefing.pdf with "
+                                      "headless Chromium")] = True,
+    debug: DebugOpt = False,
+) -> None:
+    """Build a briefing (HTML, PDF, Excel, charts, IAMC) from results folders, without
+    re-solving."""
+    with _reported(debug):
+        _build_report(folders, out, pdf)
+
+
+def _build_report(folders: list[Path], out: Path, pdf: bool) -> None:
+    from energymodel.report import build_report  # matplotlib only when a report is asked for
+
+    stages = iter(range(1, 100))
+    target = build_report(folders, out, pdf=pdf, progress=lambda line: typer.echo(
+        f"report [{next(stages)}] {line}", err=True))
+    typer.echo(f"Report: {display_path(target)}/briefing.html (files listed in report.json)")
 
 
 @app.command()
@@ -104,6 +139,25 @@ def results_folder(s: Scenario, out: Path | None, force: bool) -> ResultsFolder:
     """The results folder of a run, claimed before solving; its inputs are protected."""
     return ResultsFolder(out if out is not None else Path("results") / s.name,
                          protect=[s.data_dir, *filter(None, [s.source])], force=force)
+
+
+@app.command("export-model")
+def export_model(scenario: ScenarioArg, out: Annotated[Path, typer.Option(
+        "--out", help="new file: FILE.mps or FILE.lp", show_default=False)],
+        debug: DebugOpt = False) -> None:
+    """Write the model a scenario solves (its own inputs; buyer-power variants are derived
+    from it) as an MPS or LP file, for inspection or another solver. Writes new files only."""
+    with _reported(debug):
+        if out.suffix.lower() not in (".mps", ".lp"):
+            raise InputError(display_path(out), None, "the file name must end in .mps or .lp")
+        if out.exists():
+            raise InputError(display_path(out), None, "exists: export-model writes new files "
+                             "only; choose another name or remove it")
+        s = load_scenario(scenario)
+        form = engine.standard_form(prepare(s))
+        solver.write(form, out)
+        typer.echo(f"Wrote {display_path(out)}: the {form.kind} of scenario {s.name}, "
+                   f"{form.A.shape[1]} columns, {form.A.shape[0]} rows (maximise)")
 
 
 def summary_text(results: Results, seconds: float) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -106,14 +106,18 @@ class DataSet:
     def pathways(self) -> set[str]:
         return set(self.values["pathway"].dropna())
 
+    @cached_property
+    def _anchors(self) -> dict[tuple[str, str], pd.DataFrame]:
+        """Rows of the values table by (entity, parameter), in table order."""
+        return dict(iter(self.values.groupby(["entity", "parameter"], sort=False)))
+
     def series(self, entity: str, parameter: str, pathway: str | None = None) -> pd.Series:
         """Anchor values of one parameter by year (NaN index for static values).
 
         For pathway parameters, rows of `pathway` win; rows without a pathway fill the
         years it does not state.
         """
-        rows = self.values[(self.values["entity"] == entity)
-                           & (self.values["parameter"] == parameter)]
+        rows = self._anchors.get((entity, parameter), self.values.iloc[:0])
         if pathway is not None:
             own = rows[rows["pathway"] == pathway]
             shared = rows[rows["pathway"].isna() & ~rows["year"].isin(own["year"])]

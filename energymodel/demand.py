@@ -83,12 +83,17 @@ def price_at(segments: list[Segment], quantity: float) -> float:
 
 def prices(segments: pd.DataFrame, volume: pd.Series) -> pd.Series:
     """Inverse demand at `volume` for every (market, year) of a segments table (indexed by
-    market, year, segment with columns start, price, slope, width) [USD/MMBtu]."""
-    out = {}
-    for key, group in segments.groupby(level=["market", "year"]):
-        curve = [Segment(r.start, r.price, r.slope, r.width) for r in group.itertuples()]
-        out[key] = price_at(curve, volume.get(key, 0.0))
-    return pd.Series(out).rename_axis(["market", "year"])
+    market, year, segment with columns start, price, slope, width) [USD/MMBtu]: on the first
+    segment that reaches the volume, or the last one (as `price_at`)."""
+    keys = segments.index.droplevel("segment")
+    q = volume.reindex(keys).fillna(0.0).to_numpy()
+    start = segments["start"].to_numpy()
+    chosen = (q <= start + segments["width"].to_numpy()) | ~keys.duplicated(keep="last")
+    first = chosen & (pd.Series(chosen, index=keys).groupby(level=["market", "year"])
+                      .cumsum().to_numpy() == 1)
+    price = (segments["price"].to_numpy() - segments["slope"].to_numpy()
+             * np.maximum(q - start, 0.0))[first]
+    return pd.Series(price, index=keys[first]).sort_index()
 
 
 def consumer_value(segments: pd.DataFrame, volume: pd.Series) -> pd.Series:

@@ -10,18 +10,22 @@ demand segment [bcm/y] (see demand.py for alpha, beta by market structure); C_b:
 cost, c P + d P^2 / 2 (linear marginal cost) or stepped tranches; F_r: flow on a route
 [bcm/y]; A_o: annuity plus fixed O&M per unit of an investment option [USD bn/y].
 
-Numeric inputs are mutable Params, so most value changes (prices, costs, capacities,
-availabilities, demand curves) can be made in place and re-solved by the persistent solver.
-Some values shape the model and need a rebuild: which routes have a contracted minimum flow
-or options a minimum build, the tangent points of a linearised model, and the buyer-side
-markup of a monopsony QP (folded into cost_curvature). `build_model` lists the blocks.
+Numeric inputs are mutable Params (`parameter_values`), so the compiled model (engine.py)
+takes a change of value (prices, costs, capacities, availabilities, demand curves, the
+discount rate) as new numbers in its matrices. Some values shape the model and need a
+rebuild: which routes have a contracted minimum flow or options a minimum build, the
+variables' domains, the tangent points of a linearised model; `structure_key` digests them.
+`build_model` lists the blocks.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import weakref
 
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
 from energymodel.inputs import Inputs
@@ -95,38 +99,106 @@ def define_sets(m: pyo.ConcreteModel, inp: Inputs) -> None:
                                  initialize=lambda m, o, y: running.get((o, y), []))
 
 
-def _param(index, values, **kw) -> pyo.Param:
-    return pyo.Param(index, initialize=dict(values), mutable=True, within=pyo.Any, **kw)
+# Parameter name -> (index set, unit). Values come from `parameter_values`, in the order of
+# the index set, so that the compiled model (engine.py) can take a whole array per parameter.
+PARAMETERS = {
+    "weight": ("YEARS", "discounted years of period"),
+    "length": ("YEARS", "calendar years of period"),
+    "basin_capacity": ("BASIN_YEARS", "bcm/y"),
+    "mc_intercept": ("BASINS", "USD/MMBtu"),
+    "mc_slope": ("BASINS", "USD/MMBtu per bcm/y"),
+    "cost_curvature": ("BASINS", "USD/MMBtu per bcm/y: d, times 1 + phi where a monopsony "
+                                 "buyer takes all output"),
+    "reserves": ("RESERVE_BASINS", "bcm"),
+    "step_width": ("STEPS", "bcm/y"),
+    "step_cost": ("STEPS", "USD/MMBtu"),
+    "route_capacity": ("ROUTE_YEARS", "bcm/y"),
+    "availability": ("ROUTE_YEARS", "share"),
+    "unit_cost": ("ROUTE_YEARS", "USD/MMBtu"),
+    "min_flow": ("MIN_FLOW_ROUTE_YEARS", "bcm/y"),
+    "unit_size": ("OPTIONS", "bcm/y per unit"),
+    "max_units": ("OPTIONS", "units"),
+    "min_units": ("OPTIONS", "units"),
+    "annual_cost": ("OPTIONS", "USD bn per unit per year online"),
+    "alpha": ("SEGMENTS", "USD/MMBtu"),
+    "beta": ("SEGMENTS", "USD/MMBtu per bcm/y"),
+    "width": ("SEGMENTS", "bcm/y, inf for the last segment"),
+}
+
+
+def parameter_values(inp: Inputs) -> dict[str, pd.Series]:
+    """Every numeric input of the model, indexed as its parameter, in the units of
+    schema/parameters.csv."""
+    ry, seg, steps, options, basins = (inp.route_years, inp.segments, inp.supply_steps,
+                                       inp.options, inp.basins)
+    return {
+        "weight": inp.years["weight"], "length": inp.years["length"],
+        "basin_capacity": inp.basin_years["capacity"],
+        "mc_intercept": basins["mc_intercept"], "mc_slope": basins["mc_slope"],
+        "cost_curvature": basins["mc_slope"] * (1 + basins["buyer_markup"]),
+        "reserves": basins["reserves"].dropna(),
+        "step_width": steps["width"], "step_cost": steps["cost"],
+        "route_capacity": ry["capacity"], "availability": ry["availability"],
+        "unit_cost": ry["unit_cost"], "min_flow": ry["min_flow"][ry["min_flow"] > 0],
+        "unit_size": options["unit_size"], "max_units": options["max_units"],
+        "min_units": options["min_units"], "annual_cost": options["annual_cost"],
+        "alpha": seg["alpha"], "beta": seg["beta"], "width": seg["width"],
+    }
+
+
+def structure_key(inp: Inputs, linearize: int = 0) -> str:
+    """A digest of everything `build_model` reads from `inp` except the parameter values:
+    the index sets, which routes and options connect what, which constraints exist, the
+    variables' domains. Two inputs with the same key give models that differ only in their
+    parameter values (with `linearize`, the tangent points depend on values too, so these
+    are part of the key)."""
+    ry = inp.route_years
+    parts = [inp.years.index, inp.basins.index, inp.routes, inp.markets.index,
+             repr(list(inp.options["route"].items())), inp.basin_years.index, ry.index,
+             inp.market_years.index, inp.segments.index, inp.supply_steps.index,
+             inp.option_online, inp.basins["reserves"].notna().to_numpy(),
+             (ry["min_flow"] > 0).to_numpy(), (inp.options["min_units"] > 0).to_numpy()]
+    if linearize:
+        parts += [v.to_numpy(dtype=float) for v in parameter_values(inp).values()]
+    digest = hashlib.sha256(f"{inp.scenario.investment}|{linearize}".encode())
+    for part in parts:
+        digest.update(_digest(part))
+    return digest.hexdigest()
+
+
+_DIGESTS: dict[int, tuple[weakref.ref, bytes]] = {}
+
+
+def _digest(part) -> bytes:
+    """Digest of a string, array, index or frame (index codes and labels, frame values);
+    those of indexes and frames are remembered while they live (derived inputs share most)."""
+    if isinstance(part, str):
+        return hashlib.sha256(part.encode()).digest()
+    if isinstance(part, np.ndarray):
+        return hashlib.sha256(part.tobytes() + str(part.shape).encode()).digest()
+    known = _DIGESTS.get(id(part))
+    if known is not None and known[0]() is part:
+        return known[1]
+    if isinstance(part, pd.MultiIndex):
+        data = b"".join(np.asarray(c).tobytes() + b"," for c in part.codes) + repr(
+            [level.tolist() for level in part.levels]).encode()
+    elif isinstance(part, pd.Index):
+        data = repr(part.tolist()).encode()
+    else:
+        data = repr((list(part.columns), part.index.tolist(), part.to_numpy().tolist())).encode()
+    value = hashlib.sha256(data).digest()
+    if len(_DIGESTS) > 10_000:
+        _DIGESTS.clear()
+    _DIGESTS[id(part)] = (weakref.ref(part), value)
+    return value
 
 
 def define_parameters(m: pyo.ConcreteModel, inp: Inputs) -> None:
-    """All numeric inputs, in the units of schema/parameters.csv."""
-    m.weight = _param(m.YEARS, inp.years["weight"].items(), doc="discounted years of period")
-    m.length = _param(m.YEARS, inp.years["length"].items(), doc="calendar years of period")
-    m.basin_capacity = _param(m.BASIN_YEARS, inp.basin_years["capacity"].items(), doc="bcm/y")
-    m.mc_intercept = _param(m.BASINS, inp.basins["mc_intercept"].items(), doc="USD/MMBtu")
-    m.mc_slope = _param(m.BASINS, inp.basins["mc_slope"].items(), doc="USD/MMBtu per bcm/y")
-    m.cost_curvature = _param(
-        m.BASINS, (inp.basins["mc_slope"] * (1 + inp.basins["buyer_markup"])).items(),
-        doc="USD/MMBtu per bcm/y: d, times 1 + phi where a monopsony buyer takes all output")
-    m.reserves = _param(m.RESERVE_BASINS, inp.basins["reserves"].dropna().items(), doc="bcm")
-    m.step_width = _param(m.STEPS, inp.supply_steps["width"].items(), doc="bcm/y")
-    m.step_cost = _param(m.STEPS, inp.supply_steps["cost"].items(), doc="USD/MMBtu")
-    ry = inp.route_years
-    m.route_capacity = _param(m.ROUTE_YEARS, ry["capacity"].items(), doc="bcm/y")
-    m.availability = _param(m.ROUTE_YEARS, ry["availability"].items(), doc="share")
-    m.unit_cost = _param(m.ROUTE_YEARS, ry["unit_cost"].items(), doc="USD/MMBtu")
-    m.min_flow = _param(m.MIN_FLOW_ROUTE_YEARS, ry["min_flow"][ry["min_flow"] > 0].items(),
-                        doc="bcm/y")
-    m.unit_size = _param(m.OPTIONS, inp.options["unit_size"].items(), doc="bcm/y per unit")
-    m.max_units = _param(m.OPTIONS, inp.options["max_units"].items(), doc="units")
-    m.min_units = _param(m.OPTIONS, inp.options["min_units"].items(), doc="units")
-    m.annual_cost = _param(m.OPTIONS, inp.options["annual_cost"].items(),
-                           doc="USD bn per unit per year online")
-    seg = inp.segments
-    m.alpha = _param(m.SEGMENTS, seg["alpha"].items(), doc="USD/MMBtu")
-    m.beta = _param(m.SEGMENTS, seg["beta"].items(), doc="USD/MMBtu per bcm/y")
-    m.width = _param(m.SEGMENTS, seg["width"].items(), doc="bcm/y, inf for the last segment")
+    """All numeric inputs as mutable parameters, in the units of schema/parameters.csv."""
+    for name, values in parameter_values(inp).items():
+        index, doc = PARAMETERS[name]
+        m.add_component(name, pyo.Param(m.component(index), initialize=dict(values.items()),
+                                        mutable=True, within=pyo.Any, doc=doc))
 
 
 def define_variables(m: pyo.ConcreteModel, inp: Inputs) -> None:

@@ -32,7 +32,6 @@ import pandas as pd
 
 from energymodel import indicators
 from energymodel.results import npv
-from energymodel.structures import REGISTRY
 from energymodel.units import K
 
 BUYER = "china"
@@ -86,7 +85,7 @@ def key_outputs(tables: dict[str, pd.DataFrame], weight: pd.Series,
         elif group == "checks":
             m = tables["markets"]
             above = m["price_usd_per_mmbtu"] - m["price_cap_usd_per_mmbtu"]
-            on_curve = ~m["structure"].isin([n for n, s in REGISTRY.items() if s.own_plan])
+            on_curve = m["price_basis"] == "inverse demand"
             out["max_price_above_cap"] = float(above[on_curve].max())
             china = m[m["market"] == BUYER]
             out["npv_china_above_parity"] = npv(china.assign(

@@ -43,7 +43,8 @@ from energymodel.solver import SolveOutcome, versions
 from energymodel.units import K
 
 TABLES = ("flows", "markets", "basins", "investments", "summary")
-TOL = 1e-9  # bcm/y: a flow or capacity below this is zero
+TOL = 1e-6  # bcm/y: a flow or capacity below this is zero; interior-point solutions sit
+# within about 1e-8 of their bounds, so a segment this close to full counts as full
 COLUMNS = {
     "flow_bcm_per_y": "gas delivered on the route",
     "capacity_bcm_per_y": "existing plus new capacity (nameplate), before availability",
@@ -142,6 +143,22 @@ class Results:
         """A yearly value by market (outlet), years as rows."""
         return self.flows.pivot_table(index="year", columns="market", values=value,
                                       aggfunc="sum")
+
+    @property
+    def plot(self):
+        """The briefing's charts of these results, e.g. `results.plot.revenue()`
+        (matplotlib figures; see energymodel.report.accessor)."""
+        from energymodel.report.accessor import Plot
+
+        return Plot(self)
+
+    def to_iamc(self, model: str = "energymodel") -> pd.DataFrame:
+        """The results in the IAMC long format (model, scenario, region, variable, unit,
+        year, value), e.g. for pyam; variables are listed in energymodel.report.iamc."""
+        from energymodel.report.iamc import to_iamc
+        from energymodel.report.load import Run
+
+        return to_iamc(Run.from_results(self), model)
 
     def write(self, directory: str | Path | ResultsFolder, force: bool = False) -> Path:
         """Write every table (CSV and parquet), the resolved scenario and the manifest.
@@ -330,15 +347,17 @@ def _flows(model, inp: Inputs, outcome: SolveOutcome, markets: pd.DataFrame,
     routes = index.get_level_values("route")
     years = index.get_level_values("year")
     flow = _values(model.flow).reindex(index).to_numpy()
-    units = _values(model.units)
-    new_capacity = pd.Series(0.0, index=index)
-    capacity_cost = pd.Series(0.0, index=index)
-    for row in inp.option_online.itertuples(index=False):
-        n = units.get((row.option, row.decision_year), 0.0)
-        key = (inp.options.at[row.option, "route"], row.year)
-        new_capacity[key] += n * inp.options.at[row.option, "unit_size"]
-        capacity_cost[key] += n * inp.options.at[row.option, "annual_cost"]
-    capacity = ry["capacity"].to_numpy() + new_capacity.to_numpy()
+    online = inp.option_online.join(inp.options[["route", "unit_size", "annual_cost"]],
+                                    on="option")
+    units = _values(model.units).reindex(pd.MultiIndex.from_arrays(
+        [online["option"], online["decision_year"]])).fillna(0.0).to_numpy()
+    added = pd.DataFrame({"route": online["route"].to_numpy(), "year": online["year"].to_numpy(),
+                          "capacity": units * online["unit_size"].to_numpy(),
+                          "cost": units * online["annual_cost"].to_numpy()})
+    added = added.groupby(["route", "year"])[["capacity", "cost"]].sum().reindex(
+        index, fill_value=0.0)
+    capacity_cost = added["cost"]
+    capacity = ry["capacity"].to_numpy() + added["capacity"].to_numpy()
     usable = ry["availability"].to_numpy() * capacity
     weight = inp.years["weight"]
     rent = _dual(outcome, model.route_flow_max, list(index), weight, +1).to_numpy()

@@ -1,16 +1,16 @@
-"""Build and solve one set of inputs: the step every scenario run and every buyer-power
-variant (benchmark, disagreement, hold-up plan, bilevel follower) goes through."""
+"""Solve one set of inputs: the step every scenario run and every buyer-power variant
+(benchmark, disagreement, hold-up plan, bilevel follower) goes through. Solves go through
+the compiled model of engine.py, so a loop of variants re-solves without rebuilding."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
+from energymodel import engine
 from energymodel.inputs import Inputs
-from energymodel.model import build_model
-from energymodel.solver import HighsSolver, SolveOutcome
+from energymodel.solver import SolveOutcome
 
 
 @dataclass
@@ -18,10 +18,16 @@ class Solved:
     """A solved model with the inputs it was built from."""
 
     inputs: Inputs
-    model: pyo.ConcreteModel
     outcome: SolveOutcome
     method: dict
     timings: dict[str, float] = field(default_factory=dict)
+    result: engine.EngineSolve | None = field(default=None, repr=False)
+
+    @property
+    def model(self) -> pyo.ConcreteModel:
+        """The pyomo model with this solve's values loaded. It is shared by every solve of
+        the same structure: read it before solving another variant."""
+        return self.result.model()
 
 
 def has_quadratic_terms(inputs: Inputs) -> bool:
@@ -32,41 +38,29 @@ def has_quadratic_terms(inputs: Inputs) -> bool:
 
 
 def solve_inputs(inputs: Inputs, fixed_units: dict | None = None) -> Solved:
-    """Build and solve. Lumpy investment is decided by a MILP first, then every flow, price
-    and dual comes from the continuous problem solved again with the builds fixed.
+    """Solve. Lumpy investment is decided by a MILP first, then every flow, price and dual
+    comes from the continuous problem solved again with the builds fixed.
 
-    HiGHS solves no MIQP: where the objective is quadratic, the MILP replaces each quadratic
-    term by tangent cuts (an upper bound on the objective, reported as
+    No solver here takes a MIQP: where the objective is quadratic, the MILP replaces each
+    quadratic term by tangent cuts (an upper bound on the objective, reported as
     milp_objective_usd_bn) to choose the builds; the exact QP then prices them.
     `fixed_units` ((option, decision year) -> units) imposes builds instead.
     """
     options = inputs.scenario.solver
     timings: dict[str, float] = {}
     fixed, method = dict(fixed_units or {}), {"method": "LP/QP"}
-    if inputs.scenario.investment == "lumpy" and len(inputs.decisions) > 0:
+    if inputs.scenario.investment == "lumpy" and len(inputs.decisions) > 0 and \
+            len(fixed) < len(inputs.decisions):
         tangents = options.tangents if has_quadratic_terms(inputs) else 0
-        start = time.perf_counter()
-        first = _fixed(build_model(inputs, linearize=tangents), fixed)
-        timings["build_milp"] = time.perf_counter() - start
-        milp = HighsSolver(options).solve(first, duals=False)
-        timings["solve_milp"] = milp.wall_seconds
-        fixed = {k: round(v) for k, v in first.units.extract_values().items()}
+        milp = engine.solve(inputs, fixed, linearize=tangents, duals=False)
+        timings.update({f"{k}_milp": v for k, v in milp.timings.items()})
+        fixed = milp.units()
         how = (f"MILP with {tangents} tangent cuts per quadratic term" if tangents
                else "MILP")
         method = {"method": f"{how} to choose the builds, then the continuous problem with "
-                            "the builds fixed", "milp_objective_usd_bn": milp.objective}
-    start = time.perf_counter()
-    model = _fixed(build_model(inputs), fixed)
-    timings["build"] = time.perf_counter() - start
-    outcome = HighsSolver(options).solve(model)
-    timings["solve"] = outcome.wall_seconds
-    timings["highs"] = outcome.solver_seconds
-    return Solved(inputs, model, outcome, method, timings)
-
-
-def _fixed(model: pyo.ConcreteModel, units: dict) -> pyo.ConcreteModel:
-    """`model` with the given investment units fixed (and so continuous: no MIP left)."""
-    for key, n in units.items():
-        model.units[key].domain = pyo.NonNegativeReals
-        model.units[key].fix(n)
-    return model
+                            "the builds fixed", "milp_objective_usd_bn": milp.solution.objective}
+    result = engine.solve(inputs, fixed)
+    timings.update(result.timings)
+    timings["solver"] = result.solution.seconds
+    method["solver"] = f"{result.solution.solver} ({result.kind})"
+    return Solved(inputs, result.outcome(), method, timings, result)

@@ -1,48 +1,118 @@
-"""HiGHS through highspy: the only module that knows the pyomo solver API.
+"""The one solver adapter: every solve, and every solver option, goes through here.
 
-Uses the persistent `pyomo.contrib.solver` HiGHS interface, which accepts quadratic
-objectives and re-solves after parameter changes without rebuilding (for sweeps). When
-HiGHS reports infeasibility, the model is written as an LP file and HiGHS is asked for an
-irreducible infeasible subset (IIS), whose constraint names go into the error.
+Problems arrive as matrices (`StandardForm`, built by engine.py from the pyomo model):
 
-Every HiGHS run is watched through highspy's interrupt callbacks: a Ctrl-C or SIGTERM,
-recorded meanwhile (`interrupts.deferred`), stops HiGHS within one callback and is then
-acted on; a long run reports its progress (MIP gap, iterations). Each solve has a time
-limit (`solver.time_limit` of the scenario, default 600 s).
+    max  c'x + x'diag(q)x/2 + offset   s.t.  row_lo <= A x <= row_up,  col_lo <= x <= col_up,
+                                              x_j integer where integer[j]
+
+- LPs and MILPs: HiGHS (highspy), dual simplex / branch and cut.
+- QPs (q != 0, every column continuous): Clarabel's interior-point method, which solves the
+  concave QPs of this model to 1e-9 in a few dozen iterations. Where the optimum is not
+  unique (a flat direction: two routes of equal cost into one market), an interior-point
+  method converges to the centre of the optimal face, not to a vertex: the choice does not
+  depend on the order of rows or columns, and reruns on the same matrices are byte-identical
+  (one thread, no randomness).
+
+Duals (`Solution.row_duals`) are sensitivities of the maximised objective to each row's
+binding bound, d objective / d bound, whichever solver answered: >= 0 for a binding upper
+limit, <= 0 for a binding lower limit, either sign for an equality. When a problem has no
+solution, HiGHS is asked for an irreducible infeasible subset (IIS) of its rows and bounds,
+whose names go into the error.
+
+Every solve is watched: HiGHS through highspy's interrupt callbacks (a Ctrl-C or SIGTERM,
+recorded meanwhile by `interrupts.deferred`, stops it within one callback and is then acted
+on; a long run reports its progress), Clarabel by its time limit and the same deferral.
+Each solve has a time limit (`solver.time_limit` of the scenario).
 """
 
 from __future__ import annotations
 
-import tempfile
+import re
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import clarabel
 import highspy
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.contrib.solver.common.results import TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
+import scipy.sparse as sp
 
 from energymodel import interrupts, progress
 from energymodel.errors import SolveError
 from energymodel.scenario import SolverOptions
 
-# Fixed settings: one random seed, tight QP regularisation (the closed forms are checked
-# to 1e-6 relative) and no console output.
-BASE_OPTIONS = {"random_seed": 0, "qp_regularization_value": 1e-11, "output_flag": False}
+INF = highspy.kHighsInf
+# Fixed HiGHS settings: one random seed, tight QP regularisation (used by HiGHS's QP solver
+# only through `solve_qp` fallbacks, none today) and no console output.
+HIGHS_OPTIONS = {"random_seed": 0, "output_flag": False}
+# Clarabel: tolerances much tighter than its defaults (1e-8), so that duals at the kinks of
+# demand curves (where the dual is pinned by two segments) match prices to 1e-6 after the
+# conversion to USD/MMBtu of late, heavily discounted years; presolve off so that every row
+# keeps its dual.
+CLARABEL_OPTIONS = {"verbose": False, "tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12,
+                    "tol_feas": 1e-12, "tol_ktratio": 1e-10, "reduced_tol_gap_abs": 1e-9,
+                    "reduced_tol_gap_rel": 1e-9, "reduced_tol_feas": 1e-9,
+                    "reduced_tol_ktratio": 1e-7, "presolve_enable": False, "max_iter": 400}
+# Clarabel's default tolerances, tried when the tight ones make no progress (some KKT systems
+# of bilevel.py's exact polish).
+CLARABEL_FALLBACK = {"verbose": False, "presolve_enable": False, "max_iter": 400}
+# Clarabel statuses accepted as optimal: "AlmostSolved" meets the reduced tolerances above.
+CLARABEL_SOLVED = {"Solved", "AlmostSolved"}
+
+
+@dataclass
+class StandardForm:
+    """max c'x + x'diag(q)x/2 + offset s.t. row_lo <= Ax <= row_up, col_lo <= x <= col_up."""
+
+    c: np.ndarray
+    q: np.ndarray  # diagonal of the Hessian (<= 0 for a concave maximisation)
+    offset: float
+    A: sp.csr_matrix
+    row_lo: np.ndarray
+    row_up: np.ndarray
+    col_lo: np.ndarray
+    col_up: np.ndarray
+    integer: np.ndarray  # bool per column
+    # names of columns and rows, built only when needed (errors, exports)
+    names: Callable[[], tuple[list[str], list[str]]] | None = field(default=None, repr=False)
+
+    @property
+    def kind(self) -> str:
+        """'MILP', 'QP' or 'LP'."""
+        if self.integer.any():
+            return "MILP"
+        return "QP" if np.any(self.q != 0.0) else "LP"
+
+    def relaxed(self) -> StandardForm:
+        """The same problem without integrality."""
+        return replace(self, integer=np.zeros_like(self.integer))
+
+
+@dataclass
+class Solution:
+    """What one solve returned."""
+
+    x: np.ndarray  # column values
+    row_duals: np.ndarray | None  # d objective / d binding row bound; None for MILPs
+    objective: float
+    solver: str  # "HiGHS" or "Clarabel"
+    seconds: float  # the solver's own time
+    iterations: dict[str, int] = field(default_factory=dict)
+    bound: float | None = None  # MILP dual bound
 
 
 @dataclass
 class SolveOutcome:
-    """What one solve returned."""
+    """What one solve of a pyomo model returned, as results.py reads it."""
 
     status: str  # "optimal"
-    objective: float  # objective value, as HiGHS reports it
-    solver_seconds: float  # HiGHS run time
-    wall_seconds: float  # including pyomo's hand-over of the model
+    objective: float  # objective value [USD bn]
+    solver_seconds: float  # the solver's own time
+    wall_seconds: float  # including the update of the compiled model
     iterations: dict[str, int] = field(default_factory=dict)
     duals: dict | None = None  # constraint data -> dual, for continuous problems
+    solver: str = "HiGHS"
 
 
 def _watch(highs: highspy.Highs) -> highspy.Highs:
@@ -70,131 +140,265 @@ def _run(highs: highspy.Highs, what: str = "solving") -> None:
         highs.run()
 
 
-class _WatchedHighs(Highs):
-    """pyomo's persistent HiGHS interface, with its HiGHS instance watched."""
-
-    def set_instance(self, model) -> None:
-        super().set_instance(model)
-        _watch(self._solver_model)
-
-
 def versions() -> dict[str, str]:
     """Versions of the solver stack, for manifests."""
-    import pyomo.version
-
-    return {"pyomo": pyomo.version.version, "highspy": _dist_version("highspy"),
-            "HiGHS": ".".join(str(v) for v in Highs().version())}
-
-
-def _dist_version(name: str) -> str:
     from importlib.metadata import version
 
-    return version(name)
+    return {"pyomo": version("pyomo"), "highspy": version("highspy"),
+            "HiGHS": f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}."
+                     f"{highspy.HIGHS_VERSION_PATCH}",
+            "clarabel": version("clarabel")}
 
 
-class HighsSolver:
-    """A persistent HiGHS solver for one model: the first solve hands the model over, later
-    solves pass only what changed (mutable parameters, fixed variables)."""
+def solve(form: StandardForm, options: SolverOptions, duals: bool = True) -> Solution:
+    """Solve `form` with the solver for its kind; SolveError unless optimal."""
+    kind = form.kind
+    if kind == "QP":
+        return _clarabel(form, options)
+    highs = highs_instance(options)
+    highs.clearSolver()  # no basis or solution from an earlier model: reruns are identical
+    highs.passModel(highs_lp(form))
+    _run(highs)
+    status = highs.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise _failure(form, highs.modelStatusToString(status), options)
+    info, solution = highs.getInfo(), highs.getSolution()
+    if kind == "MILP":
+        return Solution(np.asarray(solution.col_value), None, info.objective_function_value,
+                        "HiGHS", highs.getRunTime(), {"mip_nodes": int(info.mip_node_count)},
+                        bound=info.mip_dual_bound)
+    # HiGHS's row duals are d objective / d activity in the minimisation sense it solves;
+    # for a maximisation it reports them for the original objective, which is what we want.
+    return Solution(np.asarray(solution.col_value),
+                    np.asarray(solution.row_dual) if duals else None,
+                    info.objective_function_value, "HiGHS", highs.getRunTime(),
+                    {"simplex": int(info.simplex_iteration_count)})
 
-    def __init__(self, options: SolverOptions):
-        self.options = options
-        self._highs = _WatchedHighs()
 
-    def solve(self, model: pyo.ConcreteModel, duals: bool = True) -> SolveOutcome:
-        config = self._highs.config
-        config.load_solutions = False
-        config.raise_exception_on_nonoptimal_result = False
-        config.threads = self.options.threads
-        config.time_limit = self.options.time_limit
-        config.rel_gap = self.options.mip_rel_gap
-        config.solver_options = dict(BASE_OPTIONS)
-        start = time.perf_counter()
+_HIGHS: dict[tuple, highspy.Highs] = {}
+
+
+def highs_instance(options: SolverOptions, fresh: bool = False) -> highspy.Highs:
+    """A HiGHS instance with every option set (the only place HiGHS options are set). One
+    instance per set of options is reused (a new model passed to it solves from scratch)
+    unless `fresh`."""
+    key = (options.threads, options.mip_rel_gap, options.time_limit)
+    if not fresh and key in _HIGHS:
+        return _HIGHS[key]
+    highs = _watch(highspy.Highs())
+    settings = {**HIGHS_OPTIONS, "threads": options.threads, "mip_rel_gap": options.mip_rel_gap}
+    if options.time_limit is not None:
+        settings["time_limit"] = float(options.time_limit)
+    for name, value in settings.items():
+        highs.setOptionValue(name, value)
+    if not fresh:
+        _HIGHS[key] = highs
+    return highs
+
+
+def highs_lp(form: StandardForm, names: bool = False) -> highspy.HighsModel:
+    """`form` as a HiGHS model (Hessian included where the objective is quadratic)."""
+    lp = highspy.HighsLp()
+    n, m = form.A.shape[1], form.A.shape[0]
+    lp.num_col_, lp.num_row_ = n, m
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.offset_ = float(form.offset)
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = form.c, form.col_lo, form.col_up
+    lp.row_lower_, lp.row_upper_ = form.row_lo, form.row_up
+    a = form.A.tocsr()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
+    if form.integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in form.integer]
+    if names and form.names is not None:
+        lp.col_names_, lp.row_names_ = form.names()
+    model = highspy.HighsModel()
+    model.lp_ = lp
+    nonzero = np.flatnonzero(form.q)
+    if len(nonzero):
+        hessian = highspy.HighsHessian()
+        hessian.dim_, hessian.format_ = n, highspy.HessianFormat.kTriangular
+        hessian.start_ = np.searchsorted(nonzero, np.arange(n + 1)).astype(np.int32)
+        hessian.index_, hessian.value_ = nonzero.astype(np.int32), form.q[nonzero]
+        model.hessian_ = hessian
+    return model
+
+
+def write(form: StandardForm, path: Path) -> None:
+    """Write `form` as an MPS or LP file (by the suffix) with the model's names, as pyomo's
+    symbolic labels spell them (flow[nord_stream_1,2030] -> flow(nord_stream_1_2030)).
+    Written to a temporary sibling renamed into place: no partial file is left."""
+    model = highs_lp(form, names=True)
+    lp = model.lp_
+    lp.col_names_ = [_label(n) for n in lp.col_names_]
+    lp.row_names_ = [_label(n) for n in lp.row_names_]
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(model)
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    try:
+        if highs.writeModel(str(tmp)) != highspy.HighsStatus.kOk:
+            raise OSError(f"HiGHS could not write {path.name}")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _label(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_().]", "_", name.replace("[", "(").replace("]", ")"))
+
+
+def _clarabel(form: StandardForm, options: SolverOptions) -> Solution:
+    """The QP by Clarabel: min x'Px/2 + p'x s.t. Gx + s = h, s in the cones, with P = -diag(q)
+    and p = -c.
+
+    Rows on one column (route_flow_max of a route without options, for instance) become
+    bounds of that column, and columns whose bounds meet (a closed route, fixed builds) are
+    substituted out. Their duals are then what is left of the objective's gradient after the
+    other rows' duals, given to the binding row: this keeps them unique where a row and a
+    bound bind together (an interior-point method would otherwise split the dual between
+    them arbitrarily)."""
+    a = form.A.tocsr()
+    counts = np.diff(a.indptr)
+    single = np.flatnonzero(counts == 1)
+    s_col, s_coef = a.indices[a.indptr[single]], a.data[a.indptr[single]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ends = np.sort(np.stack([form.row_lo[single] / s_coef, form.row_up[single] / s_coef]),
+                       axis=0)
+    lo, lo_row = _tightest(form.col_lo, s_col, single, ends[0], upper=False)
+    up, up_row = _tightest(form.col_up, s_col, single, ends[1], upper=True)
+    if np.any(lo > up):
+        raise _failure(form, "Infeasible", options)
+    rest = np.flatnonzero(counts != 1)
+    fixed = lo == up
+    free = ~fixed
+    x = np.where(fixed, lo, 0.0)
+    a_rest = a[rest]
+    shift = a_rest @ x  # activity of the fixed columns
+    row_lo, row_up = form.row_lo[rest] - shift, form.row_up[rest] - shift
+    g_rows = a_rest[:, free].tocsc()
+    eq = row_lo == row_up
+    has_up = ~eq & np.isfinite(row_up)
+    has_lo = ~eq & np.isfinite(row_lo)
+    eye = sp.identity(int(free.sum()), format="csc")
+    up_ok, lo_ok = np.isfinite(up[free]), np.isfinite(lo[free])
+    g = sp.vstack([g_rows[eq], g_rows[has_up], -g_rows[has_lo], eye[up_ok], -eye[lo_ok]],
+                  format="csc")
+    h = np.concatenate([row_up[eq], row_up[has_up], -row_lo[has_lo], up[free][up_ok],
+                        -lo[free][lo_ok]])
+    cones = [clarabel.ZeroConeT(int(eq.sum())),
+             clarabel.NonnegativeConeT(len(h) - int(eq.sum()))]
+    p = sp.diags(-form.q[free], format="csc")
+    start = time.perf_counter()
+    for tolerances in (CLARABEL_OPTIONS, CLARABEL_FALLBACK):
+        settings = clarabel.DefaultSettings()
+        for key, value in tolerances.items():
+            setattr(settings, key, value)
+        if options.time_limit is not None:
+            settings.time_limit = max(float(options.time_limit) - (time.perf_counter() - start),
+                                      1e-3)
         with progress.task("solving"), interrupts.deferred():
-            result = self._highs.solve(model)
-        wall = time.perf_counter() - start
-        condition = result.termination_condition
-        if condition != TerminationCondition.convergenceCriteriaSatisfied:
-            raise _failure(model, condition)
-        result.solution_loader.load_vars()
-        info = result.extra_info
-        iterations = {k: int(getattr(info, f"{k}_iteration_count", 0) or 0)
-                      for k in ("simplex", "ipm", "qp")}
-        iterations["mip_nodes"] = int(getattr(info, "mip_node_count", 0) or 0)
-        return SolveOutcome(
-            status="optimal", objective=float(result.incumbent_objective),
-            solver_seconds=float(result.timing_info.highs_time or 0.0), wall_seconds=wall,
-            iterations=iterations,
-            duals=result.solution_loader.get_duals() if duals else None)
+            result = clarabel.DefaultSolver(p, -form.c[free], g, h, cones, settings).solve()
+        status = str(result.status)
+        if status != "InsufficientProgress":
+            break
+    if status not in CLARABEL_SOLVED:
+        raise _failure(form, f"Clarabel: {status}", options)
+    x[free] = np.asarray(result.x)
+    z = np.asarray(result.z)
+    cut = np.cumsum([0, eq.sum(), has_up.sum(), has_lo.sum()])
+    y_rest = np.zeros(len(rest))
+    y_rest[eq] = z[cut[0]:cut[1]]
+    y_rest[has_up] += z[cut[1]:cut[2]]
+    y_rest[has_lo] -= z[cut[2]:cut[3]]
+    duals = np.zeros(a.shape[0])
+    duals[rest] = y_rest
+    # what the gradient leaves to each column's bounds, given to the binding singleton row
+    residual = form.c + form.q * x - a_rest.T @ y_rest
+    coef = np.zeros(a.shape[0])
+    coef[single] = s_coef
+    for rows, sign in ((up_row, residual > 0), (lo_row, residual < 0)):
+        j = np.flatnonzero((rows >= 0) & sign)
+        duals[rows[j]] = residual[j] / coef[rows[j]]
+    objective = float(form.c @ x + form.q @ (x * x) / 2 + form.offset)
+    return Solution(x, duals, objective, "Clarabel", time.perf_counter() - start,
+                    {"ipm": int(result.iterations)})
+
+
+def _tightest(bound: np.ndarray, cols: np.ndarray, rows: np.ndarray, ends: np.ndarray,
+              upper: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Column bounds tightened by the singleton rows (`rows`, on columns `cols`, whose bound
+    on the column is `ends`), and which row binds each column (-1: its own bound; a row
+    wins a tie)."""
+    order = np.argsort(-ends if upper else ends, kind="stable")  # tightest written last
+    best = np.full(len(bound), np.inf if upper else -np.inf)
+    row = np.full(len(bound), -1)
+    best[cols[order]], row[cols[order]] = ends[order], rows[order]
+    wins = np.isfinite(best) & ((best <= bound) if upper else (best >= bound))
+    return np.where(wins, best, bound), np.where(wins, row, -1)
 
 
 _REASONS = {
-    TerminationCondition.provenInfeasible: ("infeasible", "no flows satisfy every constraint"),
-    TerminationCondition.infeasibleOrUnbounded: (
-        "infeasible or unbounded", "HiGHS could not tell which"),
-    TerminationCondition.unbounded: ("unbounded", "some flow can grow without limit"),
-    TerminationCondition.maxTimeLimit: (
+    "Infeasible": ("infeasible", "no flows satisfy every constraint"),
+    "Clarabel: PrimalInfeasible": ("infeasible", "no flows satisfy every constraint"),
+    "Clarabel: AlmostPrimalInfeasible": ("infeasible", "no flows satisfy every constraint"),
+    "Primal infeasible or unbounded": ("infeasible or unbounded", "HiGHS could not tell which"),
+    "Unbounded": ("unbounded", "some flow can grow without limit"),
+    "Clarabel: DualInfeasible": ("unbounded", "some flow can grow without limit"),
+    "Time limit reached": (
         "not solved", "the time limit was reached (raise solver.time_limit in the scenario)"),
-    TerminationCondition.iterationLimit: ("not solved", "the iteration limit was reached"),
+    "Clarabel: MaxTime": (
+        "not solved", "the time limit was reached (raise solver.time_limit in the scenario)"),
+    "Iteration limit reached": ("not solved", "the iteration limit was reached"),
 }
 
 
-def _failure(model: pyo.ConcreteModel, condition: TerminationCondition) -> SolveError:
-    status, reason = _REASONS.get(condition, ("not solved", f"HiGHS stopped: {condition.name}"))
-    constraints = irreducible_infeasible_set(model) if "infeasible" in status else []
-    return SolveError(status, reason, constraints)
+def _failure(form: StandardForm, reason: str, options: SolverOptions) -> SolveError:
+    status, why = _REASONS.get(reason, ("not solved", f"solver stopped: {reason}"))
+    constraints = irreducible_infeasible_set(form, options) if "infeasible" in status else []
+    return SolveError(status, why, constraints)
 
 
-@dataclass
-class ExportedModel:
-    """A pyomo model as HiGHS reads it: matrices, bounds, Hessian, and which pyomo
-    component stands behind each column and row."""
-
-    highs: highspy.Highs
-    columns: list  # pyomo VarData of each column
-    rows: list  # pyomo ConstraintData of each row (None for rows HiGHS added)
-
-
-def export(model: pyo.ConcreteModel) -> ExportedModel:
-    """Hand a model to HiGHS through an LP file with symbolic labels."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model.lp"
-        _, symbol_map_id = model.write(str(path), io_options={"symbolic_solver_labels": True})
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
-        highs.readModel(str(path))
-    symbols = model.solutions.symbol_map[symbol_map_id].bySymbol
-    model.solutions.delete_symbol_map(symbol_map_id)
-    lp = highs.getLp()
-    return ExportedModel(highs, [symbols.get(n) for n in lp.col_names_],
-                         [symbols.get(n) for n in lp.row_names_])
-
-
-def irreducible_infeasible_set(model: pyo.ConcreteModel) -> list[str]:
-    """Names (as in the model, e.g. `route_flow_min[nord_stream_1,2030]`) of the constraints
-    and variable bounds in an IIS that HiGHS finds; empty if it finds none."""
-    exported = export(model)
-    highs = exported.highs
+def irreducible_infeasible_set(form: StandardForm, options: SolverOptions) -> list[str]:
+    """Names of the rows and column bounds in an IIS that HiGHS finds for the continuous
+    relaxation of `form` (empty if it finds none)."""
+    highs = highs_instance(options, fresh=True)
+    relaxed = form.relaxed()
+    relaxed.q = np.zeros_like(form.q)  # feasibility does not depend on the objective
+    highs.passModel(highs_lp(relaxed))
     highs.setOptionValue("iis_strategy", 6)
     status, iis = highs.getIis()
-    if status != highspy.HighsStatus.kOk:
+    if status != highspy.HighsStatus.kOk or form.names is None:
         return []
-    lp = highs.getLp()
-    rows = [exported.rows[i].name if exported.rows[i] is not None else lp.row_names_[i]
-            for i in iis.row_index_]
-    cols = [f"bounds of {exported.columns[j].name}" for j in iis.col_index_]
-    return rows + cols
+    cols, rows = form.names()
+    return [rows[i] for i in iis.row_index_] + [f"bounds of {cols[j]}" for j in iis.col_index_]
+
+
+def lp_form(lp: highspy.HighsLp, diagonal: Sequence[float] | np.ndarray) -> StandardForm:
+    """A HiGHS LP and a Hessian diagonal (objective c'x + x'diag x/2 in the LP's sense) as a
+    StandardForm (a maximisation)."""
+    n, m = lp.num_col_, lp.num_row_
+    a = lp.a_matrix_
+    kind = sp.csc_matrix if a.format_ == highspy.MatrixFormat.kColwise else sp.csr_matrix
+    matrix = kind((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
+                  shape=(m, n)).tocsr()
+    sign = 1.0 if lp.sense_ == highspy.ObjSense.kMaximize else -1.0
+    integer = np.zeros(n, dtype=bool)
+    if len(lp.integrality_):
+        integer = np.array([t == highspy.HighsVarType.kInteger for t in lp.integrality_])
+    return StandardForm(sign * np.asarray(lp.col_cost_, dtype=float),
+                        sign * np.asarray(diagonal, dtype=float), sign * lp.offset_, matrix,
+                        np.asarray(lp.row_lower_), np.asarray(lp.row_upper_),
+                        np.asarray(lp.col_lower_), np.asarray(lp.col_upper_), integer)
 
 
 class MatrixMilp:
     """A MILP handed to HiGHS as matrices, to which rows (cuts) can be added between solves."""
 
     def __init__(self, lp: highspy.HighsLp, options: SolverOptions):
-        self.highs = _watch(highspy.Highs())
-        for key, value in {**BASE_OPTIONS, "threads": options.threads,
-                           "mip_rel_gap": options.mip_rel_gap}.items():
-            self.highs.setOptionValue(key, value)
-        if options.time_limit is not None:
-            self.highs.setOptionValue("time_limit", float(options.time_limit))
+        self.highs = highs_instance(options, fresh=True)
         self.highs.passModel(lp)
         self.seconds = 0.0
         self.runs = 0
@@ -203,8 +407,9 @@ class MatrixMilp:
         """(column values, dual bound on the objective); SolveError unless HiGHS proves
         optimality within the gap."""
         self.runs += 1
+        start = time.perf_counter()
         _run(self.highs, f"MILP run {self.runs}")
-        self.seconds += self.highs.getRunTime()
+        self.seconds += time.perf_counter() - start
         status = self.highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             reason = f"HiGHS stopped the MILP: {self.highs.modelStatusToString(status)}"
@@ -220,24 +425,44 @@ class MatrixMilp:
 def solve_qp(lp: highspy.HighsLp, diagonal: np.ndarray, options: SolverOptions) -> tuple[
         list[float], float]:
     """Solve a continuous QP given as matrices: objective c'x + x'Qx/2 with Q = diag(diagonal)
-    in the LP's sense. (column values, objective); SolveError unless optimal."""
-    n = lp.num_col_
-    hessian = highspy.HighsHessian()
-    hessian.dim_, hessian.format_ = n, highspy.HessianFormat.kTriangular
-    nonzero = [j for j in range(n) if diagonal[j] != 0.0]
-    hessian.start_ = list(np.searchsorted(nonzero, np.arange(n + 1)))
-    hessian.index_, hessian.value_ = nonzero, [float(diagonal[j]) for j in nonzero]
-    model = highspy.HighsModel()
-    model.lp_, model.hessian_ = lp, hessian
-    highs = _watch(highspy.Highs())
-    for key, value in {**BASE_OPTIONS, "threads": options.threads}.items():
-        highs.setOptionValue(key, value)
-    if options.time_limit is not None:
-        highs.setOptionValue("time_limit", float(options.time_limit))
-    highs.passModel(model)
-    _run(highs, "solving the QP")
-    status = highs.getModelStatus()
-    if status != highspy.HighsModelStatus.kOptimal:
-        raise SolveError("not solved", f"HiGHS stopped the QP: {highs.modelStatusToString(status)}")
-    return list(highs.getSolution().col_value), highs.getInfo().objective_function_value
+    in the LP's sense, by Clarabel (within options.time_limit). (column values, objective in
+    the LP's sense); SolveError unless optimal."""
+    form = lp_form(lp, diagonal).relaxed()
+    solution = _clarabel(form, options)
+    sign = 1.0 if lp.sense_ == highspy.ObjSense.kMaximize else -1.0
+    return list(solution.x), sign * solution.objective
 
+
+@dataclass
+class ExportedModel:
+    """A pyomo model as HiGHS reads it: matrices, bounds, Hessian, and which pyomo
+    component stands behind each column and row."""
+
+    highs: highspy.Highs
+    columns: list  # pyomo VarData of each column
+    rows: list  # pyomo ConstraintData of each row (None for rows HiGHS added)
+
+
+def export(model) -> ExportedModel:
+    """Hand a pyomo model to HiGHS through an LP file with symbolic labels."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.lp"
+        _, symbol_map_id = model.write(str(path), io_options={"symbolic_solver_labels": True})
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.readModel(str(path))
+    symbols = model.solutions.symbol_map[symbol_map_id].bySymbol
+    model.solutions.delete_symbol_map(symbol_map_id)
+    lp = highs.getLp()
+    return ExportedModel(highs, [symbols.get(n) for n in lp.col_names_],
+                         [symbols.get(n) for n in lp.row_names_])
+
+
+def set_mip_start(milp: MatrixMilp, values: np.ndarray) -> None:
+    """Give the next `milp.solve()` a feasible point of the MILP as its first incumbent."""
+    start = highspy.HighsSolution()
+    start.col_value = list(map(float, values))
+    start.value_valid = True
+    milp.highs.setSolution(start)

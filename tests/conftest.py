@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 import energymodel as em
+from energymodel.report import build_report
+from energymodel.report.build import find_browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -39,3 +43,47 @@ def competitive_scenario(baseline_scenario) -> em.Scenario:
 @pytest.fixture(scope="session")
 def competitive(competitive_scenario) -> em.Results:
     return em.solve(competitive_scenario)
+
+
+# Reports (tests/test_report*.py): results folders solved once per session at 5-year steps,
+# and reports built from them.
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & "q"'
+
+
+def five_year(path: Path) -> em.Scenario:
+    s = em.load_scenario(path)
+    return s.updated(horizon={**s.horizon.model_dump(), "step": 5})
+
+
+@pytest.fixture(scope="session")
+def folders(tmp_path_factory) -> dict[str, Path]:
+    """Results folders of the baseline and china_hard_bargain at 5-year steps."""
+    root = tmp_path_factory.mktemp("results")
+    return {name: em.solve(five_year(SCENARIOS / f"{name}.yaml")).write(root / name)
+            for name in ("baseline", "china_hard_bargain")}
+
+
+@pytest.fixture(scope="session")
+def two(folders, tmp_path_factory) -> Path:
+    """The report of both scenarios, with its PDF where a browser is installed."""
+    out = tmp_path_factory.mktemp("reports") / "two"
+    return build_report([folders["baseline"], folders["china_hard_bargain"]], out,
+                        pdf=find_browser() is not None)
+
+
+@pytest.fixture(scope="session")
+def hostile(folders, tmp_path_factory) -> Path:
+    """A results folder whose scenario name and description carry HTML and a script."""
+    folder = tmp_path_factory.mktemp("hostile") / "hostile"
+    shutil.copytree(folders["china_hard_bargain"], folder)
+    scenario = json.loads((folder / "scenario.json").read_text())
+    scenario.update(name=HOSTILE, description=HOSTILE)
+    (folder / "scenario.json").write_text(json.dumps(scenario))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def hostile_report(folders, hostile, tmp_path_factory) -> Path:
+    """The report of the baseline and the hostile-named scenario (no PDF)."""
+    return build_report([folders["baseline"], hostile],
+                        tmp_path_factory.mktemp("reports") / "hostile", pdf=False)

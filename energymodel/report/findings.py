@@ -1,0 +1,197 @@
+"""Key findings: the numbers a briefing leads with, and sentences worded from them.
+
+Definitions (export = every route that is not domestic; revenue in USD bn per year):
+    cumulative revenue  = sum over model years of export revenue x calendar years of its period
+    NPV                 = the results' summary `npv_export_revenue` (discounted to the start)
+    China overtakes     = the first year China's export revenue exceeds Europe's
+    window (revenue)    = years from the start until export revenue first falls below half of
+                          its peak, after the peak
+    window (China)      = years from the start until China first takes more than half of
+                          Russia's export volume
+    price pressure      = the results' volume-weighted mean pressure 2030-2060 and NPV
+                          transferred (summary of the pressure table)
+Wording follows thresholds on these numbers; no result is written into the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from energymodel.report.load import Run, outlet
+
+DECADE = 12  # a monetisation window up to this many years counts as "about a decade"
+FLAT = 0.05  # USD/MMBtu: smaller price pressure is "close to the benchmark"
+
+
+@dataclass
+class Finding:
+    """One key finding: its sentence and the numbers in it (for tables and tests)."""
+
+    key: str
+    text: str
+    values: dict[str, float | int | None] = field(default_factory=dict)
+
+
+def export_revenue(run: Run) -> pd.Series:
+    """Export revenue by model year [USD bn/y]."""
+    return run.exports.groupby("year")["revenue_usd_bn"].sum().reindex(run.years,
+                                                                       fill_value=0.0)
+
+
+def revenue_by_outlet(run: Run) -> pd.DataFrame:
+    """Export revenue by outlet (columns) and model year (rows) [USD bn/y]."""
+    return run.exports.pivot_table(index="year", columns="market", values="revenue_usd_bn",
+                                   aggfunc="sum").reindex(run.years).fillna(0.0)
+
+
+def china_share(run: Run) -> pd.Series:
+    """China's share of Russia's export volume by model year."""
+    e = run.exports
+    total = e.groupby("year")["flow_bcm_per_y"].sum()
+    china = e[e["market"] == "china"].groupby("year")["flow_bcm_per_y"].sum()
+    return (china.reindex(total.index, fill_value=0.0) / total.where(total > 0)).reindex(
+        run.years)
+
+
+def numbers(run: Run) -> dict[str, float | int | None]:
+    """Every number the key findings quote, computed from the run's tables."""
+    revenue = export_revenue(run)
+    first, last = run.years[0], run.years[-1]
+    peak_year = int(revenue.idxmax())
+    after = revenue[(revenue.index > peak_year) & (revenue < 0.5 * revenue.max())]
+    outlets = revenue_by_outlet(run)
+    china = outlets.get("china", pd.Series(0.0, index=run.years))
+    europe = outlets.get("europe", pd.Series(0.0, index=run.years))
+    overtakes = china[china > europe + 1e-9]
+    share = china_share(run)
+    majority = share[share > 0.5]
+    cumulative = float((revenue * run.period_years).sum())
+    return {
+        "first_year": first, "last_year": last,
+        "cumulative_export_revenue": cumulative,
+        "npv_export_revenue": run.summary_value("npv_export_revenue"),
+        "discount_rate": float(run.scenario.get("discount_rate", float("nan"))),
+        "peak_year": peak_year, "peak_export_revenue": float(revenue.max()),
+        "final_export_revenue": float(revenue.iloc[-1]),
+        "china_overtakes_year": int(overtakes.index[0]) if len(overtakes) else None,
+        "main_outlet_final": str(outlets.iloc[-1].idxmax()) if outlets.size else None,
+        "half_peak_year": int(after.index[0]) if len(after) else None,
+        "years_to_half_peak": int(after.index[0]) - first if len(after) else None,
+        "china_majority_year": int(majority.index[0]) if len(majority) else None,
+        "years_to_china_majority": int(majority.index[0]) - first if len(majority) else None,
+        "mean_pressure": run.summary_value("mean_pressure"),
+        "mean_pressure_pct": run.summary_value("mean_pressure_pct"),
+        "npv_transferred": run.summary_value("npv_transferred"),
+        "mean_from_year": run.summary_value("mean_from_year"),
+        "mean_to_year": run.summary_value("mean_to_year"),
+    }
+
+
+def key_findings(runs: list[Run]) -> list[Finding]:
+    """Three to six findings: for the first run, and a comparison with each other run."""
+    run = runs[0]
+    n = numbers(run)
+    found = [_revenue(n), _outlet(n), _pressure(run, n), _window(n)]
+    found += [_compare(run, other) for other in runs[1:3]]
+    return [f for f in found if f is not None][:6]
+
+
+def _bn(x: float) -> str:
+    return f"USD {x:,.0f} bn" if abs(x) >= 10 else f"USD {x:,.1f} bn"
+
+
+def _revenue(n: dict) -> Finding:
+    fall = 1 - n["final_export_revenue"] / n["peak_export_revenue"] if n[
+        "peak_export_revenue"] > 0 else 0.0
+    if fall > 0.5:
+        path = (f"peaks in {n['peak_year']} at {_bn(n['peak_export_revenue'])} a year and "
+                f"falls by {fall:.0%} to {_bn(n['final_export_revenue'])} in {n['last_year']}")
+    elif fall > 0.1:
+        path = (f"peaks in {n['peak_year']} at {_bn(n['peak_export_revenue'])} a year and "
+                f"eases to {_bn(n['final_export_revenue'])} in {n['last_year']}")
+    else:
+        path = (f"holds near its peak of {_bn(n['peak_export_revenue'])} a year "
+                f"({n['peak_year']}) to {n['last_year']}")
+    npv = "" if n["npv_export_revenue"] is None else (
+        f" (net present value {_bn(n['npv_export_revenue'])} at "
+        f"{n['discount_rate']:.0%})")
+    return Finding("revenue", f"Russia earns {_bn(n['cumulative_export_revenue'])} from gas "
+                   f"exports over {n['first_year']}–{n['last_year']}{npv}; export revenue "
+                   f"{path}.", {k: n[k] for k in ("cumulative_export_revenue",
+                                                   "npv_export_revenue", "peak_year",
+                                                   "peak_export_revenue",
+                                                   "final_export_revenue")})
+
+
+def _outlet(n: dict) -> Finding:
+    year, main = n["china_overtakes_year"], n["main_outlet_final"]
+    if year is None:
+        text = (f"China does not overtake Europe as an outlet before {n['last_year']}; the "
+                f"largest export outlet in {n['last_year']} is {outlet(main)}.")
+    elif year == n["first_year"]:
+        text = (f"China already earns Russia more than Europe in {year}; by "
+                f"{n['last_year']} the largest export outlet is {outlet(main)}.")
+    else:
+        text = (f"China overtakes Europe as an outlet for Russian gas in {year}; by "
+                f"{n['last_year']} the largest export outlet is {outlet(main)}.")
+    return Finding("outlet", text, {"china_overtakes_year": year})
+
+
+def _pressure(run: Run, n: dict) -> Finding | None:
+    if n["mean_pressure"] is None or "pressure" not in run.tables:
+        return None
+    p = n["mean_pressure"]
+    benchmark = str(run.tables["pressure"]["benchmark"].iloc[0])
+    window = f"{n['mean_from_year']:.0f}–{n['mean_to_year']:.0f}"
+    if p > FLAT:
+        text = (f"China pays on average {p:.2f} USD/MMBtu ({n['mean_pressure_pct']:.0f}%) "
+                f"less than the {benchmark} benchmark over {window}, moving "
+                f"{_bn(n['npv_transferred'])} (net present value) from Russia to China.")
+    elif p < -FLAT:
+        text = (f"China pays on average {-p:.2f} USD/MMBtu more than the {benchmark} "
+                f"benchmark over {window}: its buyer power does not bind, and Russia gains "
+                f"{_bn(-n['npv_transferred'])} (net present value).")
+    else:
+        text = (f"China pays close to the {benchmark} benchmark over {window} (within "
+                f"{FLAT:.2f} USD/MMBtu on average; {p:.2f}), so little revenue moves to it "
+                f"({_bn(n['npv_transferred'])}, net present value).")
+    return Finding("pressure", text, {"mean_pressure": p, "npv_transferred":
+                                      n["npv_transferred"]})
+
+
+def _window(n: dict) -> Finding:
+    half, majority = n["years_to_half_peak"], n["years_to_china_majority"]
+    if half is None:
+        first = (f"export revenue stays above half of its peak through {n['last_year']}, a "
+                 "monetisation window longer than the horizon")
+    else:
+        size = "about a decade" if half <= DECADE else "well over a decade"
+        first = (f"export revenue falls below half of its peak in {n['half_peak_year']}, "
+                 f"{half} years from {n['first_year']} ({size})")
+    if majority is None:
+        second = f"China never takes more than half of export volume before {n['last_year']}"
+    elif majority == 0:
+        second = f"China already takes more than half of export volume in {n['first_year']}"
+    else:
+        second = (f"China takes more than half of export volume from "
+                  f"{n['china_majority_year']}, after {majority} years")
+    return Finding("window", f"Monetisation window: {first}; {second}.",
+                   {"years_to_half_peak": half, "years_to_china_majority": majority})
+
+
+def _compare(base: Run, other: Run) -> Finding | None:
+    a, b = base.summary_value("npv_export_revenue"), other.summary_value("npv_export_revenue")
+    if a is None or b is None:
+        return None
+    diff = b - a
+    pct = diff / a if a else float("nan")
+    if abs(pct) < 0.01:
+        text = (f"Under {other.name} the net present value of export revenue is within 1% of "
+                f"{base.name} ({_bn(b)}).")
+    else:
+        word = "higher" if diff > 0 else "lower"
+        text = (f"Under {other.name} the net present value of export revenue is "
+                f"{_bn(abs(diff))} ({abs(pct):.0%}) {word} than under {base.name}: {_bn(b)}.")
+    return Finding(f"compare:{other.name}", text, {"npv_difference": diff})
