@@ -81,7 +81,7 @@ def main() -> None:
     print(f"2 worker processes:              {r2:.2f} points/s  ({r2 / r1:.2f}x one worker)")
     print(f"Dask LocalCluster, 2 workers:    {rd:.2f} points/s  ({rd / r1:.2f}x one worker)")
     d = 10
-    n = 2 ** int(max(0, (r2 * 180 / (d + 2))).bit_length() - 1)
+    n = 2 ** max(0, int(r2 * 180 / (d + 2)).bit_length() - 1)
     print(f"Sobol study in 3 minutes at the 2-worker rate: {r2 * 180:.0f} points; "
           f"with D = {d} inputs, N = {n} ({n * (d + 2)} points)")
 

@@ -458,3 +458,11 @@ def export(model) -> ExportedModel:
     lp = highs.getLp()
     return ExportedModel(highs, [symbols.get(n) for n in lp.col_names_],
                          [symbols.get(n) for n in lp.row_names_])
+
+
+def set_mip_start(milp: MatrixMilp, values: np.ndarray) -> None:
+    """Give the next `milp.solve()` a feasible point of the MILP as its first incumbent."""
+    start = highspy.HighsSolution()
+    start.col_value = list(map(float, values))
+    start.value_valid = True
+    milp.highs.setSolution(start)

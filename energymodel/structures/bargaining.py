@@ -1,5 +1,5 @@
 """bargaining, beta in [0, 1]: Nash bargaining between Russia and the buyer over the pipeline
-trade (docs: README, "China's buyer power").
+trade (derivation: docs/derivations.md, sections 2, 3 and 5).
 
 Volumes are at the joint-surplus optimum (the market competitive). The disagreement payoffs
 come from re-solving without the deal (every route to the buyer closed): Russia's best NPV

@@ -18,6 +18,7 @@ from SALib.analyze import sobol as sobol_analysis
 
 INPUT_COLUMNS = ("point", "status", "reason")
 TAIL = 0.1  # share of points in each tail of the binned tornado
+CONSTANT = 1e-7  # an output varying less than this (relative) is constant: solver noise
 
 
 def outputs_of(table: pd.DataFrame, inputs: list[str]) -> list[str]:
@@ -40,8 +41,8 @@ def analyze(table: pd.DataFrame, manifest: dict) -> dict[str, pd.DataFrame]:
         y = table[output].to_numpy(dtype=float)
         if len(table) < design["points"] or np.isnan(y).any():
             skipped.append((output, "missing at some point (failed, or not defined there)"))
-        elif np.ptp(y) == 0:
-            skipped.append((output, "constant over the sweep"))
+        elif np.ptp(y) <= CONSTANT * max(1.0, np.abs(y).max()):
+            skipped.append((output, "constant over the sweep (up to solver tolerance)"))
         else:
             usable.append(output)
     rows = []

@@ -13,6 +13,7 @@ from energymodel.data import DataSet, load_dataset, parameter_schema
 from energymodel.errors import InputError
 from energymodel.overrides import apply_overrides
 from energymodel.scenario import Override, Scenario
+from energymodel.structures import specs
 from energymodel.sweep.spec import InputSpec, SweepSpec, require
 
 WHOLE_UNITS = {"count", "years", "year"}  # parameters taking whole numbers: values rounded
@@ -64,8 +65,9 @@ def resolve(spec: SweepSpec, base: Scenario) -> list[Factor]:
     require(duplicate is None, spec, "inputs", f"input '{duplicate}' is named twice")
     for end in ("low", "high"):  # both ends are valid scenarios and data: checked now
         try:
-            apply_overrides(raw, variant(base, factors,
-                                         {f.name: getattr(f, end) for f in factors}))
+            scenario = variant(base, factors, {f.name: getattr(f, end) for f in factors})
+            specs(scenario)
+            apply_overrides(raw, scenario)
         except InputError as err:
             raise InputError(spec.file(), "inputs", f"at their {end} bounds: {err.field}: "
                              f"{err.reason}") from None
