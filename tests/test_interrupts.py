@@ -66,10 +66,12 @@ def whole(folder: Path, runs: dict[str, dict[str, bytes]]) -> str:
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_signal_stops_a_long_solve(tmp_path, signum):
-    """Sent once the bilevel MILP reports progress (it has run 3 s), the signal stops HiGHS
-    at its next callback: one line, the signal's exit code, nothing written."""
+    """Sent once the bilevel MILP reports progress (it has run 3 s: at annual steps), the
+    signal stops HiGHS at its next callback: one line, the signal's exit code, nothing
+    written."""
     scenario = tmp_path / "slow.yaml"
     scenario.write_text(f"extends: {SCENARIOS / 'china_monopsony.yaml'}\nname: slow\n"
+                        "horizon: {start_year: 2025, end_year: 2060, step: 1}\n"
                         "solver: {tangents: 200, mip_rel_gap: 0}\n")
     run = start(scenario, tmp_path / "out")
     lines = []

@@ -69,10 +69,11 @@ class Monopsony(BuyerPower):
         check = market_rows(tables(solved), market)["volume_bcm_per_y"] - solution.sales
         how = {
             "method": "monopsony as a bilevel MILP: Russia's QP replaced by its KKT conditions "
-                      "(big-M bounds from capacities and price caps), the leader's concave "
-                      "terms by tangent cuts refined at each incumbent, then the exact QP with "
-                      "the binding constraints fixed; Russia's answer re-solved at the "
-                      "leader's prices",
+                      "(binaries only where the data leave a constraint open; big-M bounds "
+                      "on the multipliers from the values of gas), a strong-duality cut, the "
+                      "leader's concave terms by tangent cuts refined at each incumbent "
+                      "(warm-started), then the exact QP with the binding pattern fixed; "
+                      "Russia's answer re-solved at the leader's prices",
             "binaries": solution.binaries, "milp_rounds": solution.rounds,
             "cuts_converged": solution.converged, "exact_qp_polish": solution.polished,
             "milp_seconds": round(solution.seconds, 3),
