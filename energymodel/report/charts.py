@@ -367,13 +367,18 @@ def tornado(sweep: Sweep, limit: int = 4, top: int = 10) -> list[Chart]:
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_xlabel(f"change in {output or 'the output'} from the reference point "
                       f"[{output_unit(output)}]")
-        ax.grid(axis="x")
-        ax.grid(axis="y", visible=False)
-        ax.tick_params(axis="y", labelsize=7)
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
-        chart.output = output
-        charts.append(_finish(chart, left=1.9, top=0.75))
+        charts.append(_sweep_bars(chart, ax, output))
     return charts
+
+
+def _sweep_bars(chart: Chart, ax, output: str | None) -> Chart:
+    """Finish a horizontal bar chart of sweep results (one bar group per input)."""
+    ax.grid(axis="x")
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
+    chart.output = output
+    return _finish(chart, left=1.9, top=0.75)
 
 
 def sobol(sweep: Sweep, limit: int = 4, top: int = 10) -> list[Chart]:
@@ -403,12 +408,7 @@ def sobol(sweep: Sweep, limit: int = 4, top: int = 10) -> list[Chart]:
                 error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#888888"})
         ax.set_yticks(list(y), t[name].astype(str))
         ax.set_xlabel("share of the output's variance [-] (bars: 95% confidence interval)")
-        ax.grid(axis="x")
-        ax.grid(axis="y", visible=False)
-        ax.tick_params(axis="y", labelsize=7)
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
-        chart.output = output
-        charts.append(_finish(chart, left=1.9, top=0.75))
+        charts.append(_sweep_bars(chart, ax, output))
     return charts
 
 
