@@ -35,6 +35,7 @@ from energymodel import interrupts
 from energymodel.errors import InputError, display_path
 
 RESULTS_FILE = re.compile(r"^[a-z0-9_]+\.(csv|parquet|json)$")
+REPORT_FILE = re.compile(r"^[\w+-][\w.+-]*\.(html|pdf|xlsx|csv|json|png|svg)$")
 
 
 class ResultsFolder:
@@ -43,6 +44,10 @@ class ResultsFolder:
         with ResultsFolder("results/x", protect=[data_dir, scenario_file]) as out:
             out.replace(write_files)  # write_files(folder) fills an empty folder
     """
+
+    KIND = "results"  # what the folder holds, for messages
+    MARKER, MARKER_KEYS = "manifest.json", {"energymodel", "scenario"}  # how we know our own
+    FORCEABLE = True  # results-like files without our marker may be replaced with --force
 
     def __init__(self, path: str | Path, protect: Iterable[Path] = (), force: bool = False,
                  argument: str = "--out"):
@@ -101,21 +106,35 @@ class ResultsFolder:
         if not target.is_dir():
             raise self._error("exists and is not a folder: choose another results folder")
         entries = list(target.iterdir())
-        stranger = next((e.name for e in entries if not _results_file(e)), None)
+        stranger = next((e.name for e in entries if not self.holds(e)), None)
         if stranger is not None:
-            raise self._error(f"holds '{stranger}', which is not a results file: energymodel "
-                              "never replaces such a folder; choose a new one")
-        if entries and not self.force and not _ours(target):
+            raise self._error(f"holds '{stranger}', which is not a {self.KIND} file: this is "
+                              f"not a {self.KIND} folder energymodel made, and it never "
+                              "replaces such a folder; choose a new one")
+        if entries and not self.force and not self._ours(target):
             flag = "--force" if self.argument == "--out" else "force=True"
-            raise self._error(f"is not an energymodel results folder (no manifest.json of "
-                              f"ours): pass {flag} to replace it, or choose a new folder")
+            hint = f"pass {flag} to replace it, or " if self.FORCEABLE else ""
+            raise self._error(f"is not an energymodel {self.KIND} folder (no {self.MARKER} "
+                              f"of ours): {hint}choose a new folder")
+
+    def holds(self, entry: Path) -> bool:
+        """Whether `entry` may stand in a folder of this kind (results files only)."""
+        return _results_file(entry)
+
+    def _ours(self, folder: Path) -> bool:
+        """Whether `folder` has a marker file (MARKER) that energymodel wrote."""
+        try:
+            marker = json.loads((folder / self.MARKER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(marker, dict) and marker.keys() >= self.MARKER_KEYS
 
     def _remove_leftovers(self) -> None:
         """Delete hidden siblings a killed run left (only folders of results files)."""
         for kind in ("tmp", "old"):
             for stale in self.path.parent.glob(f".{glob_escape(self.path.name)}.{kind}-*"):
                 if stale.is_dir() and not stale.is_symlink() and all(
-                        _results_file(e) for e in stale.iterdir()):
+                        self.holds(e) for e in stale.iterdir()):
                     with interrupts.deferred():
                         shutil.rmtree(stale)
 
@@ -132,7 +151,7 @@ class ResultsFolder:
             with interrupts.deferred():
                 shutil.rmtree(tmp, ignore_errors=True)
             if isinstance(err, OSError):
-                raise self._error(f"cannot write results: {err.strerror or err}") from None
+                raise self._error(f"cannot write {self.KIND}: {err.strerror or err}") from None
             raise
         with interrupts.deferred():
             if not self.path.exists():
@@ -157,13 +176,23 @@ def _results_file(entry: Path) -> bool:
             and RESULTS_FILE.match(entry.name) is not None)
 
 
-def _ours(folder: Path) -> bool:
-    """Whether `folder` has a manifest.json written by energymodel."""
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and {"energymodel", "scenario"} <= manifest.keys()
+class ReportFolder(ResultsFolder):
+    """A briefing folder (`energymodel report --out`): the same rule, with report files
+    (briefing.html/.pdf/.xlsx, iamc.csv/.xlsx, report.json, charts/*.png|svg) and report.json
+    as the mark of our own. There is no --force: only a new folder, an empty one or an earlier
+    report is replaced."""
+
+    KIND = "report"
+    MARKER, MARKER_KEYS = "report.json", {"energymodel", "files"}
+    FORCEABLE = False
+
+    def holds(self, entry: Path) -> bool:
+        if entry.is_symlink():
+            return False
+        if entry.is_dir():
+            return entry.name == "charts" and all(
+                e.is_file() and self.holds(e) for e in entry.iterdir())
+        return entry.is_file() and REPORT_FILE.match(entry.name) is not None
 
 
 def _lock(path: Path) -> int | None:

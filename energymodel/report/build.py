@@ -1,7 +1,8 @@
 """Build a briefing from results folders (and optionally a sweep folder), without re-solving.
 
-Writes into one output folder, created for the purpose (replaced only if an earlier report
-made it, recognised by its `report.json`):
+Writes into one output folder under the rule of `energymodel.safety.ReportFolder`: a new or
+empty folder, or an earlier report (report files only, with our `report.json`), locked and
+swapped in whole:
     briefing.html      self-contained: charts as base64 SVG, no scripts, no network
     briefing.pdf       the same document printed to A4 by headless Chromium (page numbers,
                        vector charts); left out with a note if no Chromium is found
@@ -23,7 +24,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -53,6 +53,7 @@ from energymodel.report.tables import (
     manifest_rows,
     sources,
 )
+from energymodel.safety import ReportFolder
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -75,53 +76,53 @@ def build_report(folders: list[str | Path], out: str | Path,
     clock = _Clock(progress)
     runs, sweep = _read(folders)
     clock.stage(f"read {len(runs)} results folder(s)" + (" and a sweep" if sweep else ""))
-    target = _check_target(Path(out))
-    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
-    (tmp / "charts").mkdir(parents=True)
-    try:
-        findings = key_findings(runs)
-        sections, notes, charts = _sections(runs, sweep)
-        clock.stage(f"computed {len(findings)} key findings, drew {len(charts)} charts")
-        rendered = _save_charts(charts, tmp / "charts")
-        clock.stage(f"saved {len(charts)} charts as PNG and SVG")
-        files = ["briefing.html", "briefing.pdf", "briefing.xlsx", "iamc.csv", "iamc.xlsx",
-                 "charts/"]
-        html = _html(runs, findings, sections, notes, rendered, files)
-        (tmp / "briefing.html").write_text(html, encoding="utf-8")
-        clock.stage("wrote briefing.html")
-        made_pdf = None
-        if pdf:
-            browser = find_browser()
-            if browser is None:
-                clock.stage("no Chromium found (install the Debian package chromium, or set "
-                            "ENERGYMODEL_BROWSER): briefing.pdf left out")
-            else:
-                try:
-                    print_pdf(browser, tmp / "briefing.html", tmp / "briefing.pdf")
-                    made_pdf = "briefing.pdf"
-                    clock.stage("printed briefing.pdf (A4)")
-                except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
-                    notes.append(f"briefing.pdf left out: {error}")
-                    clock.stage(f"briefing.pdf left out: {error}")
-        iamc = pd.concat([to_iamc(r) for r in runs], ignore_index=True)
-        iamc.to_csv(tmp / "iamc.csv", index=False)
-        write_workbook(tmp / "iamc.xlsx", {"data": iamc})
-        write_workbook(tmp / "briefing.xlsx", _workbook(runs, findings, sweep))
-        clock.stage("wrote briefing.xlsx, iamc.csv and iamc.xlsx")
-        made = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
-        (tmp / "report.json").write_text(json.dumps({
-            "energymodel": __version__, "date": report_date(),
-            "inputs": [{"scenario": r.name, "folder": display_path(r.folder) if r.folder
-                        else None, "scenario_sha256": r.manifest.get("scenario", {})
-                        .get("sha256")} for r in runs],
-            "sweep": display_path(sweep.folder) if sweep else None,
-            "pdf": made_pdf, "files": made, "notes": notes}, indent=2) + "\n")
-        _replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with ReportFolder(out) as folder:
+        folder.replace(lambda tmp: _write(tmp, runs, sweep, clock, pdf))
+    target = Path(out)
     clock.stage(f"report in {display_path(target)}/", total=True)
     return target
+
+
+def _write(tmp: Path, runs: list[Run], sweep: Sweep | None, clock: _Clock, pdf: bool) -> None:
+    """Every file of the briefing into the empty folder `tmp`."""
+    (tmp / "charts").mkdir()
+    findings = key_findings(runs)
+    sections, notes, charts = _sections(runs, sweep)
+    clock.stage(f"computed {len(findings)} key findings, drew {len(charts)} charts")
+    rendered = _save_charts(charts, tmp / "charts")
+    clock.stage(f"saved {len(charts)} charts as PNG and SVG")
+    files = ["briefing.html", "briefing.pdf", "briefing.xlsx", "iamc.csv", "iamc.xlsx",
+             "charts/"]
+    html = _html(runs, findings, sections, notes, rendered, files)
+    (tmp / "briefing.html").write_text(html, encoding="utf-8")
+    clock.stage("wrote briefing.html")
+    made_pdf = None
+    if pdf:
+        browser = find_browser()
+        if browser is None:
+            clock.stage("no Chromium found (install the Debian package chromium, or set "
+                        "ENERGYMODEL_BROWSER): briefing.pdf left out")
+        else:
+            try:
+                print_pdf(browser, tmp / "briefing.html", tmp / "briefing.pdf")
+                made_pdf = "briefing.pdf"
+                clock.stage("printed briefing.pdf (A4)")
+            except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
+                notes.append(f"briefing.pdf left out: {error}")
+                clock.stage(f"briefing.pdf left out: {error}")
+    iamc = pd.concat([to_iamc(r) for r in runs], ignore_index=True)
+    iamc.to_csv(tmp / "iamc.csv", index=False)
+    write_workbook(tmp / "iamc.xlsx", {"data": iamc})
+    write_workbook(tmp / "briefing.xlsx", _workbook(runs, findings, sweep))
+    clock.stage("wrote briefing.xlsx, iamc.csv and iamc.xlsx")
+    made = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+    (tmp / "report.json").write_text(json.dumps({
+        "energymodel": __version__, "date": report_date(),
+        "inputs": [{"scenario": r.name, "folder": display_path(r.folder) if r.folder
+                    else None, "scenario_sha256": r.manifest.get("scenario", {})
+                    .get("sha256")} for r in runs],
+        "sweep": display_path(sweep.folder) if sweep else None,
+        "pdf": made_pdf, "files": made, "notes": notes}, indent=2) + "\n")
 
 
 class _Clock:
@@ -156,30 +157,6 @@ def _read(folders: list[str | Path]) -> tuple[list[Run], Sweep | None]:
     if len(sweeps) > 1:
         raise InputError(display_path(sweeps[1].folder), None, "give at most one sweep folder")
     return runs, (sweeps[0] if sweeps else None)
-
-
-def _check_target(target: Path) -> Path:
-    """The output folder must be new, or an earlier report (it has a report.json)."""
-    if target.is_symlink():
-        raise InputError(display_path(target), None, "is a symbolic link: choose another --out")
-    if target.exists() and not (target.is_dir() and (target / "report.json").is_file()):
-        raise InputError(display_path(target), None, "exists and is not a report folder made "
-                         "by energymodel: choose another --out")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        raise InputError(display_path(target), None, "a part of this path is a file") from None
-    return target
-
-
-def _replace(tmp: Path, target: Path) -> None:
-    old = None
-    if target.exists():
-        old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-        os.replace(target, old)
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old)
 
 
 def _frame(frame: pd.DataFrame, title: str, note: str = "", cls: str = "") -> dict:
