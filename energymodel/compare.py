@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from energymodel.errors import InputError
+from energymodel.errors import InputError, display_path
 from energymodel.inputs import periods
 from energymodel.outputs import OUTPUT_GROUPS, key_outputs
-from energymodel.scenario import Scenario, display_path, load_scenario
+from energymodel.safety import CompareFolder
+from energymodel.scenario import Scenario, load_scenario
 from energymodel.sweep.executors import Context, evaluate
-from energymodel.sweep.store import atomic_text, write_tables
+from energymodel.sweep.store import write_tables
 
 TABLES = ("flows", "markets", "summary", "investments")
 COMPARE_KIND = "energymodel compare"
@@ -45,21 +46,16 @@ def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write(table: pd.DataFrame, folder: Path) -> list[Path]:
-    """Write compare.parquet/.csv and a manifest into `folder` (made by compare, or new)."""
-    manifest_file = folder / "manifest.json"
-    if folder.exists() and any(folder.iterdir()):
-        try:
-            kind = json.loads(manifest_file.read_text()).get("kind")
-        except (OSError, ValueError):
-            kind = None
-        if kind != COMPARE_KIND:
-            raise InputError(display_path(folder), None, "folder exists and was not made by "
-                             "compare: choose another --out")
-    written = write_tables(folder, {"compare": table})
-    sources = sorted(set(table["source"]))
-    atomic_text(manifest_file, json.dumps({"kind": COMPARE_KIND, "sources": sources},
-                                          indent=2) + "\n")
-    return [*written, manifest_file]
+    """Write compare.parquet/.csv and a manifest into `folder`: a new folder or an earlier
+    comparison, replaced whole (energymodel.safety.CompareFolder)."""
+    def fill(tmp: Path) -> None:
+        write_tables(tmp, {"compare": table})
+        (tmp / "manifest.json").write_text(json.dumps(
+            {"kind": COMPARE_KIND, "sources": sorted(set(table["source"]))}, indent=2) + "\n")
+
+    with CompareFolder(folder) as out:
+        out.replace(fill)
+    return sorted(folder.iterdir())
 
 
 def _read_scenario(folder: Path) -> Scenario:

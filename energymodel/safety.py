@@ -46,7 +46,8 @@ class ResultsFolder:
     """
 
     KIND = "results"  # what the folder holds, for messages
-    MARKER, MARKER_KEYS = "manifest.json", {"energymodel", "scenario"}  # how we know our own
+    MARKER = "manifest.json"  # how we know our own: this file, with these keys
+    MARKER_KEYS = frozenset({"energymodel", "scenario"})
     FORCEABLE = True  # results-like files without our marker may be replaced with --force
 
     def __init__(self, path: str | Path, protect: Iterable[Path] = (), force: bool = False,
@@ -176,6 +177,15 @@ def _results_file(entry: Path) -> bool:
             and RESULTS_FILE.match(entry.name) is not None)
 
 
+class CompareFolder(ResultsFolder):
+    """A comparison folder (`energymodel compare --out`): compare.parquet/.csv and the
+    manifest.json compare writes (it names its kind and sources)."""
+
+    KIND = "compare"
+    MARKER_KEYS = frozenset({"kind", "sources"})
+    FORCEABLE = False
+
+
 class ReportFolder(ResultsFolder):
     """A briefing folder (`energymodel report --out`): the same rule, with report files
     (briefing.html/.pdf/.xlsx, iamc.csv/.xlsx, report.json, charts/*.png|svg) and report.json
@@ -183,7 +193,7 @@ class ReportFolder(ResultsFolder):
     report is replaced."""
 
     KIND = "report"
-    MARKER, MARKER_KEYS = "report.json", {"energymodel", "files"}
+    MARKER, MARKER_KEYS = "report.json", frozenset({"energymodel", "files"})
     FORCEABLE = False
 
     def holds(self, entry: Path) -> bool:

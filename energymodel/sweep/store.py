@@ -23,8 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from energymodel.errors import InputError
-from energymodel.scenario import display_path
+from energymodel.errors import InputError, display_path
 
 POINT_FILE = re.compile(r"^(\d{6,})\.json$")
 KIND = "energymodel sweep"
@@ -40,6 +39,9 @@ class Store:
     def open(self, manifest: dict, design: pd.DataFrame) -> None:
         """Create the folder for this sweep, or reopen it if it holds this same sweep."""
         where = display_path(self.folder)
+        if self.folder.is_symlink():
+            raise InputError(where, None, "is a symbolic link: give the folder itself or a new "
+                             "one")
         if self.folder.exists() and not self.folder.is_dir():
             raise InputError(where, None, "exists and is not a folder: choose another --out")
         old = self.manifest() if (self.folder / "manifest.json").exists() else None
@@ -50,12 +52,14 @@ class Store:
             raise InputError(where, None, f"holds the results of a different sweep "
                              f"('{old.get('name')}', or its inputs or data changed): choose "
                              "another --out, or remove the folder")
-        self.points_dir.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if old is None:  # the manifest first: it claims the folder, so a stop after it resumes
+            atomic_text(self.folder / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+        self.points_dir.mkdir(exist_ok=True)
         for stale in [*self.points_dir.glob(".tmp-*"), *self.folder.glob(".tmp-*")]:
             stale.unlink()
-        if old is None:
+        if not (self.folder / "design.parquet").exists():
             _atomic(self.folder / "design.parquet", design.reset_index().to_parquet)
-            atomic_text(self.folder / "manifest.json", json.dumps(manifest, indent=2) + "\n")
 
     def manifest(self) -> dict:
         try:
