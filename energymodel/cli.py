@@ -155,7 +155,11 @@ def export_model(scenario: ScenarioArg, out: Annotated[Path, typer.Option(
                              "only; choose another name or remove it")
         s = load_scenario(scenario)
         form = engine.standard_form(prepare(s))
-        solver.write(form, out)
+        try:
+            solver.write(form, out)
+        except FileExistsError:
+            raise InputError(display_path(out), None, "appeared while the model was built: "
+                             "export-model writes new files only") from None
         typer.echo(f"Wrote {display_path(out)}: the {form.kind} of scenario {s.name}, "
                    f"{form.A.shape[1]} columns, {form.A.shape[0]} rows (maximise)")
 

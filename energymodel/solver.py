@@ -27,8 +27,10 @@ Each solve has a time limit (`solver.time_limit` of the scenario).
 
 from __future__ import annotations
 
+import os
 import re
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,8 +45,7 @@ from energymodel.scenario import SolverOptions
 from energymodel.sparse import sp
 
 INF = highspy.kHighsInf
-# Fixed HiGHS settings: one random seed, tight QP regularisation (used by HiGHS's QP solver
-# only through `solve_qp` fallbacks, none today) and no console output.
+# Fixed HiGHS settings: one random seed and no console output.
 HIGHS_OPTIONS = {"random_seed": 0, "output_flag": False}
 # Clarabel: tolerances much tighter than its defaults (1e-8), so that duals at the kinks of
 # demand curves (where the dual is pinned by two segments) match prices to 1e-6 after the
@@ -229,7 +230,8 @@ def highs_lp(form: StandardForm, names: bool = False) -> highspy.HighsModel:
 def write(form: StandardForm, path: Path) -> None:
     """Write `form` as an MPS or LP file (by the suffix) with the model's names, as pyomo's
     symbolic labels spell them (flow[nord_stream_1,2030] -> flow(nord_stream_1_2030)).
-    Written to a temporary sibling renamed into place: no partial file is left."""
+    Written to a temporary sibling, then linked into place, which fails rather than replace a
+    file that appeared meanwhile (FileExistsError): no partial file, no file overwritten."""
     model = highs_lp(form, names=True)
     lp = model.lp_
     lp.col_names_ = [_label(n) for n in lp.col_names_]
@@ -237,11 +239,11 @@ def write(form: StandardForm, path: Path) -> None:
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.passModel(model)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    tmp = path.with_name(f".{path.stem}.tmp-{uuid.uuid4().hex[:8]}{path.suffix}")
     try:
         if highs.writeModel(str(tmp)) != highspy.HighsStatus.kOk:
             raise OSError(f"HiGHS could not write {path.name}")
-        tmp.replace(path)
+        os.link(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
