@@ -131,7 +131,12 @@ class ResultsFolder:
         return isinstance(marker, dict) and marker.keys() >= self.MARKER_KEYS
 
     def _remove_leftovers(self) -> None:
-        """Delete hidden siblings a killed run left (only folders of results files)."""
+        """Delete hidden siblings a killed run left (only folders of our files). A run killed
+        between the two renames of the fallback swap left the old folder aside and none in
+        its place: our old results are put back first, so they survive whole."""
+        olds = list(self.path.parent.glob(f".{glob_escape(self.path.name)}.old-*"))
+        if not self.path.exists() and len(olds) == 1 and self._ours(olds[0]):
+            os.rename(olds[0], self.path)
         for kind in ("tmp", "old"):
             for stale in self.path.parent.glob(f".{glob_escape(self.path.name)}.{kind}-*"):
                 if stale.is_dir() and not stale.is_symlink() and all(
