@@ -32,13 +32,13 @@ MAX_YAML_NODES = 50_000  # values in a scenario file, aliases expanded
 MAX_OVERRIDES = 2_000  # data overrides of a scenario, its parents' included
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
     """Unknown keys are rejected, types are not coerced from strings, numbers are finite."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
-class Horizon(_Strict):
+class Horizon(Strict):
     """Model years: `start_year` to `end_year` in periods of `step` years."""
 
     start_year: int = Field(2025, ge=1990, le=2100)
@@ -68,7 +68,7 @@ class MarketSpec(BaseModel):
         return {k: v for k, v in (self.model_extra or {}).items() if v is not None}
 
 
-class Override(_Strict):
+class Override(Strict):
     """Replace (`value`) or multiply (`scale`) data values selected by entity, parameter
     and optionally pathway and year. `unit` states the unit of `value` when it is not the
     parameter's own."""
@@ -90,7 +90,7 @@ class Override(_Strict):
         return self
 
 
-class Fiscal(_Strict):
+class Fiscal(Strict):
     """Russia's fiscal terms on gas, for the budget take (they do not change decisions)."""
 
     export_duty_pipeline: float = Field(ge=0, le=1, description="share of pipeline export "
@@ -98,7 +98,7 @@ class Fiscal(_Strict):
     extraction_tax_usd_per_mmbtu: float = Field(ge=0, description="on every unit produced")
 
 
-class Target(_Strict):
+class Target(Strict):
     """A data value a dependence lever sets (entity, parameter, optional pathway and year)."""
 
     entity: str
@@ -107,7 +107,7 @@ class Target(_Strict):
     year: int | None = None
 
 
-class Dependence(_Strict):
+class Dependence(Strict):
     """A parametric run tracing price pressure against Russia's dependence on the buyer:
     for each value x, the scenario without `remove_policies` and with every target set to x
     (mode value) or scaled by x (mode scale)."""
@@ -119,7 +119,7 @@ class Dependence(_Strict):
     targets: list[Target] = Field(min_length=1)
 
 
-class SolverOptions(_Strict):
+class SolverOptions(Strict):
     """HiGHS settings. One thread keeps results identical run to run and suits sweeps."""
 
     time_limit: float | None = Field(600.0, gt=0, allow_inf_nan=False,
@@ -131,7 +131,7 @@ class SolverOptions(_Strict):
     )
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     """A complete, validated scenario."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$",

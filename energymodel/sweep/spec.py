@@ -23,30 +23,17 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from energymodel.errors import InputError, display_path
 from energymodel.outputs import OUTPUT_GROUPS
-from energymodel.scenario import input_error, read_yaml
+from energymodel.scenario import Strict, Target, input_error, read_yaml
 
 Method = Literal["grid", "latin", "sobol", "morris", "oat"]
 OutputGroup = Literal[tuple(OUTPUT_GROUPS)]  # type: ignore[valid-type]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class Target(_Strict):
-    """A further data value an input sets (or scales) together with its own."""
-
-    entity: str
-    parameter: str
-    pathway: str | None = None
-    year: int | None = None
-
-
-class InputSpec(_Strict):
+class InputSpec(Strict):
     """One uncertain input: a data value (entity, parameter, optional pathway and year, named
     as in scenario overrides) or a scenario field (dotted path, e.g. markets.china.beta).
 
@@ -63,7 +50,7 @@ class InputSpec(_Strict):
     year: int | None = None
     field: str | None = Field(None, pattern=r"^[a-z_]+(\.[A-Za-z0-9_]+)*$")
     mode: Literal["value", "scale"] | None = None
-    also: list[Target] = []
+    also: list[Target] = Field(default_factory=list)
     low: float | None = None
     high: float | None = None
     values: list[float] | None = Field(None, min_length=1, description="grid levels")
@@ -91,13 +78,13 @@ class InputSpec(_Strict):
         return self
 
 
-class Ranged(_Strict):
+class Ranged(Strict):
     """Every data value with a range (low/high) of the given confidences, as inputs."""
 
     confidence: list[Literal["H", "M", "L"]] = Field(["M", "L"], min_length=1)
 
 
-class Design(_Strict):
+class Design(Strict):
     """How points are drawn. n: sobol base samples (a power of 2; N(D+2) points), latin
     points, morris trajectories (r(D+1) points). grid: `levels` values per input from low
     to high (or each input's `values`); oat: the base point, then each input at its low
@@ -124,7 +111,7 @@ class Design(_Strict):
         return self
 
 
-class SweepSpec(_Strict):
+class SweepSpec(Strict):
     """A validated sweep file."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
@@ -132,7 +119,7 @@ class SweepSpec(_Strict):
     scenario: Path
     set: dict[str, Any] = Field({}, description="scenario fields fixed at every point")
     design: Design
-    inputs: list[InputSpec] = []
+    inputs: list[InputSpec] = Field(default_factory=list)
     ranged: Ranged | None = None
     outputs: list[OutputGroup] = Field(list(OUTPUT_GROUPS), min_length=1)  # type: ignore
     source: Path | None = Field(None, exclude=True)
