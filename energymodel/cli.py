@@ -128,7 +128,7 @@ def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
                    f"{len(inputs.options)} investment options, {len(inputs.years)} periods "
                    f"{h.start_year}-{h.end_year}; data {display_path(inputs.data.directory)} "
                    f"sha256 {inputs.data.digest[:12]}")
-        counts = inputs.data.source_counts()
+        counts = inputs.data.source_counts
         typer.echo(f"sources: {counts['with_primary_source']} of {counts['values']} data values "
                    f"cite a publication ({display_path(inputs.data.directory / 'sources.csv')}); "
                    f"{counts['project_estimate_only']} "

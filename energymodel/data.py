@@ -81,6 +81,9 @@ class DataSet:
     history: pd.DataFrame  # HISTORY_COLUMNS, values in the quantity's canonical unit
     sources: pd.DataFrame  # index id: kind, publisher, title, date, link, note
     digest: str  # SHA-256 over the bytes of every file read
+    # Data values (rows of values/*.csv, policies.csv, history.csv) by what their sources
+    # are, as the files give them (a scenario's overrides do not change it)
+    source_counts: dict[str, int]
     # Anchor series computed so far, by (entity, parameter, pathway): shared by the data sets
     # that overrides derive from this one (overrides.py), except for the (entity,
     # parameter) pairs in `changed`, the ones whose rows an override touched.
@@ -97,16 +100,6 @@ class DataSet:
     def entity_tables(self) -> dict[str, pd.DataFrame]:
         return {"basin": self.basins, "market": self.markets, "route": self.routes,
                 "option": self.options}
-
-    def source_counts(self) -> dict[str, int]:
-        """Data values (rows of values/*.csv, policies.csv and history.csv) by what their
-        sources are: citing at least one publication, or only the project's own estimates."""
-        cited = pd.concat([self.values["source"], self.policies["source"],
-                           self.history["source"]])
-        published = set(self.sources.index[self.sources["kind"] != "project"])
-        primary = cited.map(lambda text: any(i in published for i in source_ids(text)))
-        return {"values": len(cited), "with_primary_source": int(primary.sum()),
-                "project_estimate_only": int((~primary).sum())}
 
     def pathways(self) -> set[str]:
         return set(self.values["pathway"].dropna())
@@ -209,6 +202,7 @@ def _load(directory: Path) -> DataSet:
         _check_cited(table, sources, keys)
     data = DataSet(directory=directory, values=values, policies=policies, history=history,
                    sources=sources, digest=hasher.hexdigest(),
+                   source_counts=_source_counts(values, policies, history, sources),
                    **{ENTITY_FILES[k].removesuffix(".csv"): entities[k] for k in ENTITY_FILES})
     _check_required(data)
     return data
@@ -471,6 +465,17 @@ def _check_cited(table: pd.DataFrame, sources: pd.DataFrame, keys: tuple[str, ..
             if ident not in sources.index:
                 raise _fail(row, "source", f"unknown source id '{ident}' (not in sources.csv)",
                             *keys)
+
+
+def _source_counts(values: pd.DataFrame, policies: pd.DataFrame, history: pd.DataFrame,
+                   sources: pd.DataFrame) -> dict[str, int]:
+    """How many data values cite at least one publication, and how many only the project's
+    own estimates."""
+    cited = pd.concat([values["source"], policies["source"], history["source"]])
+    published = set(sources.index[sources["kind"] != "project"])
+    primary = cited.map(lambda text: any(i in published for i in source_ids(text)))
+    return {"values": len(cited), "with_primary_source": int(primary.sum()),
+            "project_estimate_only": int((~primary).sum())}
 
 
 def _check_required(data: DataSet) -> None:

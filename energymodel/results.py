@@ -515,7 +515,7 @@ def manifest(scenario: Scenario, inp: Inputs, outcome: SolveOutcome, model: pyo.
         "scenario": {"name": scenario.name, "file": scenario.file(), "sha256": scenario.digest(),
                      "resolved": resolved},
         "data": {"directory": display_path(inp.data.directory), "sha256": inp.data.digest,
-                 "sources": inp.data.source_counts()},
+                 "sources": inp.data.source_counts},
         "versions": {"python": platform.python_version(), **versions(),
                      "numpy": np.__version__, "pandas": pd.__version__},
         "solver": {"status": outcome.status, "objective_usd_bn": outcome.objective,

@@ -28,7 +28,7 @@ def test_every_source_cell_names_known_ids():
 
 
 def test_count_of_values_with_a_primary_source():
-    counts = load_dataset(DATA).source_counts()
+    counts = load_dataset(DATA).source_counts
     assert counts["values"] == counts["with_primary_source"] + counts["project_estimate_only"]
     data = load_dataset(DATA)
     assert counts["values"] == len(data.values) + len(data.policies) + len(data.history)
