@@ -95,7 +95,55 @@ COLUMNS = {
     "dependence_revenue": "the buyer's share of Russia's export revenue",
     "export_duty_usd_bn": "export duty rate x pipeline export revenue",
     "extraction_tax_usd_bn": "extraction tax x production",
+    "budget_take_usd_bn": "export duty + extraction tax",
+    "volume_bcm_per_y": "gas the market buys from Russia",
+    "export_volume_bcm_per_y": "Russia's export volume (non-domestic routes)",
+    "unit_cost_usd_per_mmbtu": "transport (or liquefaction and shipping) cost of the route",
+    "theta": "conjectural parameter of seller power (0 competitive, 1 monopoly)",
+    "intercept_usd_per_mmbtu": "inverse demand's intercept a (price at zero volume)",
+    "slope_usd_per_mmbtu_per_bcm": "inverse demand's slope b",
+    "price_cap_usd_per_mmbtu": "the market's alternative-supply price (LNG import parity): "
+                               "it pays no more",
+    "units": "investment units built",
+    "decision_year": "year the investment is decided (capex committed)",
+    "online_year": "first year the new capacity runs (decision + lead time)",
+    "capex_usd_bn": "overnight capital cost of the units built",
+    "annual_cost_usd_bn": "annuity of the capex (compounded over the lead time) + fixed O&M",
+    "peak_utilisation": "highest utilisation of the pipeline over the horizon",
+    "peak_year": "year of the peak utilisation",
+    "final_utilisation": "utilisation in the last model year",
+    "final_idle_capacity_bcm_per_y": "capacity less flow in the last model year",
+    "below_half_from": "first year after the peak with utilisation below 0.5",
+    "review_year": "year the contract's bargained term was (re)struck",
+    "lagged_oil_price_usd_per_bbl": "Brent lagged by the contract lag (share lag/12 of the "
+                                    "previous year's Brent)",
+    "slope_usd_per_mmbtu_per_usd_per_bbl": "slope of the contract formula on lagged Brent",
+    "constant_usd_per_mmbtu": "constant of the contract formula (bargained, or the data's)",
+    "oil_indexed_formula_usd_per_mmbtu": "the data's oil-indexed formula: its slope x lagged "
+                                         "Brent + its constant",
+    "gains_usd_bn": "NPV gains from trade of the plan: joint surplus - disagreement payoffs",
+    "joint_surplus_usd_bn": "NPV of China's value of the gas + Russia's profit before "
+                            "the payment, at the joint optimum",
+    "capex_sunk_usd_bn": "NPV of the plan's capital cost that is sunk ex post",
+    "payment_ex_ante_usd_bn": "NPV of China's payments when the capex is part of the deal",
+    "payment_ex_post_usd_bn": "NPV of China's payments once the capex is sunk",
+    "price_ex_ante_usd_per_mmbtu": "levelised ex-ante payment per unit of China's volume",
+    "price_ex_post_usd_per_mmbtu": "levelised ex-post payment per unit of China's volume",
+    "russia_payoff_ex_ante_usd_bn": "Russia's NPV under the ex-ante bargain",
+    "russia_payoff_ex_post_usd_bn": "Russia's NPV under the ex-post bargain",
+    "ex_ante_choice": "the plan Russia picks when the capex is part of the deal",
+    "holdup_choice": "the plan Russia picks anticipating the ex-post bargain",
+    "observed": "reported value, in the quantity's unit (history.csv, with its source)",
+    "modelled": "the model's value of the same quantity, years and entities",
+    "difference": "modelled - observed",
+    "tolerance": "largest difference accepted (history.csv states it with its rule)",
+    "within_tolerance": "|difference| <= tolerance",
+    "to_year": "last year of a multi-year observation (the mean over year..to_year)",
 }
+# Columns that name what a row is about rather than measure it
+KEYS = frozenset({"route", "basin", "market", "kind", "year", "option", "structure",
+                  "pathway", "benchmark", "metric", "value", "unit", "quantity", "entity",
+                  "source"})
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import energymodel as em
-from energymodel.results import TABLES
+from energymodel.results import COLUMNS, KEYS, TABLES
 
 from .conftest import SCENARIOS
 
@@ -105,3 +105,12 @@ def test_cli_pressure_prints_table_and_dependence(tmp_path):
         {"entity": "outside_link", "parameter": "capacity", "value": q}), dependence=False)
         .markets.iloc[0]["price_usd_per_mmbtu"] for q in (0, 20, 40)]
     assert price == sorted(price)
+
+
+def test_every_reported_column_has_a_definition(baseline, history):
+    """Each measured column of every table written (the manifest publishes COLUMNS) has a
+    definition; only the columns naming what a row is about are exempt."""
+    tables = {**baseline.tables, **history.tables, "validation": history.validation}
+    undefined = {(name, c) for name, t in tables.items() for c in t.columns
+                 if c not in COLUMNS and c not in KEYS}
+    assert not undefined
