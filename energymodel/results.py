@@ -386,7 +386,7 @@ def _basins(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
         reserves = (dual.reindex(basins).fillna(0.0).to_numpy()
                     * inp.years["length"].reindex(years).to_numpy()
                     / (weight.reindex(years).to_numpy() * K))
-    markup = inp.basins.get("buyer_markup", pd.Series(0.0, index=inp.basins.index))
+    markup = inp.basins["buyer_markup"]
     return pd.DataFrame({
         "basin": basins,
         "year": years,
@@ -530,15 +530,6 @@ def _investments(model, inp: Inputs) -> pd.DataFrame:
 def npv(table: pd.DataFrame, weight: pd.Series, column: str) -> float:
     """NPV of a yearly column of a table with a `year` column [USD bn]: sum of W_y x value."""
     return float((table[column] * weight.reindex(table["year"]).to_numpy()).sum())
-
-
-def npv_profit(flows: pd.DataFrame, weight: pd.Series, exclude_market: str | None = None) -> float:
-    """Russia's NPV of profit [USD bn]; with `exclude_market`, without the revenue from that
-    market (its supply costs stay)."""
-    profit = npv(flows, weight, "profit_usd_bn")
-    if exclude_market is None:
-        return profit
-    return profit - npv(flows[flows["market"] == exclude_market], weight, "revenue_usd_bn")
 
 
 def _summary(flows: pd.DataFrame, weight: pd.Series, outcome: SolveOutcome) -> pd.DataFrame:
