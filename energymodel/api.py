@@ -41,10 +41,10 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True) -> Results:
     timings["extract"] += time.perf_counter() - start
     info = (solved.method if run.method is None
             else {**run.method, "final_solve": solved.method})
+    model = solved.model  # loads this solve's values into the shared model: read once
     return Results(scenario=scenario, tables={**tables, **run.tables}, validation=validation,
-                   model=solved.model,
-                   manifest=manifest(scenario, solved.inputs, solved.outcome, solved.model,
-                                     timings, info))
+                   model=model, manifest=manifest(scenario, solved.inputs, solved.outcome,
+                                                  model, timings, info))
 
 
 def _solve_tables(scenario: Scenario) -> tuple[Inputs, Solved, Run, dict[str, pd.DataFrame],
