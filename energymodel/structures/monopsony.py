@@ -25,7 +25,7 @@ from energymodel.inputs import Inputs, with_market_prices
 from energymodel.model import build_model
 from energymodel.runner import Solved, solve_inputs
 from energymodel.scenario import Scenario
-from energymodel.structures.base import Run, market_rows, require_curve, tables
+from energymodel.structures.base import Run, market_rows, money, require_curve, tables
 from energymodel.structures.buyer_power import BuyerPower, BuyerPowerSpec
 
 
@@ -66,7 +66,7 @@ class Monopsony(BuyerPower):
                                  inp.segments.loc[market], inp.scenario.solver)
         solved = solve_inputs(with_market_prices(inp, market, solution.prices),
                               fixed_units=solution.units)
-        check = market_rows(tables(solved), market)["volume_bcm_per_y"] - solution.sales
+        check = market_rows(money(solved), market)["volume_bcm_per_y"] - solution.sales
         how = {
             "method": "monopsony as a bilevel MILP: Russia's QP replaced by its KKT conditions "
                       "(binaries only where the data leave a constraint open; big-M bounds "
