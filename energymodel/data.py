@@ -131,27 +131,26 @@ class DataSet:
 
 
 # Data sets read in this process, by directory (as given, resolved, and as messages show
-# it): the key of its files when read and the data set. A repeated load (a loop of
-# em.solve, the dependence curve) re-reads and re-validates nothing unless a file changed.
-_LOADED: dict[tuple[str, ...], tuple[tuple, DataSet]] = {}
+# it). A repeated load (a loop of em.solve, the dependence curve) hashes the files again
+# but re-parses and re-validates nothing unless a byte changed.
+_LOADED: dict[tuple[str, ...], DataSet] = {}
 
 
 def load_dataset(directory: str | Path) -> DataSet:
     """Read and validate every table of a data directory (or return the data set read
-    before in this process, when every file is the same: same names, sizes and
-    modification times, and the same bytes)."""
+    before in this process from the same bytes: its SHA-256 is checked every time)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(display_path(directory), None, "data directory not found")
     where = (str(directory), str(directory.resolve()), display_path(directory))
-    key = _file_key(directory)
-    if key is not None and where in _LOADED and _LOADED[where][0] == key:
-        data = _LOADED[where][1]
-        if _digest(directory) == data.digest:
-            return data
+    cached = _LOADED.get(where)
+    try:
+        if cached is not None and _digest(directory) == cached.digest:
+            return cached
+    except InputError:
+        pass  # a file is missing or unreadable now: the full read below says which
     data = _load(directory)
-    if key is not None:
-        _LOADED[where] = (key, data)
+    _LOADED[where] = data
     return data
 
 
@@ -162,22 +161,18 @@ def _files(directory: Path) -> list[Path]:
             directory / "history.csv"]
 
 
-def _file_key(directory: Path) -> tuple | None:
-    """(name, size, modification time in ns) of every file, None if one cannot be read."""
-    try:
-        stats = [(str(f), f.stat()) for f in _files(directory)]
-    except OSError:
-        return None
-    return tuple((name, s.st_size, s.st_mtime_ns) for name, s in stats)
-
-
 def _digest(directory: Path) -> str:
     """SHA-256 over the bytes of every file, as load_dataset computes it."""
     hasher = hashlib.sha256()
     for path in _files(directory):
         text = read_text(path, MAX_FILE_BYTES, "data file")
-        hasher.update(path.name.encode() + b"\0" + text.encode("utf-8"))
+        hasher.update(_fingerprint(path, text))
     return hasher.hexdigest()
+
+
+def _fingerprint(path: Path, text: str) -> bytes:
+    """What the data set's SHA-256 takes of one file: its name and its text."""
+    return path.name.encode() + b"\0" + text.encode("utf-8")
 
 
 def _load(directory: Path) -> DataSet:
@@ -212,7 +207,7 @@ def _read(path: Path, columns: list[str], hasher) -> pd.DataFrame:
     """A CSV with exactly the expected columns; `file` and `line` columns added."""
     file = display_path(path)
     text = read_text(path, MAX_FILE_BYTES, "data file")
-    hasher.update(path.name.encode() + b"\0" + text.encode("utf-8"))
+    hasher.update(_fingerprint(path, text))
     try:
         table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])
     except pd.errors.EmptyDataError:
