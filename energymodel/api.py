@@ -1,5 +1,10 @@
 """The Python API: scenario in, results out. Orchestration only: prepare the inputs, run the
-scenario's solve plan, extract the tables, add the indicators. The CLI is a thin layer over it."""
+scenario's solve plan, extract the tables, add the indicators. The CLI is a thin layer over it.
+
+Every function takes an optional `session` (engine.Session): the data sets and compiled
+models a run keeps between solves. Without one, a call starts afresh; a loop of solves that
+passes one session re-solves instead of rebuilding.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +14,24 @@ from pathlib import Path
 import pandas as pd
 
 from energymodel import indicators, progress, structures
+from energymodel.engine import Session
 from energymodel.errors import InputError
 from energymodel.history import validation_table
 from energymodel.inputs import Inputs, tabulate
 from energymodel.results import Results, extract, manifest
-from energymodel.runner import Solved
 from energymodel.scenario import Scenario, load_scenario
-from energymodel.structures.base import Run
+from energymodel.structures.base import Plan
 
 
-def prepare(scenario: Scenario) -> Inputs:
+def prepare(scenario: Scenario, session: Session | None = None) -> Inputs:
     """The scenario applied to its data, each market's structure applied to the inputs."""
     structures.specs(scenario)  # the market specs first: no data needed to reject them
-    return structures.apply(tabulate(scenario))
+    data = (session or Session()).dataset(scenario.data_dir)
+    return structures.apply(tabulate(scenario, data))
 
 
-def solve(scenario: Scenario | str | Path, dependence: bool = True) -> Results:
+def solve(scenario: Scenario | str | Path, dependence: bool = True,
+          session: Session | None = None) -> Results:
     """Solve a scenario (object or file) and return its results with their manifest.
 
     With a buyer-power market, the results include the price pressure against the
@@ -32,54 +39,54 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True) -> Results:
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    inputs, solved, run, tables, timings = _solve_tables(scenario)
+    session = session or Session()
+    inputs, plan, tables, timings = _solve_tables(scenario, session)
     start = time.perf_counter()
     if dependence and scenario.dependence is not None:
-        tables["dependence"] = dependence_curve(scenario)
+        tables["dependence"] = dependence_curve(scenario, session)
     validation = (validation_table(tables["flows"], inputs.data.history)
                   if scenario.horizon.step == 1 else None)  # observations are annual
     timings["extract"] += time.perf_counter() - start
-    info = (solved.method if run.method is None
-            else {**run.method, "final_solve": solved.method})
-    model = solved.model  # loads this solve's values into the shared model: read once
-    return Results(scenario=scenario, tables={**tables, **run.tables}, validation=validation,
-                   model=model, manifest=manifest(scenario, solved.inputs, solved.outcome,
-                                                  model, timings, info))
+    solved = plan.solve
+    info = solved.method if plan.method is None else {**plan.method,
+                                                       "final_solve": solved.method}
+    return Results(scenario=scenario, tables={**tables, **plan.tables}, validation=validation,
+                   manifest=manifest(scenario, solved, timings, info))
 
 
-def _solve_tables(scenario: Scenario) -> tuple[Inputs, Solved, Run, dict[str, pd.DataFrame],
-                                               dict[str, float]]:
-    """The scenario prepared and solved: its inputs, final solve, solve plan, the results
-    tables with the indicators (the summary among them), and the timings."""
+def _solve_tables(scenario: Scenario, session: Session
+                  ) -> tuple[Inputs, Plan, dict[str, pd.DataFrame], dict[str, float]]:
+    """The scenario prepared and solved: its inputs, solve plan, the results tables with
+    the indicators (the summary among them), and the timings."""
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    inputs = prepare(scenario)
+    inputs = prepare(scenario, session)
     timings["prepare"] = time.perf_counter() - start
     start = time.perf_counter()
-    market, run = structures.solve(inputs)
-    solved = run.solved
-    timings.update(solved.timings)
+    market, plan = structures.solve(inputs, session)
+    timings.update(plan.solve.timings)
     timings["solve_all"] = time.perf_counter() - start
     start = time.perf_counter()
-    tables = extract(solved.model, solved.inputs, solved.outcome, run.prices)
+    tables = extract(plan.solve, plan.prices)
     tables["markets"]["structure"] = tables["markets"]["market"].map(
         {m: spec.structure for m, spec in scenario.markets.items()})
     if market is not None:
         structure, spec = structures.specs(scenario)[market]
-        added = structure.indicators(inputs, market, spec, run, tables)
+        added = structure.indicators(inputs, market, spec, plan, tables)
         tables = indicators.with_tables(tables, added)
     tables = indicators.with_tables(tables, indicators.standard(tables, inputs))
     timings["extract"] = time.perf_counter() - start
-    return inputs, solved, run, tables, timings
+    return inputs, plan, tables, timings
 
 
-def dependence_curve(scenario: Scenario) -> pd.DataFrame:
+def dependence_curve(scenario: Scenario, session: Session | None = None) -> pd.DataFrame:
     """Price pressure against Russia's dependence on the buyer, one row per lever value
     (each point's summary: its results without the validation and the manifest)."""
     if structures.buyer_market(scenario) is None:
         raise InputError(scenario.file(), "dependence", "a dependence curve needs a market "
                          "with buyer power (monopsony or bargaining)")
     lever = scenario.dependence
+    session = session or Session()
     return indicators.dependence_curve(
-        lever.lever, {x: _solve_tables(scenario.at_lever(x))[3]["summary"]
+        lever.lever, {x: _solve_tables(scenario.at_lever(x), session)[2]["summary"]
                       for x in progress.each("dependence points", lever.values)})

@@ -49,21 +49,21 @@ rounds, about 20 s of CPU; the naive big-M form did not solve in 10 minutes):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-import highspy
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
+from energymodel import solver
+from energymodel.engine import Session
 from energymodel.errors import SolveError
 from energymodel.inputs import Inputs
 from energymodel.scenario import SolverOptions
-from energymodel.solver import MatrixMilp, export, set_mip_start, solve_qp
+from energymodel.solver import Milp, StandardForm
 from energymodel.sparse import sp
 from energymodel.units import K
 
-INF = highspy.kHighsInf
+INF = np.inf
 POLISH = 1e-10  # relative: how close the final solution comes to its pattern's optimum
 
 
@@ -83,13 +83,14 @@ class BilevelSolution:
     converged: bool  # whether the tangent cuts closed the gap to the tolerance
 
 
-def solve(model: pyo.ConcreteModel, inp: Inputs, market: str, phi: float,
+def solve(session: Session, inp: Inputs, market: str, phi: float,
           demand_curve: pd.DataFrame, options: SolverOptions,
           tolerance: float = 1e-5, max_rounds: int = 20) -> BilevelSolution:
     """Solve the monopsony of `market`.
 
-    `model` is Russia's QP with the market a price taker at price 0 (the price enters only
-    through the leader); `demand_curve` holds the buyer's inverse demand segments (start,
+    `inp` are Russia's inputs with the market a price taker at price 0 (the price enters
+    only through the leader): the follower is their compiled model, as `session` solves
+    it; `demand_curve` holds the buyer's inverse demand segments (start,
     price, slope, width by year and segment). The concave terms start with `tangents` cuts
     each; after every MILP a cut is added at the incumbent wherever the cuts under-state a
     term, until the MILP's bound (HiGHS's dual bound plus its relative gap) exceeds the
@@ -98,30 +99,29 @@ def solve(model: pyo.ConcreteModel, inp: Inputs, market: str, phi: float,
     with them fixed, a concave QP, is solved last. (Should another pattern beat it by less
     than the final gap, the MILP bound in the result says by how much at most.)
     """
-    follower = _Follower(model, inp, market)
+    follower = _Follower(session, inp, market)
     caps = demand_curve.xs(0, level="segment")["price"]
     kkt = _Kkt(follower, inp, phi, demand_curve, caps, options.tangents)
-    milp = MatrixMilp(kkt.milp(), options)
+    milp = Milp(kkt.milp(), options)
     converged = False
     for rounds in range(1, max_rounds + 1):  # noqa: B007 (rounds is reported)
-        values, bound = milp.solve()
-        bound += options.mip_rel_gap * max(1.0, abs(bound))  # HiGHS stops within its gap
-        best = np.asarray(values)
+        solution = milp.solve()
+        bound = solution.bound + options.mip_rel_gap * max(1.0, abs(solution.bound))
+        best = solution.x  # (HiGHS stops within its gap)
         if bound - kkt.exact(best) <= tolerance * max(1.0, abs(bound)):
             converged = True
             break
-        for cut in kkt.refine(best):
-            milp.add_row(*cut)
-        set_mip_start(milp, kkt.lifted(best))  # the incumbent stays feasible
+        milp.add_rows(kkt.refine(best))
+        milp.start(kkt.lifted(best))  # the incumbent stays feasible
     # With the binding pattern of the incumbent fixed, what is left is a concave QP in the
     # continuous variables: solved exactly, or, should the QP solver fail, by LPs with
     # tangents refined at each solution to within a hair of its optimum.
     x, objective, seconds = best, kkt.exact(best), milp.seconds
     try:
-        values, value = solve_qp(*kkt.fixed_pattern_qp(best), options)
-        polished = bool(value >= objective - tolerance * max(1.0, abs(bound)))
+        exact = solver.solve(kkt.fixed_pattern_qp(best), options, duals=False)
+        polished = bool(exact.objective >= objective - tolerance * max(1.0, abs(bound)))
         if polished:
-            x, objective = np.asarray(values), value
+            x, objective = exact.x, exact.objective
     except SolveError:
         polished_x, polish_seconds, polished = _polish(kkt, best, options,
                                                        POLISH * max(1.0, abs(bound)))
@@ -131,8 +131,8 @@ def solve(model: pyo.ConcreteModel, inp: Inputs, market: str, phi: float,
     layout = kkt.layout
     prices = pd.Series(x[layout["p"]], index=follower.buyer_years)
     sales = pd.Series(x[layout["x"]][follower.buyer_cols], index=follower.buyer_years)
-    units = {col.index(): float(x[layout["x"]][j]) for j, col in enumerate(follower.columns)
-             if follower.col_family[j] == "units"}
+    units = {index: float(x[layout["x"]][j]) for j, (family, index)
+             in enumerate(follower.columns) if family == "units"}
     return BilevelSolution(prices, units, sales, objective, bound, len(kkt.binaries), rounds,
                            seconds, polished, converged)
 
@@ -142,44 +142,34 @@ def _polish(kkt: _Kkt, x: np.ndarray, options: SolverOptions, tolerance: float,
     """The best solution with the binding pattern of `x`, by tangent cuts on the concave
     terms refined at each LP solution until they miss the terms by at most `tolerance`
     [USD bn]. (solution, HiGHS seconds, whether the tolerance was met)"""
-    lp = MatrixMilp(kkt.pattern_lp(x), options)
+    lp = Milp(kkt.pattern_lp(x), options, what="LP")
     for _ in range(max_cuts):
-        values, _ = lp.solve()
-        x = np.asarray(values)
+        x = lp.solve().x
         if kkt.exact(x) >= kkt.objective @ x - tolerance:
             return x, lp.seconds, True
-        for cut in kkt.refine(x):
-            lp.add_row(*cut)
+        lp.add_rows(kkt.refine(x))
     return x, lp.seconds, False
 
 
 class _Follower:
-    """Russia's QP in matrix form, with capacity bounds on every column."""
+    """Russia's QP in matrix form (its compiled model's standard form), with capacity
+    bounds on every column. `columns` and `rows` name each column and row: (variable or
+    constraint family, index)."""
 
-    def __init__(self, model: pyo.ConcreteModel, inp: Inputs, market: str):
-        exported = export(model)
-        hm = exported.highs.getModel()
-        lp = hm.lp_
-        if lp.sense_ != highspy.ObjSense.kMaximize:
-            raise AssertionError("the follower is a maximisation")
-        n, m = lp.num_col_, lp.num_row_
-        a = lp.a_matrix_
-        kind = sp.csc_matrix if a.format_ == highspy.MatrixFormat.kColwise else sp.csr_matrix
-        self.A = kind((a.value_, a.index_, a.start_), shape=(m, n)).tocsr()
-        self.c = np.asarray(lp.col_cost_, dtype=float)
-        self.h = np.zeros(n)
-        hess = hm.hessian_
-        for j in range(hess.dim_):  # diagonal Hessian: objective c'x + x'Qx/2, Q <= 0
-            for k in range(hess.start_[j], hess.start_[j + 1]):
-                if hess.index_[k] == j:
-                    self.h[j] = -hess.value_[k]
-        self.col_lo, self.col_up = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
-        self.row_lo, self.row_up = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
-        self.columns, self.rows = exported.columns, exported.rows
-        self.col_family = [c.parent_component().name for c in self.columns]
-        self.row_family = [r.parent_component().name for r in self.rows]
-        buyer = [(j, c.index()[1]) for j, c in enumerate(self.columns)
-                 if self.col_family[j] == "sales" and c.index()[0] == market]
+    def __init__(self, session: Session, inp: Inputs, market: str):
+        compiled, _, _ = session.compiled(inp)
+        form = compiled.form(compiled.parameters(inp))
+        self.form = form
+        self.A = form.A.tocsr()
+        self.c = form.c
+        self.h = -form.q  # objective c'x - x'diag(h)x/2, h >= 0
+        self.col_lo, self.col_up = form.col_lo, form.col_up
+        self.row_lo, self.row_up = form.row_lo, form.row_up
+        self.columns, self.rows = compiled.column_keys, compiled.row_keys
+        self.col_family = [family for family, _ in self.columns]
+        self.row_family = [family for family, _ in self.rows]
+        buyer = [(j, index[1]) for j, (family, index) in enumerate(self.columns)
+                 if family == "sales" and index[0] == market]
         self.buyer_cols = np.array([j for j, _ in buyer])
         self.buyer_years = pd.Index([y for _, y in buyer], name="year")
         self.market = market
@@ -208,8 +198,7 @@ class _Follower:
         into = flow_cap.groupby([market, years]).sum()
         out = flow_cap.groupby([basin, years]).sum()
         cap = np.empty(len(self.columns))
-        for j, col in enumerate(self.columns):
-            family, index = self.col_family[j], col.index()
+        for j, (family, index) in enumerate(self.columns):
             if family == "flow":
                 cap[j] = flow_cap[index]
             elif family == "production":
@@ -221,7 +210,7 @@ class _Follower:
             elif family == "step_output":
                 cap[j] = inp.supply_steps.at[index, "width"]
             else:
-                raise AssertionError(f"no capacity bound for {col.name}")
+                raise AssertionError(f"no capacity bound for {family}[{index}]")
         return np.minimum(cap, self.col_up)
 
 
@@ -260,8 +249,7 @@ def _multiplier_bounds(f: _Follower, inp: Inputs, prices_cap: pd.Series) -> tupl
     rho = (by_basin / length).groupby(level=0).max().clip(lower=0.0).fillna(0.0)
     rho = rho.where(inp.basins["reserves"].reindex(rho.index).notna(), 0.0)
     pi_hi = np.maximum(by_basin.fillna(-np.inf), pi_lo)
-    col = {(fam, c.index()): j for j, (fam, c) in enumerate(zip(f.col_family, f.columns,
-                                                                strict=True))}
+    col = {key: j for j, key in enumerate(f.columns)}
     most = pd.Series([f.cap[col["production", key]] for key in pi_lo.index], index=pi_lo.index)
     slack = most < inp.basin_years["capacity"].reindex(pi_lo.index)
     if len(inp.supply_steps):
@@ -284,8 +272,7 @@ def _multiplier_bounds(f: _Follower, inp: Inputs, prices_cap: pd.Series) -> tupl
     worth = (plans["gain"] - plans["cost"]).clip(lower=0.0).groupby(level="option").max()
     cost = plans["cost"].groupby(level="option").max()
     lo, hi = np.zeros(len(f.rows)), np.zeros(len(f.rows))
-    for i, row in enumerate(f.rows):
-        family, index = f.row_family[i], row.index()
+    for i, (family, index) in enumerate(f.rows):
         if family == "market_sales_balance":  # y = mu * (coefficient of sales)
             a = f.A[i, col["sales", (*index, 0)]]
             lo[i], hi[i] = sorted((0.0, a * mu_hi[index]))
@@ -307,7 +294,7 @@ def _multiplier_bounds(f: _Follower, inp: Inputs, prices_cap: pd.Series) -> tupl
         elif family == "option_units_min":
             hi[i] = cost.get(index, 0.0)
         else:
-            raise AssertionError(f"no multiplier bound for {row.name}")
+            raise AssertionError(f"no multiplier bound for {family}[{index}]")
     return lo, hi
 
 
@@ -466,18 +453,20 @@ class _Kkt:
         nonzero = np.flatnonzero(payment)
         self.duality.add(nonzero, payment[nonzero], 0.0, INF)
 
-    def milp(self) -> highspy.HighsLp:
+    def milp(self) -> StandardForm:
+        """The leader's MILP: core, big-M, tangent cuts so far and the duality cut."""
         integrality = np.zeros(len(self.objective), dtype=bool)
         integrality[self.binaries] = True
-        return _Rows.join(self.core, self.big_m, self.cuts, self.duality).lp(
-            self.objective, self.col_lo, self.col_hi, integrality)
+        return _Rows.join(self.core, self.big_m, self.cuts, self.duality).form(
+            self.objective, np.zeros(len(self.objective)), self.col_lo, self.col_hi,
+            integrality)
 
     def exact(self, x: np.ndarray) -> float:
         """The leader's objective at `x` with the concave terms exact [USD bn]."""
         return float(self.objective @ x) + sum(weight * (x[epi] - coef * x[col] ** 2 / 2)
                                                for epi, col, coef, weight, _ in self.terms)
 
-    def refine(self, x: np.ndarray) -> list[tuple]:
+    def refine(self, x: np.ndarray) -> list[tuple[list[int], list[float], float, float]]:
         """Tangent cuts at `x` on every term its cuts under-state there, as rows (columns,
         values, lower, upper); added to the MILP's cuts too."""
         cuts = []
@@ -495,17 +484,14 @@ class _Kkt:
             x[epi] = max(x[epi], coef * x[col] ** 2 / 2)
         return x
 
-    def pattern_lp(self, x: np.ndarray) -> highspy.HighsLp:
+    def pattern_lp(self, x: np.ndarray) -> StandardForm:
         """The MILP with the binaries of `x` fixed: an LP."""
         lp = self.milp()
-        lo, hi = np.array(lp.col_lower_), np.array(lp.col_upper_)
+        lo, hi = lp.col_lo.copy(), lp.col_up.copy()
         lo[self.binaries] = hi[self.binaries] = np.round(x[self.binaries])
-        lp.col_lower_, lp.col_upper_ = lo, hi
-        lp.integrality_ = [highspy.HighsVarType.kContinuous] * lp.num_col_
-        return lp
+        return replace(lp.relaxed(), col_lo=lo, col_up=hi)
 
-
-    def fixed_pattern_qp(self, x: np.ndarray) -> tuple[highspy.HighsLp, np.ndarray]:
+    def fixed_pattern_qp(self, x: np.ndarray) -> StandardForm:
         """The leader's exact problem with the MILP solution's binding pattern fixed: binding
         rows and bounds hold with equality, the other multipliers are zero. A concave QP."""
         core = self.core.copy()
@@ -525,7 +511,7 @@ class _Kkt:
             objective[epigraph] = 0.0
             diagonal[column] = -weight * coef
         integrality = np.zeros(len(objective), dtype=bool)
-        return core.lp(objective, col_lo, col_hi, integrality), diagonal
+        return core.form(objective, diagonal, col_lo, col_hi, integrality)
 
 
 def _selector(n: int, cols: np.ndarray, values: np.ndarray | None = None) -> sp.csr_matrix:
@@ -580,17 +566,12 @@ class _Rows:
             joined.hi += part.hi
         return joined
 
-    def lp(self, cost, col_lo, col_hi, integrality) -> highspy.HighsLp:
-        matrix = sp.csc_matrix((self.v, (self.r, self.c)), shape=(len(self.lo), self.n))
+    def form(self, cost: np.ndarray, diagonal: np.ndarray, col_lo: np.ndarray,
+             col_hi: np.ndarray, integrality: np.ndarray) -> StandardForm:
+        """These rows as the constraints of max cost'x + x'diag(diagonal)x/2."""
+        matrix = sp.csr_matrix((self.v, (self.r, self.c)), shape=(len(self.lo), self.n))
         matrix.sum_duplicates()
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = self.n, len(self.lo)
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, col_lo, col_hi
-        lp.row_lower_, lp.row_upper_ = np.asarray(self.lo), np.asarray(self.hi)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_ = matrix.indptr, matrix.indices
-        lp.a_matrix_.value_ = matrix.data
-        lp.sense_ = highspy.ObjSense.kMaximize
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in integrality]
-        return lp
+        return StandardForm(np.asarray(cost, dtype=float), np.asarray(diagonal, dtype=float),
+                            0.0, matrix, np.asarray(self.lo, dtype=float),
+                            np.asarray(self.hi, dtype=float), np.asarray(col_lo, dtype=float),
+                            np.asarray(col_hi, dtype=float), np.asarray(integrality, dtype=bool))

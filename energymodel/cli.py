@@ -32,8 +32,9 @@ import pandas as pd
 import typer
 from typer.core import TyperGroup
 
-from energymodel import engine, interrupts, progress, solver, structures
+from energymodel import interrupts, progress, solver, structures
 from energymodel.api import prepare, solve
+from energymodel.engine import Session
 from energymodel.errors import EnergyModelError, InputError, SolveError, display_path
 from energymodel.interrupts import Interrupted
 from energymodel.results import Results
@@ -154,7 +155,8 @@ def export_model(scenario: ScenarioArg, out: Annotated[Path, typer.Option(
             raise InputError(display_path(out), None, "exists: export-model writes new files "
                              "only; choose another name or remove it")
         s = load_scenario(scenario)
-        form = engine.standard_form(prepare(s))
+        session = Session()
+        form = session.form(prepare(s, session))
         try:
             solver.write(form, out)
         except FileExistsError:

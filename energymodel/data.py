@@ -130,28 +130,20 @@ class DataSet:
         return series
 
 
-# Data sets read in this process, by directory (as given, resolved, and as messages show
-# it). A repeated load (a loop of em.solve, the dependence curve) hashes the files again
-# but re-parses and re-validates nothing unless a byte changed.
-_LOADED: dict[tuple[str, ...], DataSet] = {}
-
-
-def load_dataset(directory: str | Path) -> DataSet:
-    """Read and validate every table of a data directory (or return the data set read
-    before in this process from the same bytes: its SHA-256 is checked every time)."""
+def load_dataset(directory: str | Path, known: DataSet | None = None) -> DataSet:
+    """Read and validate every table of a data directory; `known` (the data set read before
+    from it, engine.Session keeps them) is returned instead if the files' SHA-256 is still
+    its digest: a repeated load hashes the files but re-parses nothing unless a byte
+    changed."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(display_path(directory), None, "data directory not found")
-    where = (str(directory), str(directory.resolve()), display_path(directory))
-    cached = _LOADED.get(where)
     try:
-        if cached is not None and _digest(directory) == cached.digest:
-            return cached
+        if known is not None and _digest(directory) == known.digest:
+            return known
     except InputError:
         pass  # a file is missing or unreadable now: the full read below says which
-    data = _load(directory)
-    _LOADED[where] = data
-    return data
+    return _load(directory)
 
 
 def _files(directory: Path) -> list[Path]:

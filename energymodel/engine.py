@@ -1,5 +1,6 @@
 """Compile once, re-solve many: the pyomo model as matrices whose numbers are recomputed
-from parameter values without building the model again.
+from parameter values without building the model again; and the session that keeps what a
+run has compiled.
 
 model.py writes every constraint, once. Compiling a built model asks pyomo for the standard
 form of each constraint and of the objective with the parameters kept symbolic
@@ -8,50 +9,68 @@ Hessian entry is then an expression of mutable Params and numbers, such as
 `weight[2030] * 0.0358 * alpha[china,2030,0]`. Expressions of one shape (same operators,
 same parameters, different indices) form a group evaluated at once with numpy, so new
 values become new matrices in well under a millisecond, and only the vectors that read a
-changed parameter are recomputed.
+changed parameter are recomputed. Operators are recognised by pyomo's public expression
+classes (`pyomo.core.expr.numeric_expr`, the same from pyomo 6.7 to 6.10; tests/test_engine.py
+checks the compiled matrices against pyomo's own evaluation).
 
-`solve(inputs)` looks up the compiled model of the inputs' structure (model.structure_key:
-index sets, which constraints exist, variable domains) in an in-process cache, builds and
-compiles it when absent, puts in the inputs' values and solves through solver.py. Callers
-never choose between re-solve and rebuild: a change of structure (a contracted minimum flow
-appears, lumpy investment, a linearised model, another horizon) has another key.
+Every solve goes through here and comes back as a `Solve`: the solution vectors with the
+layout that names them (variable and constraint families by index), so results are read
+from arrays, never from a pyomo model loaded with values. A `Session` holds a run's
+caches: the data sets it read, the compiled models of the structures it met, one HiGHS
+instance per set of options. `Session.solve(inputs)` looks up the compiled model of the
+inputs' structure (model.structure_key: index sets, which constraints exist, variable
+domains), builds and compiles it when absent, puts in the inputs' values and solves through
+solver.py. Callers never choose between re-solve and rebuild: a change of structure (a
+contracted minimum flow appears, lumpy investment, a linearised model, another horizon) has
+another key.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.core.expr import numeric_expr
 from pyomo.repn import generate_standard_repn
 
 from energymodel import solver
+from energymodel.data import DataSet, load_dataset
 from energymodel.inputs import Inputs
 from energymodel.model import PARAMETERS, build_model, parameter_values, structure_key
 from energymodel.scenario import SolverOptions
 from energymodel.sparse import sp
 
-CACHE_SIZE = 16  # compiled structures kept per process (a few MB each at annual steps)
+CACHE_SIZE = 16  # compiled structures a session keeps (a few MB each at annual steps)
 
-# How each pyomo expression type of a coefficient is written with numpy arrays.
-_OPERATIONS: dict[str, Callable[[list[str]], str]] = {
-    "SumExpression": lambda args: "(" + " + ".join(args) + ")",
-    "LinearExpression": lambda args: "(" + " + ".join(args) + ")",
-    "ProductExpression": lambda args: f"({args[0]} * {args[1]})",
-    "MonomialTermExpression": lambda args: f"({args[0]} * {args[1]})",
-    "DivisionExpression": lambda args: f"({args[0]} / {args[1]})",
-    "NegationExpression": lambda args: f"(-{args[0]})",
-    "PowExpression": lambda args: f"({args[0]} ** {args[1]})",
-    "MaxExpression": lambda args: "np.maximum.reduce(np.broadcast_arrays(" + ", ".join(args)
-    + "))",
-    "MinExpression": lambda args: "np.minimum.reduce(np.broadcast_arrays(" + ", ".join(args)
-    + "))",
-    "AbsExpression": lambda args: f"np.abs({args[0]})",
-}
+
+def _join(operator: str) -> Callable[[list[str]], str]:
+    return lambda args: "(" + f" {operator} ".join(args) + ")"
+
+
+def _reduce(function: str) -> Callable[[list[str]], str]:
+    return lambda args: f"np.{function}.reduce(np.broadcast_arrays(" + ", ".join(args) + "))"
+
+
+# How each kind of pyomo expression in a coefficient is written with numpy arrays, by its
+# public base class (NPV_ variants, of parameters only, subclass them); first match wins.
+_OPERATIONS: list[tuple[str, type | None, Callable[[list[str]], str]]] = [
+    ("sum", numeric_expr.SumExpression, _join("+")),
+    ("division", numeric_expr.DivisionExpression, _join("/")),
+    ("product", numeric_expr.ProductExpression, _join("*")),
+    ("negation", numeric_expr.NegationExpression, lambda args: f"(-{args[0]})"),
+    ("power", numeric_expr.PowExpression, _join("**")),
+    ("max", getattr(numeric_expr, "MaxExpression", None), _reduce("maximum")),
+    ("min", getattr(numeric_expr, "MinExpression", None), _reduce("minimum")),
+    ("abs", numeric_expr.AbsExpression, lambda args: f"np.abs({args[0]})"),
+]
+_WRITE = {name: write for name, _, write in _OPERATIONS}
 
 
 class _Program:
@@ -63,8 +82,7 @@ class _Program:
     def __init__(self, expressions: list, lookup: dict[int, tuple[str, int]]):
         groups: dict[tuple, tuple[list[int], list[list[tuple[str, int]]]]] = {}
         for i, expression in enumerate(expressions):
-            terms = (expression.args if getattr(expression, "is_expression_type", bool)()
-                     and type(expression).__name__.removeprefix("NPV_") == "SumExpression"
+            terms = (expression.args if isinstance(expression, numeric_expr.SumExpression)
                      else [expression])
             for term in terms:
                 leaves: list[tuple[str, int]] = []
@@ -109,9 +127,10 @@ def _shape(expression, lookup: dict[int, tuple[str, int]], leaves: list) -> tupl
         return _shape(expression.expr, lookup, leaves)
     if expression.is_variable_type() or not expression.is_expression_type():
         raise TypeError(f"not a parameter expression: {expression}")
-    operation = type(expression).__name__.removeprefix("NPV_")
-    if operation not in _OPERATIONS:
-        raise TypeError(f"no vectorised form of {operation} (in {expression})")
+    operation = next((name for name, kind, _ in _OPERATIONS
+                      if kind is not None and isinstance(expression, kind)), None)
+    if operation is None:
+        raise TypeError(f"no vectorised form of {type(expression).__name__} (in {expression})")
     return (operation, *(_shape(arg, lookup, leaves) for arg in expression.args))
 
 
@@ -121,33 +140,39 @@ def _source(shape: tuple, leaf) -> str:
         return repr(shape[1]) if np.isfinite(shape[1]) else f"float('{shape[1]}')"
     if shape[0] == "param":
         return f"a[{next(leaf)}]"
-    return _OPERATIONS[shape[0]]([_source(arg, leaf) for arg in shape[1:]])
+    return _WRITE[shape[0]]([_source(arg, leaf) for arg in shape[1:]])
+
+
+def _families(keys: list[tuple[str, Hashable]]) -> dict[str, tuple[pd.Index, np.ndarray]]:
+    """Positions grouped by component name: name -> (the positions' indices, positions)."""
+    grouped: dict[str, tuple[list, list]] = {}
+    for position, (name, index) in enumerate(keys):
+        indices, positions = grouped.setdefault(name, ([], []))
+        indices.append(index)
+        positions.append(position)
+    return {name: (pd.Index(indices, tupleize_cols=True), np.array(positions))
+            for name, (indices, positions) in grouped.items()}
 
 
 class CompiledModel:
-    """A built model's standard form as programs of its parameters (see module docstring)."""
+    """A built model's standard form as programs of its parameters (see module docstring),
+    with the layout that names its columns (variables) and rows (constraints)."""
 
     def __init__(self, model: pyo.ConcreteModel):
-        self.model = model
         lookup, order = {}, {}
         for name in PARAMETERS:
             param = model.component(name)
             order[name] = list(param.keys())
             lookup.update({id(data): (name, i) for i, data in enumerate(param.values())})
         self.index_order = order
-        self.columns = list(model.component_data_objects(pyo.Var, descend_into=True))
-        if any(v.fixed for v in self.columns):
+        columns = list(model.component_data_objects(pyo.Var, descend_into=True))
+        if any(v.fixed for v in columns):
             raise ValueError("compile a model without fixed variables (fix them in solve)")
-        column = {id(v): j for j, v in enumerate(self.columns)}
-        self.column_of = {(v.parent_component().name, v.index()): j
-                          for j, v in enumerate(self.columns)}
-        families: dict[str, tuple[list, list]] = {}
-        for (name, index), j in self.column_of.items():
-            keys, cols = families.setdefault(name, ([], []))
-            keys.append(index)
-            cols.append(j)
-        self.families = {name: (pd.Index(keys, tupleize_cols=True), np.array(cols))
-                         for name, (keys, cols) in families.items()}
+        column = {id(v): j for j, v in enumerate(columns)}
+        # (variable name, index) of each column; (constraint name, index) of each row
+        self.column_keys = [(v.parent_component().name, v.index()) for v in columns]
+        self.column_of = {key: j for j, key in enumerate(self.column_keys)}
+        self.families = _families(self.column_keys)
         objective = next(model.component_data_objects(pyo.Objective, active=True))
         self.sign = 1.0 if objective.sense == pyo.maximize else -1.0
         repn = generate_standard_repn(objective.expr, compute_values=False, quadratic=True)
@@ -158,30 +183,32 @@ class CompiledModel:
         self.q_index = np.array([column[id(a)] for a, _ in repn.quadratic_vars], dtype=int)
         self.q = _Program(list(repn.quadratic_coefs), lookup)
         self.offset = _Program([repn.constant], lookup)
-        self.rows = list(model.component_data_objects(pyo.Constraint, active=True))
-        rows, cols, coefs, lower, upper, constants = [], [], [], [], [], []
-        for i, con in enumerate(self.rows):
+        rows = list(model.component_data_objects(pyo.Constraint, active=True))
+        self.row_keys = [(c.parent_component().name, c.index()) for c in rows]
+        self.row_families = _families(self.row_keys)
+        entries, cols, coefs, lower, upper, constants = [], [], [], [], [], []
+        for i, con in enumerate(rows):
             r = generate_standard_repn(con.body, compute_values=False, quadratic=False)
             if r.nonlinear_expr is not None:
                 raise ValueError(f"{con.name} is not linear")
-            rows += [i] * len(r.linear_vars)
+            entries += [i] * len(r.linear_vars)
             cols += [column[id(v)] for v in r.linear_vars]
             coefs += list(r.linear_coefs)
             lower.append(con.lower if con.has_lb() else -np.inf)
             upper.append(con.upper if con.has_ub() else np.inf)
             constants.append(r.constant)
-        pattern = sp.csr_matrix((np.arange(1, len(coefs) + 1), (rows, cols)),
-                                shape=(len(self.rows), len(self.columns)))
+        pattern = sp.csr_matrix((np.arange(1, len(coefs) + 1), (entries, cols)),
+                                shape=(len(rows), len(columns)))
         self.pattern = pattern  # data: 1 + position of each entry in `coefs`
         self.a = _Program([coefs[k - 1] for k in pattern.data], lookup)
         self.row_lo, self.row_up = _Program(lower, lookup), _Program(upper, lookup)
         self.row_constant = _Program(constants, lookup)
-        self.col_lo = _Program([v.lower if v.has_lb() else -np.inf for v in self.columns], lookup)
-        self.col_up = _Program([v.upper if v.has_ub() else np.inf for v in self.columns], lookup)
-        self.integer = np.array([v.is_integer() for v in self.columns], dtype=bool)
+        self.col_lo = _Program([v.lower if v.has_lb() else -np.inf for v in columns], lookup)
+        self.col_up = _Program([v.upper if v.has_ub() else np.inf for v in columns], lookup)
+        self.integer = np.array([v.is_integer() for v in columns], dtype=bool)
+        self._names = ([v.name for v in columns], [c.name for c in rows])
         self._values: dict[str, np.ndarray] = {}
         self._vectors: dict[str, np.ndarray] = {}
-        self._loaded: dict[str, np.ndarray] = {}
 
     def parameters(self, inputs: Inputs) -> dict[str, np.ndarray]:
         """The inputs' parameter values as arrays in the model's index order."""
@@ -208,7 +235,7 @@ class CompiledModel:
                 self._vectors[key] = program(values)
         self._values = {name: v.copy() for name, v in values.items()}
         v = self._vectors
-        n = len(self.columns)
+        n = len(self.column_keys)
         c, q = np.zeros(n), np.zeros(n)
         np.add.at(c, self.c_index, self.sign * v["c"])
         np.add.at(q, self.q_index, 2 * self.sign * v["q"])
@@ -226,111 +253,160 @@ class CompiledModel:
 
     def names(self) -> tuple[list[str], list[str]]:
         """Names of the columns and rows, as in the model (e.g. flow[nord_stream_1,2030])."""
-        return [v.name for v in self.columns], [c.name for c in self.rows]
-
-    def load(self, values: dict[str, np.ndarray], x: np.ndarray,
-             fixed: dict | None = None) -> pyo.ConcreteModel:
-        """The pyomo model holding these parameter values and column values (variables in
-        `fixed` fixed): for reading and writing it, not for solving."""
-        for name, array in values.items():
-            if name in self._loaded and np.array_equal(self._loaded[name], array):
-                continue
-            for data, value in zip(self.model.component(name).values(), array, strict=True):
-                data.set_value(float(value))
-            self._loaded[name] = array.copy()
-        fixed_columns = {self.column_of[key] for key in fixed or {}}
-        for j, (var, value) in enumerate(zip(self.columns, x, strict=True)):
-            var.set_value(float(value), skip_validation=True)
-            if j in fixed_columns:
-                var.fix()
-            elif var.fixed:
-                var.unfix()
-        return self.model
+        return self._names
 
 
-@dataclass
-class EngineSolve:
-    """One solve through the engine: the compiled model, the values it was solved at, the
-    solution, and how long each step took."""
+@dataclass(frozen=True)
+class Solve:
+    """One solve: the inputs it solved, its solution, and the layout that names the
+    solution's columns and rows. Immutable: later solves of the same structure leave it
+    as it is."""
 
-    compiled: CompiledModel
-    values: dict[str, np.ndarray]
-    fixed: dict  # (variable name, index) -> value
+    inputs: Inputs
+    compiled: CompiledModel = field(repr=False)
     solution: solver.Solution
     kind: str  # LP, QP or MILP
+    fixed: dict  # (variable name, index) -> value
+    method: dict  # how it was solved, for the manifest
     timings: dict[str, float]
 
-    def outcome(self) -> solver.SolveOutcome:
-        """The solution as results.py reads it (duals by constraint)."""
-        s = self.solution
-        duals = (dict(zip(self.compiled.rows, s.row_duals, strict=True))
-                 if s.row_duals is not None else None)
-        return solver.SolveOutcome("optimal", s.objective, s.seconds,
-                                   sum(self.timings.values()), s.iterations, duals, s.solver)
+    def values(self, variable: str) -> pd.Series:
+        """A variable's values by index, e.g. values("flow") (empty where it has none)."""
+        if variable not in self.compiled.families:
+            return pd.Series(dtype=float)
+        keys, cols = self.compiled.families[variable]
+        return pd.Series(self.solution.x[cols], index=keys)
 
-    def model(self) -> pyo.ConcreteModel:
-        return self.compiled.load(self.values, self.solution.x, self.fixed)
+    def duals(self, constraint: str) -> pd.Series | None:
+        """A constraint family's duals by index, d objective / d binding bound [USD bn per
+        unit of the row] (empty where it has no rows; None for a MILP)."""
+        if self.solution.row_duals is None:
+            return None
+        if constraint not in self.compiled.row_families:
+            return pd.Series(dtype=float)
+        keys, rows = self.compiled.row_families[constraint]
+        return pd.Series(self.solution.row_duals[rows], index=keys)
+
+    @property
+    def objective(self) -> float:
+        return self.solution.objective
 
     def units(self) -> dict:
         """(option, decision year) -> units, rounded (for a MILP's builds)."""
-        return {key[1]: float(round(self.solution.x[j]))
-                for key, j in self.compiled.column_of.items() if key[0] == "units"}
+        return {key: float(round(n)) for key, n in self.values("units").items()}
+
+    def size(self) -> dict[str, int]:
+        """Unfixed variables and constraints of the model solved."""
+        return {"variables": len(self.compiled.column_keys) - len(self.fixed),
+                "constraints": len(self.compiled.row_keys)}
 
 
-_CACHE: OrderedDict[str, CompiledModel] = OrderedDict()
+def has_quadratic_terms(inputs: Inputs) -> bool:
+    """Whether the objective is quadratic: a sloped demand segment or linear marginal cost."""
+    slopes = inputs.segments["beta"] > 0
+    linear_cost = inputs.scenario.supply_cost == "linear" and (inputs.basins["mc_slope"] > 0)
+    return bool(slopes.any() or linear_cost.any())
 
 
-def compiled(inputs: Inputs, linearize: int = 0) -> tuple[CompiledModel, float, float]:
-    """The compiled model of the inputs' structure, from the cache or built and compiled now
-    (with the seconds spent building and compiling, 0 on a cache hit)."""
-    key = structure_key(inputs, linearize)
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key], 0.0, 0.0
-    start = time.perf_counter()
-    model = build_model(inputs, linearize=linearize)
-    built = time.perf_counter()
-    result = CompiledModel(model)
-    _CACHE[key] = result
-    while len(_CACHE) > CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return result, built - start, time.perf_counter() - built
+class Session:
+    """What one run (a CLI command, a notebook loop, a sweep worker) keeps between solves:
+    the data sets it read, the compiled models of the structures it met (the last
+    `cache_size`) and one HiGHS instance per set of solver options. Nothing is kept outside
+    a session; two sessions share nothing.
 
+        session = Session()
+        for rate in (0.05, 0.08, 0.10):
+            em.solve(scenario.updated(discount_rate=rate), session=session)  # re-solves
+    """
 
-def clear_cache() -> None:
-    """Forget every compiled model (the next solves build afresh)."""
-    _CACHE.clear()
+    def __init__(self, cache_size: int = CACHE_SIZE):
+        self.cache_size = cache_size
+        self._compiled: OrderedDict[str, CompiledModel] = OrderedDict()
+        self._datasets: dict[tuple[str, str], DataSet] = {}
+        self._highs: dict[tuple, highspy.Highs] = {}
 
+    def dataset(self, directory: str | Path) -> DataSet:
+        """The validated data set of a directory: read again only if a byte changed (its
+        SHA-256 is checked every time)."""
+        where = (str(directory), str(Path(directory).resolve()))
+        data = load_dataset(directory, self._datasets.get(where))
+        self._datasets[where] = data
+        return data
 
-def solve(inputs: Inputs, fixed_units: dict | None = None, linearize: int = 0,
-          options: SolverOptions | None = None, duals: bool = True) -> EngineSolve:
-    """Solve `inputs` with the units in `fixed_units` ((option, decision year) -> units)
-    fixed; with `linearize` = n, quadratic terms as n tangent cuts each (model.py)."""
-    start = time.perf_counter()
-    model, build, compile_ = compiled(inputs, linearize)
-    lookup = time.perf_counter() - start - build - compile_
-    start = time.perf_counter()
-    values = model.parameters(inputs)
-    fixed = {("units", key): float(n) for key, n in (fixed_units or {}).items()}
-    form = model.form(values, fixed)
-    update = time.perf_counter() - start
-    start = time.perf_counter()
-    solution = solver.solve(form, options or inputs.scenario.solver, duals=duals)
-    timings = {"build": build, "compile": compile_, "update": lookup + update,
-               "solve": time.perf_counter() - start}
-    return EngineSolve(model, values, fixed, solution, form.kind, timings)
+    def compiled(self, inputs: Inputs, linearize: int = 0) -> tuple[CompiledModel, float,
+                                                                      float]:
+        """The compiled model of the inputs' structure, kept or built and compiled now (with
+        the seconds spent building and compiling, 0 when kept)."""
+        key = structure_key(inputs, linearize)
+        if key in self._compiled:
+            self._compiled.move_to_end(key)
+            return self._compiled[key], 0.0, 0.0
+        start = time.perf_counter()
+        model = build_model(inputs, linearize=linearize)
+        built = time.perf_counter()
+        result = CompiledModel(model)
+        self._compiled[key] = result
+        while len(self._compiled) > self.cache_size:
+            self._compiled.popitem(last=False)
+        return result, built - start, time.perf_counter() - built
 
+    def form(self, inputs: Inputs) -> solver.StandardForm:
+        """The standard form of the model of `inputs` (for export, benchmarks, bilevel)."""
+        model, _, _ = self.compiled(inputs)
+        return model.form(model.parameters(inputs))
 
-def standard_form(inputs: Inputs) -> solver.StandardForm:
-    """The standard form of the model `inputs` solve (for export and benchmarks)."""
-    model, _, _ = compiled(inputs)
-    return model.form(model.parameters(inputs))
+    def highs(self, options: SolverOptions) -> highspy.Highs:
+        """This session's HiGHS instance for these options (a new model passed to it solves
+        from scratch)."""
+        key = (options.threads, options.mip_rel_gap, options.time_limit)
+        if key not in self._highs:
+            self._highs[key] = solver.highs_instance(options)
+        return self._highs[key]
 
+    def solve_form(self, inputs: Inputs, fixed_units: dict | None = None, linearize: int = 0,
+                   duals: bool = True) -> Solve:
+        """One solve of `inputs` with the units in `fixed_units` ((option, decision year) ->
+        units) fixed; with `linearize` = n, quadratic terms as n tangent cuts each."""
+        start = time.perf_counter()
+        model, build, compile_ = self.compiled(inputs, linearize)
+        lookup = time.perf_counter() - start - build - compile_
+        start = time.perf_counter()
+        values = model.parameters(inputs)
+        fixed = {("units", key): float(n) for key, n in (fixed_units or {}).items()}
+        form = model.form(values, fixed)
+        update = time.perf_counter() - start
+        start = time.perf_counter()
+        options = inputs.scenario.solver
+        solution = solver.solve(form, options, duals=duals, highs=self.highs(options))
+        timings = {"build": build, "compile": compile_, "update": lookup + update,
+                   "solve": time.perf_counter() - start}
+        return Solve(inputs, model, solution, form.kind, fixed,
+                     {"solver": f"{solution.solver} ({form.kind})"}, timings)
 
-def series(result: EngineSolve, variable: str) -> pd.Series:
-    """A variable's solution values by index, e.g. series(result, "flow") (empty if the
-    variable has no entries)."""
-    if variable not in result.compiled.families:
-        return pd.Series(dtype=float)
-    keys, cols = result.compiled.families[variable]
-    return pd.Series(result.solution.x[cols], index=keys)
+    def solve(self, inputs: Inputs, fixed_units: dict | None = None) -> Solve:
+        """Solve. Lumpy investment is decided by a MILP first, then every flow, price and
+        dual comes from the continuous problem solved again with the builds fixed.
+
+        No solver here takes a MIQP: where the objective is quadratic, the MILP replaces
+        each quadratic term by tangent cuts (an upper bound on the objective, reported as
+        milp_objective_usd_bn) to choose the builds; the exact QP then prices them.
+        `fixed_units` ((option, decision year) -> units) imposes builds instead.
+        """
+        options = inputs.scenario.solver
+        timings: dict[str, float] = {}
+        fixed, method = dict(fixed_units or {}), {"method": "LP/QP"}
+        if inputs.scenario.investment == "lumpy" and len(inputs.decisions) > 0 and \
+                len(fixed) < len(inputs.decisions):
+            tangents = options.tangents if has_quadratic_terms(inputs) else 0
+            milp = self.solve_form(inputs, fixed, linearize=tangents, duals=False)
+            timings.update({f"{k}_milp": v for k, v in milp.timings.items()})
+            fixed = milp.units()
+            how = (f"MILP with {tangents} tangent cuts per quadratic term" if tangents
+                   else "MILP")
+            method = {"method": f"{how} to choose the builds, then the continuous problem "
+                                "with the builds fixed",
+                      "milp_objective_usd_bn": milp.objective}
+        result = self.solve_form(inputs, fixed)
+        return Solve(result.inputs, result.compiled, result.solution, result.kind,
+                     result.fixed, {**method, **result.method},
+                     {**timings, **result.timings, "solver": result.solution.seconds})

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import weakref
 
 import numpy as np
 import pandas as pd
@@ -166,31 +165,19 @@ def structure_key(inp: Inputs, linearize: int = 0) -> str:
     return digest.hexdigest()
 
 
-_DIGESTS: dict[int, tuple[weakref.ref, bytes]] = {}
-
-
 def _digest(part) -> bytes:
-    """Digest of a string, array, index or frame (index codes and labels, frame values);
-    those of indexes and frames are remembered while they live (derived inputs share most)."""
+    """Digest of a string, array, index or frame (labels and values, in order)."""
     if isinstance(part, str):
         return hashlib.sha256(part.encode()).digest()
     if isinstance(part, np.ndarray):
         return hashlib.sha256(part.tobytes() + str(part.shape).encode()).digest()
-    known = _DIGESTS.get(id(part))
-    if known is not None and known[0]() is part:
-        return known[1]
-    if isinstance(part, pd.MultiIndex):
-        data = b"".join(np.asarray(c).tobytes() + b"," for c in part.codes) + repr(
-            [level.tolist() for level in part.levels]).encode()
-    elif isinstance(part, pd.Index):
-        data = repr(part.tolist()).encode()
+    if isinstance(part, pd.Index):
+        hashed = pd.util.hash_pandas_object(part.to_frame(index=False), index=False)
+        names = repr(list(part.names))
     else:
-        data = repr((list(part.columns), part.index.tolist(), part.to_numpy().tolist())).encode()
-    value = hashlib.sha256(data).digest()
-    if len(_DIGESTS) > 10_000:
-        _DIGESTS.clear()
-    _DIGESTS[id(part)] = (weakref.ref(part), value)
-    return value
+        hashed = pd.util.hash_pandas_object(part, index=True)
+        names = repr(list(part.columns))
+    return hashlib.sha256(hashed.to_numpy().tobytes() + names.encode()).digest()
 
 
 def define_parameters(m: pyo.ConcreteModel, inp: Inputs) -> None:

@@ -27,20 +27,20 @@ from __future__ import annotations
 import json
 import platform
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from energymodel import demand
 from energymodel._version import __version__
+from energymodel.engine import Solve
 from energymodel.errors import display_path
 from energymodel.inputs import Inputs
 from energymodel.safety import ResultsFolder
 from energymodel.scenario import Scenario
-from energymodel.solver import SolveOutcome, versions
+from energymodel.solver import versions
 from energymodel.units import K
 
 TABLES = ("flows", "markets", "basins", "investments", "summary")
@@ -146,7 +146,7 @@ KEYS = frozenset({"route", "basin", "market", "kind", "year", "option", "structu
                   "source"})
 
 
-@dataclass
+@dataclass(frozen=True)
 class Results:
     """Tables and manifest of one solve."""
 
@@ -154,7 +154,6 @@ class Results:
     tables: dict[str, pd.DataFrame]
     manifest: dict
     validation: pd.DataFrame | None = None
-    model: pyo.ConcreteModel | None = field(default=None, repr=False)
 
     @property
     def flows(self) -> pd.DataFrame:
@@ -236,11 +235,12 @@ class Results:
         (folder / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
 
 
-def extract(model: pyo.ConcreteModel, inp: Inputs, outcome: SolveOutcome,
-            prices: dict[str, pd.Series] | None = None) -> dict[str, pd.DataFrame]:
-    """Tidy tables of a solved model. `prices` (market -> USD/MMBtu by year) replaces the
-    inverse demand's price where a buyer sets or bargains it."""
-    markets = _markets(model, inp, outcome)
+def extract(solve: Solve, prices: dict[str, pd.Series] | None = None
+            ) -> dict[str, pd.DataFrame]:
+    """Tidy tables of a solve, from its solution vectors. `prices` (market -> USD/MMBtu by
+    year) replaces the inverse demand's price where a buyer sets or bargains it."""
+    inp = solve.inputs
+    markets = _markets(solve)
     for market, price in (prices or {}).items():
         rows = markets["market"] == market
         markets.loc[rows, "price_usd_per_mmbtu"] = price.reindex(
@@ -254,33 +254,28 @@ def extract(model: pyo.ConcreteModel, inp: Inputs, outcome: SolveOutcome,
                    "contract_wedge_usd_per_mmbtu",
                    markets["price_usd_per_mmbtu"] - markets["demand_price_usd_per_mmbtu"])
     markets["revenue_usd_bn"] = markets["price_usd_per_mmbtu"] * markets["volume_bcm_per_y"] * K
-    basins = _basins(model, inp, outcome)
-    flows = _flows(model, inp, outcome, markets, basins)
-    investments = _investments(model, inp)
-    summary = _summary(flows, inp.years["weight"], outcome)
+    basins = _basins(solve)
+    flows = _flows(solve, markets, basins)
+    investments = _investments(solve)
+    summary = _summary(flows, inp.years["weight"], solve.objective)
     return {"flows": flows, "markets": markets, "basins": basins, "investments": investments,
             "summary": summary}
 
 
-def _values(var: pyo.Var) -> pd.Series:
-    data = var.extract_values()
-    return pd.Series({k: (v if v is not None else 0.0) for k, v in data.items()}, dtype=float)
+def _dual(solve: Solve, constraint: str, index: pd.Index, sign: float) -> pd.Series:
+    """Duals of a constraint family in USD/MMBtu of the period, by `index` (NaN where the
+    family has no row, or the solve no duals).
 
-
-def _dual(outcome: SolveOutcome, constraint, index, weight: pd.Series,
-          sign: float) -> pd.Series:
-    """Duals of an indexed constraint in USD/MMBtu of the period (NaN if absent).
-
-    HiGHS duals are sensitivities dNPV/d(right-hand side) in USD bn per bcm/y. Raising the
+    Duals are sensitivities dNPV/d(right-hand side) in USD bn per bcm/y. Raising the
     right-hand side of a `supply == use` balance forces unused supply, so its dual is minus
     the value of gas (sign -1); raising a binding upper limit adds its rent (sign +1).
     """
-    if outcome.duals is None:
+    duals = solve.duals(constraint)
+    if duals is None:
         return pd.Series(np.nan, index=index)
-    years = [k[-1] for k in index]
-    values = np.array([sign * outcome.duals.get(constraint[k], np.nan) if k in constraint
-                       else np.nan for k in index], dtype=float)
-    values /= weight.loc[years].to_numpy() * K
+    values = sign * duals.reindex(index).to_numpy(dtype=float)
+    weight = solve.inputs.years["weight"]
+    values /= weight.reindex(index.get_level_values("year")).to_numpy() * K
     values[np.abs(values) < 1e-9] = 0.0  # solver noise around a slack constraint's zero
     return pd.Series(values, index=index)
 
@@ -318,12 +313,12 @@ def _sales(inp: Inputs, sales: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
     return seg, seg.groupby(level=["market", "year"])["sales"].sum()
 
 
-def _markets(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
-    seg, volume = _sales(inp, _values(model.sales))
+def _markets(solve: Solve) -> pd.DataFrame:
+    inp = solve.inputs
+    seg, volume = _sales(inp, solve.values("sales"))
     price = demand.prices(inp.segments, volume)
     my = inp.market_years
-    marginal_value = _dual(outcome, model.market_sales_balance, list(my.index),
-                           inp.years["weight"], -1)
+    marginal_value = _dual(solve, "market_sales_balance", my.index, -1)
     marginal = _marginal_segment(seg, marginal_value).reindex(my.index)
     table = pd.DataFrame({
         "market": my.index.get_level_values("market"),
@@ -368,20 +363,19 @@ def _production_cost(inp: Inputs, values: Callable[[str], pd.Series]
     return production, cost, marginal
 
 
-def _basins(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
-    production, cost, marginal = _production_cost(inp, lambda name: _values(
-        model.component(name)))
+def _basins(solve: Solve) -> pd.DataFrame:
+    inp = solve.inputs
+    production, cost, marginal = _production_cost(inp, solve.values)
     d = inp.basins["mc_slope"].reindex(production.index.get_level_values("basin")).to_numpy()
     q = production.to_numpy()
     capacity = inp.basin_years["capacity"].to_numpy()
-    index = list(production.index)
+    index = production.index
     weight = inp.years["weight"]
     basins = production.index.get_level_values("basin")
     years = production.index.get_level_values("year")
     reserves = np.zeros(len(q))
-    if outcome.duals is not None:
-        dual = pd.Series({b: outcome.duals.get(model.basin_reserves_max[b], 0.0)
-                          for b in model.RESERVE_BASINS}, dtype=float)
+    dual = solve.duals("basin_reserves_max")
+    if dual is not None:
         # sum_y length_y P_y <= R: the rent of one bcm/y in year y is dual x length_y
         reserves = (dual.reindex(basins).fillna(0.0).to_numpy()
                     * inp.years["length"].reindex(years).to_numpy()
@@ -394,9 +388,9 @@ def _basins(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
         "capacity_bcm_per_y": capacity,
         "utilisation": np.divide(q, capacity, out=np.full_like(q, np.nan), where=capacity > 0),
         "marginal_cost_usd_per_mmbtu": marginal,
-        "netback_usd_per_mmbtu": _dual(outcome, model.basin_production_balance, index,
-                                       weight, -1).to_numpy(),
-        "capacity_rent_usd_per_mmbtu": _dual(outcome, model.basin_capacity_max, index, weight,
+        "netback_usd_per_mmbtu": _dual(solve, "basin_production_balance", index,
+                                       -1).to_numpy(),
+        "capacity_rent_usd_per_mmbtu": _dual(solve, "basin_capacity_max", index,
                                              +1).to_numpy(),
         "reserves_rent_usd_per_mmbtu": reserves,
         "buyer_term_usd_per_mmbtu": markup.reindex(basins).fillna(0.0).to_numpy() * d * q,
@@ -404,18 +398,17 @@ def _basins(model, inp: Inputs, outcome: SolveOutcome) -> pd.DataFrame:
     })
 
 
-def _flows(model, inp: Inputs, outcome: SolveOutcome, markets: pd.DataFrame,
-           basins: pd.DataFrame) -> pd.DataFrame:
+def _flows(solve: Solve, markets: pd.DataFrame, basins: pd.DataFrame) -> pd.DataFrame:
+    inp = solve.inputs
     ry = inp.route_years
     index = ry.index
     routes = index.get_level_values("route")
     years = index.get_level_values("year")
-    flow = _values(model.flow).reindex(index).to_numpy()
-    capacity_cost, capacity = _added_capacity(inp, _values(model.units))
+    flow = solve.values("flow").reindex(index).to_numpy()
+    capacity_cost, capacity = _added_capacity(inp, solve.values("units"))
     usable = ry["availability"].to_numpy() * capacity
-    weight = inp.years["weight"]
-    rent = _dual(outcome, model.route_flow_max, list(index), weight, +1).to_numpy()
-    min_flow = _dual(outcome, model.route_flow_min, list(index), weight, -1).fillna(0.0)
+    rent = _dual(solve, "route_flow_max", index, +1).to_numpy()
+    min_flow = _dual(solve, "route_flow_min", index, -1).fillna(0.0)
     table = pd.DataFrame({
         "route": routes, "basin": inp.routes["basin"].reindex(routes).to_numpy(),
         "market": inp.routes["market"].reindex(routes).to_numpy(),
@@ -430,8 +423,8 @@ def _flows(model, inp: Inputs, outcome: SolveOutcome, markets: pd.DataFrame,
         .to_numpy(),
         # a route that can carry nothing earns nothing: its capacity has no rent
         "capacity_rent_usd_per_mmbtu": np.where(usable > TOL, rent, 0.0),
-        "min_flow_cost_usd_per_mmbtu": min_flow.to_numpy() if outcome.duals is not None
-        else np.nan,
+        "min_flow_cost_usd_per_mmbtu": min_flow.to_numpy()
+        if solve.solution.row_duals is not None else np.nan,
     })
     m = markets.set_index(["market", "year"])
     at_market = pd.MultiIndex.from_arrays([table["market"], table["year"]])
@@ -510,8 +503,9 @@ def accounts(inp: Inputs, values: Callable[[str], pd.Series]) -> dict[str, pd.Da
                                          "units": built.to_numpy()})}
 
 
-def _investments(model, inp: Inputs) -> pd.DataFrame:
-    units = _values(model.units)
+def _investments(solve: Solve) -> pd.DataFrame:
+    inp = solve.inputs
+    units = solve.values("units")
     first_online = inp.option_online.groupby(["option", "decision_year"])["year"].min()
     rows = []
     for (option, decision), n in units.items():
@@ -532,23 +526,24 @@ def npv(table: pd.DataFrame, weight: pd.Series, column: str) -> float:
     return float((table[column] * weight.reindex(table["year"]).to_numpy()).sum())
 
 
-def _summary(flows: pd.DataFrame, weight: pd.Series, outcome: SolveOutcome) -> pd.DataFrame:
+def _summary(flows: pd.DataFrame, weight: pd.Series, objective: float) -> pd.DataFrame:
     export = flows[flows["kind"] != "domestic"]
     rows = [
         ("npv_export_revenue", npv(export, weight, "revenue_usd_bn"), "USD bn"),
         ("npv_export_profit", npv(export, weight, "profit_usd_bn"), "USD bn"),
         ("npv_total_revenue", npv(flows, weight, "revenue_usd_bn"), "USD bn"),
         ("npv_total_profit", npv(flows, weight, "profit_usd_bn"), "USD bn"),
-        ("objective", outcome.objective, "USD bn"),
+        ("objective", objective, "USD bn"),
     ]
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])
 
 
-def manifest(scenario: Scenario, inp: Inputs, outcome: SolveOutcome, model: pyo.ConcreteModel,
-             timings: dict[str, float], method: dict) -> dict:
+def manifest(scenario: Scenario, solve: Solve, timings: dict[str, float],
+             method: dict) -> dict:
     """Provenance of a run: hashes, versions, solver status, model size, timings."""
     resolved = scenario.model_dump(mode="json")
     resolved["data_dir"] = display_path(scenario.data_dir)
+    inp = solve.inputs
     return {
         "energymodel": __version__,
         "scenario": {"name": scenario.name, "file": scenario.file(), "sha256": scenario.digest(),
@@ -557,18 +552,10 @@ def manifest(scenario: Scenario, inp: Inputs, outcome: SolveOutcome, model: pyo.
                  "sources": inp.data.source_counts},
         "versions": {"python": platform.python_version(), **versions(),
                      "numpy": np.__version__, "pandas": pd.__version__},
-        "solver": {"status": outcome.status, "objective_usd_bn": outcome.objective,
+        "solver": {"status": "optimal", "objective_usd_bn": solve.objective,
                    **method, "options": scenario.solver.model_dump(),
-                   "iterations": outcome.iterations},
-        "model": model_size(model),
+                   "iterations": solve.solution.iterations},
+        "model": solve.size(),
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "columns": COLUMNS,
     }
-
-
-def model_size(model: pyo.ConcreteModel) -> dict[str, int]:
-    """Number of active, unfixed variables and active constraints."""
-    variables = sum(1 for v in model.component_data_objects(pyo.Var, active=True)
-                    if not v.fixed)
-    constraints = sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True))
-    return {"variables": variables, "constraints": constraints}

@@ -62,7 +62,7 @@ CLARABEL_FALLBACK = {"verbose": False, "presolve_enable": False, "max_iter": 400
 CLARABEL_SOLVED = {"Solved", "AlmostSolved"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class StandardForm:
     """max c'x + x'diag(q)x/2 + offset s.t. row_lo <= Ax <= row_up, col_lo <= x <= col_up."""
 
@@ -90,7 +90,7 @@ class StandardForm:
         return replace(self, integer=np.zeros_like(self.integer))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Solution:
     """What one solve returned."""
 
@@ -101,19 +101,6 @@ class Solution:
     seconds: float  # the solver's own time
     iterations: dict[str, int] = field(default_factory=dict)
     bound: float | None = None  # MILP dual bound
-
-
-@dataclass
-class SolveOutcome:
-    """What one solve of a pyomo model returned, as results.py reads it."""
-
-    status: str  # "optimal"
-    objective: float  # objective value [USD bn]
-    solver_seconds: float  # the solver's own time
-    wall_seconds: float  # including the update of the compiled model
-    iterations: dict[str, int] = field(default_factory=dict)
-    duals: dict | None = None  # constraint data -> dual, for continuous problems
-    solver: str = "HiGHS"
 
 
 def _watch(highs: highspy.Highs) -> highspy.Highs:
@@ -151,12 +138,14 @@ def versions() -> dict[str, str]:
             "clarabel": version("clarabel")}
 
 
-def solve(form: StandardForm, options: SolverOptions, duals: bool = True) -> Solution:
-    """Solve `form` with the solver for its kind; SolveError unless optimal."""
+def solve(form: StandardForm, options: SolverOptions, duals: bool = True,
+          highs: highspy.Highs | None = None) -> Solution:
+    """Solve `form` with the solver for its kind; SolveError unless optimal. `highs` is a
+    HiGHS instance to reuse (a session keeps one per set of options), else a new one."""
     kind = form.kind
     if kind == "QP":
         return _clarabel(form, options)
-    highs = highs_instance(options)
+    highs = highs if highs is not None else highs_instance(options)
     highs.clearSolver()  # no basis or solution from an earlier model: reruns are identical
     highs.passModel(highs_lp(form))
     _run(highs)
@@ -176,24 +165,14 @@ def solve(form: StandardForm, options: SolverOptions, duals: bool = True) -> Sol
                     {"simplex": int(info.simplex_iteration_count)})
 
 
-_HIGHS: dict[tuple, highspy.Highs] = {}
-
-
-def highs_instance(options: SolverOptions, fresh: bool = False) -> highspy.Highs:
-    """A HiGHS instance with every option set (the only place HiGHS options are set). One
-    instance per set of options is reused (a new model passed to it solves from scratch)
-    unless `fresh`."""
-    key = (options.threads, options.mip_rel_gap, options.time_limit)
-    if not fresh and key in _HIGHS:
-        return _HIGHS[key]
+def highs_instance(options: SolverOptions) -> highspy.Highs:
+    """A new HiGHS instance with every option set (the only place HiGHS options are set)."""
     highs = _watch(highspy.Highs())
     settings = {**HIGHS_OPTIONS, "threads": options.threads, "mip_rel_gap": options.mip_rel_gap}
     if options.time_limit is not None:
         settings["time_limit"] = float(options.time_limit)
     for name, value in settings.items():
         highs.setOptionValue(name, value)
-    if not fresh:
-        _HIGHS[key] = highs
     return highs
 
 
@@ -366,9 +345,9 @@ def _failure(form: StandardForm, reason: str, options: SolverOptions) -> SolveEr
 def irreducible_infeasible_set(form: StandardForm, options: SolverOptions) -> list[str]:
     """Names of the rows and column bounds in an IIS that HiGHS finds for the continuous
     relaxation of `form` (empty if it finds none)."""
-    highs = highs_instance(options, fresh=True)
-    relaxed = form.relaxed()
-    relaxed.q = np.zeros_like(form.q)  # feasibility does not depend on the objective
+    highs = highs_instance(options)
+    # feasibility does not depend on the objective
+    relaxed = replace(form.relaxed(), q=np.zeros_like(form.q))
     highs.passModel(highs_lp(relaxed))
     highs.setOptionValue("iis_strategy", 6)
     status, iis = highs.getIis()
@@ -378,93 +357,47 @@ def irreducible_infeasible_set(form: StandardForm, options: SolverOptions) -> li
     return [rows[i] for i in iis.row_index_] + [f"bounds of {cols[j]}" for j in iis.col_index_]
 
 
-def lp_form(lp: highspy.HighsLp, diagonal: Sequence[float] | np.ndarray) -> StandardForm:
-    """A HiGHS LP and a Hessian diagonal (objective c'x + x'diag x/2 in the LP's sense) as a
-    StandardForm (a maximisation)."""
-    n, m = lp.num_col_, lp.num_row_
-    a = lp.a_matrix_
-    kind = sp.csc_matrix if a.format_ == highspy.MatrixFormat.kColwise else sp.csr_matrix
-    matrix = kind((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
-                  shape=(m, n)).tocsr()
-    sign = 1.0 if lp.sense_ == highspy.ObjSense.kMaximize else -1.0
-    integer = np.zeros(n, dtype=bool)
-    if len(lp.integrality_):
-        integer = np.array([t == highspy.HighsVarType.kInteger for t in lp.integrality_])
-    return StandardForm(sign * np.asarray(lp.col_cost_, dtype=float),
-                        sign * np.asarray(diagonal, dtype=float), sign * lp.offset_, matrix,
-                        np.asarray(lp.row_lower_), np.asarray(lp.row_upper_),
-                        np.asarray(lp.col_lower_), np.asarray(lp.col_upper_), integer)
+class Milp:
+    """A MILP (or LP) over a standard form, handed to HiGHS once: rows (cuts) can be added
+    between solves, and each solve can start from a known feasible point."""
 
-
-class MatrixMilp:
-    """A MILP handed to HiGHS as matrices, to which rows (cuts) can be added between solves."""
-
-    def __init__(self, lp: highspy.HighsLp, options: SolverOptions):
-        self.highs = highs_instance(options, fresh=True)
-        self.highs.passModel(lp)
+    def __init__(self, form: StandardForm, options: SolverOptions, what: str = "MILP"):
+        self.highs = highs_instance(options)
+        self.highs.passModel(highs_lp(form))
+        self.form, self.options = form, options
+        self.what = what
+        self.integer = bool(form.integer.any())
         self.seconds = 0.0
         self.runs = 0
 
-    def solve(self) -> tuple[list[float], float]:
-        """(column values, dual bound on the objective); SolveError unless HiGHS proves
-        optimality within the gap."""
+    def solve(self) -> Solution:
+        """The column values and the dual bound on the objective (the objective for an LP);
+        SolveError unless HiGHS proves optimality within the gap."""
         self.runs += 1
         start = time.perf_counter()
-        _run(self.highs, f"MILP run {self.runs}")
-        self.seconds += time.perf_counter() - start
+        _run(self.highs, f"{self.what} run {self.runs}")
+        seconds = time.perf_counter() - start
+        self.seconds += seconds
         status = self.highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
-            reason = f"HiGHS stopped the MILP: {self.highs.modelStatusToString(status)}"
-            if status == highspy.HighsModelStatus.kTimeLimit:
-                reason += " (raise solver.time_limit in the scenario)"
-            raise SolveError("not solved", reason)
-        return list(self.highs.getSolution().col_value), self.highs.getInfo().mip_dual_bound
+            raise _failure(self.form, self.highs.modelStatusToString(status), self.options)
+        info = self.highs.getInfo()
+        return Solution(np.asarray(self.highs.getSolution().col_value), None,
+                        info.objective_function_value, "HiGHS", seconds,
+                        {"mip_nodes": int(info.mip_node_count)} if self.integer else {},
+                        bound=info.mip_dual_bound if self.integer
+                        else info.objective_function_value)
 
-    def add_row(self, cols: list[int], values: list[float], lower: float, upper: float) -> None:
-        self.highs.addRow(lower, upper, len(cols), cols, values)
+    def add_rows(self, rows: Sequence[tuple[Sequence[int], Sequence[float], float, float]]
+                 ) -> None:
+        """Add rows (columns, coefficients, lower, upper) to the problem."""
+        for cols, values, lower, upper in rows:
+            self.highs.addRow(lower, upper, len(cols), np.asarray(cols, dtype=np.int32),
+                              np.asarray(values, dtype=float))
 
-
-def solve_qp(lp: highspy.HighsLp, diagonal: np.ndarray, options: SolverOptions) -> tuple[
-        list[float], float]:
-    """Solve a continuous QP given as matrices: objective c'x + x'Qx/2 with Q = diag(diagonal)
-    in the LP's sense, by Clarabel (within options.time_limit). (column values, objective in
-    the LP's sense); SolveError unless optimal."""
-    form = lp_form(lp, diagonal).relaxed()
-    solution = _clarabel(form, options)
-    sign = 1.0 if lp.sense_ == highspy.ObjSense.kMaximize else -1.0
-    return list(solution.x), sign * solution.objective
-
-
-@dataclass
-class ExportedModel:
-    """A pyomo model as HiGHS reads it: matrices, bounds, Hessian, and which pyomo
-    component stands behind each column and row."""
-
-    highs: highspy.Highs
-    columns: list  # pyomo VarData of each column
-    rows: list  # pyomo ConstraintData of each row (None for rows HiGHS added)
-
-
-def export(model) -> ExportedModel:
-    """Hand a pyomo model to HiGHS through an LP file with symbolic labels."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model.lp"
-        _, symbol_map_id = model.write(str(path), io_options={"symbolic_solver_labels": True})
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
-        highs.readModel(str(path))
-    symbols = model.solutions.symbol_map[symbol_map_id].bySymbol
-    model.solutions.delete_symbol_map(symbol_map_id)
-    lp = highs.getLp()
-    return ExportedModel(highs, [symbols.get(n) for n in lp.col_names_],
-                         [symbols.get(n) for n in lp.row_names_])
-
-
-def set_mip_start(milp: MatrixMilp, values: np.ndarray) -> None:
-    """Give the next `milp.solve()` a feasible point of the MILP as its first incumbent."""
-    start = highspy.HighsSolution()
-    start.col_value = list(map(float, values))
-    start.value_valid = True
-    milp.highs.setSolution(start)
+    def start(self, x: np.ndarray) -> None:
+        """Give the next solve a feasible point as its first incumbent."""
+        start = highspy.HighsSolution()
+        start.col_value = list(map(float, x))
+        start.value_valid = True
+        self.highs.setSolution(start)

@@ -3,16 +3,15 @@ deterministic, and annual steps agree with five-year steps in the economics."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import energymodel as em
-from energymodel import bilevel, engine
+from energymodel import bilevel
 from energymodel.api import prepare
+from energymodel.engine import Session
 from energymodel.inputs import with_market_prices
-from energymodel.model import build_model
-from energymodel.solver import MatrixMilp
+from energymodel.solver import Milp
 from energymodel.units import K
 
 from .conftest import SCENARIOS
@@ -40,24 +39,24 @@ def test_bounds_keep_the_followers_answer(follower, share):
     inp, zero = follower
     curve = inp.segments.loc["china"]
     caps = curve.xs(0, level="segment")["price"]
-    f = bilevel._Follower(build_model(zero), zero, "china")
+    session = Session()
+    f = bilevel._Follower(session, zero, "china")
     kkt = bilevel._Kkt(f, zero, 1.0, curve, caps, inp.scenario.solver.tangents)
     prices = share * caps.loc[f.buyer_years].to_numpy()
     kkt.col_lo[kkt.layout["p"]] = kkt.col_hi[kkt.layout["p"]] = prices
-    values, _ = MatrixMilp(kkt.milp(), inp.scenario.solver).solve()
-    x = np.asarray(values)[kkt.layout["x"]]
+    x = Milp(kkt.milp(), inp.scenario.solver).solve().x[kkt.layout["x"]]
     weight = K * inp.years["weight"].loc[f.buyer_years].to_numpy()
     earned = f.c @ x + weight @ (prices * x[f.buyer_cols]) - f.h @ x ** 2 / 2
 
-    answer = engine.solve(with_market_prices(inp, "china", pd.Series(prices, f.buyer_years)),
-                          duals=False)
-    best = answer.solution.objective
+    answer = session.solve_form(with_market_prices(inp, "china",
+                                                   pd.Series(prices, f.buyer_years)), duals=False)
+    best = answer.objective
     assert earned == pytest.approx(best, rel=1e-6)
 
 
 def test_bilevel_is_deterministic(follower):
     inp, zero = follower
-    runs = [bilevel.solve(build_model(zero), zero, "china", 1.0, inp.segments.loc["china"],
+    runs = [bilevel.solve(Session(), zero, "china", 1.0, inp.segments.loc["china"],
                           inp.scenario.solver) for _ in range(2)]
     assert runs[0].prices.to_numpy().tobytes() == runs[1].prices.to_numpy().tobytes()
     assert runs[0].objective == runs[1].objective

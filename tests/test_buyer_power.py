@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import energymodel as em
-from energymodel import engine
 from energymodel.api import prepare
+from energymodel.engine import Session
 from energymodel.inputs import with_market_prices
 from energymodel.scenario import MarketSpec
 from energymodel.units import K
@@ -141,14 +141,15 @@ def test_bilevel_matches_brute_force_over_china_price(baseline_scenario):
     leader = results.manifest["solver"]["leader_objective_usd_bn"]
     price = results.tables["pressure"]["price_usd_per_mmbtu"].iloc[0]
 
-    inp = prepare(scenario)
+    session = Session()
+    inp = prepare(scenario, session)
     curve = inp.segments.loc["china"].loc[2030]
     to_china = [(r, 2030) for r in inp.routes.index[inp.routes["market"] == "china"]]
 
     def china_surplus(p: float) -> float:  # the compiled model re-solves: only the price changes
-        result = engine.solve(with_market_prices(inp, "china", pd.Series(p, index=[2030])),
-                              duals=False)
-        q = engine.series(result, "flow")[to_china].sum()
+        result = session.solve_form(with_market_prices(inp, "china",
+                                                       pd.Series(p, index=[2030])), duals=False)
+        q = result.values("flow")[to_china].sum()
         value = sum(s.price * min(max(q - s.start, 0), s.width)
                     - s.slope * min(max(q - s.start, 0), s.width) ** 2 / 2
                     for s in curve.itertuples())

@@ -9,9 +9,9 @@ import pyomo.environ as pyo
 import pytest
 
 import energymodel as em
-from energymodel import engine
 from energymodel.api import prepare
-from energymodel.model import structure_key
+from energymodel.engine import Session
+from energymodel.model import build_model, structure_key
 
 from .conftest import EXAMPLES, SCENARIOS
 
@@ -38,15 +38,15 @@ def test_updated_model_equals_a_fresh_build(path):
     scenario = five_year(path)
     inputs = prepare(scenario)
     other = prepare(scenario.updated(discount_rate=scenario.discount_rate + 0.03))
-    engine.clear_cache()
-    engine.solve(other)
-    warm = engine.solve(inputs)
+    session = Session()
+    session.solve_form(other)
+    warm = session.solve_form(inputs)
     assert warm.timings["compile"] == 0.0  # re-solved, not rebuilt
-    warm_form = engine.standard_form(inputs)
-    engine.clear_cache()
-    fresh = engine.solve(inputs)
+    warm_form = session.form(inputs)
+    session = Session()
+    fresh = session.solve_form(inputs)
     assert fresh.timings["compile"] > 0.0
-    fresh_form = engine.standard_form(inputs)
+    fresh_form = session.form(inputs)
     for name, value in form_arrays(fresh_form).items():
         assert np.array_equal(form_arrays(warm_form)[name], value), name
     assert np.array_equal(warm.solution.x, fresh.solution.x)
@@ -55,12 +55,16 @@ def test_updated_model_equals_a_fresh_build(path):
 
 @pytest.mark.parametrize("name", ["baseline.yaml", "china_monopsony.yaml"])
 def test_compiled_matrices_are_pyomos(name):
-    """With the solution loaded, pyomo's own evaluation of the objective and of every
-    constraint agrees with the compiled matrices: the objective to 1e-9, every row within
-    its bounds to 1e-6."""
+    """With the solution put into a model built afresh, pyomo's own evaluation of the
+    objective and of every constraint agrees with the compiled matrices: the objective to
+    1e-9, every row within its bounds to 1e-6."""
     inputs = prepare(five_year(SCENARIOS / name).updated(discount_rate=0.05))
-    result = engine.solve(inputs)
-    model = result.model()
+    session = Session()
+    result = session.solve_form(inputs)
+    model = build_model(inputs)
+    for (family, index), value in zip(result.compiled.column_keys, result.solution.x,
+                                      strict=True):
+        model.component(family)[index].set_value(float(value), skip_validation=True)
     objective = next(model.component_data_objects(pyo.Objective, active=True))
     assert pyo.value(objective) == pytest.approx(result.solution.objective, rel=1e-9)
     for con in model.component_data_objects(pyo.Constraint, active=True):
@@ -69,8 +73,8 @@ def test_compiled_matrices_are_pyomos(name):
             assert body >= pyo.value(con.lower) - 1e-6, con.name
         if con.has_ub():
             assert body <= pyo.value(con.upper) + 1e-6, con.name
-    activity = engine.standard_form(inputs).A @ result.solution.x
-    form = engine.standard_form(inputs)
+    form = session.form(inputs)
+    activity = form.A @ result.solution.x
     assert (activity >= form.row_lo - 1e-6).all() and (activity <= form.row_up + 1e-6).all()
 
 
@@ -89,9 +93,9 @@ def test_sweep_matches_separate_runs():
     """A loop of em.solve over the discount rate (re-solves) gives the results of solving
     each point in a fresh process state (cache cleared), to the last digit."""
     scenario = five_year(SCENARIOS / "baseline.yaml")
-    swept = [em.solve(scenario.updated(discount_rate=r), dependence=False).flows
-             for r in (0.06, 0.08)]
-    engine.clear_cache()
+    session = Session()
+    swept = [em.solve(scenario.updated(discount_rate=r), dependence=False,
+                      session=session).flows for r in (0.06, 0.08)]
     fresh = em.solve(scenario.updated(discount_rate=0.08), dependence=False).flows
     assert swept[1].equals(fresh)
     assert not swept[0].equals(fresh)
@@ -108,9 +112,28 @@ def test_reruns_are_byte_identical():
 def test_fixed_units_are_bounds_not_structure():
     """Fixing builds (hold-up plans) re-solves the same compiled model."""
     inputs = prepare(five_year(SCENARIOS / "baseline.yaml"))
-    engine.solve(inputs)
+    session = Session()
+    free = session.solve_form(inputs)
     decisions = list(inputs.decisions.itertuples(index=False, name=None))
-    fixed = engine.solve(inputs, fixed_units={decisions[0]: 1.0})
+    fixed = session.solve_form(inputs, fixed_units={decisions[0]: 1.0})
     assert fixed.timings["compile"] == 0.0
-    assert engine.series(fixed, "units")[decisions[0]] == 1.0
-    assert fixed.solution.objective <= engine.solve(inputs).solution.objective + 1e-9
+    assert fixed.values("units")[decisions[0]] == 1.0
+    assert fixed.objective <= free.objective + 1e-9
+
+
+def test_solves_keep_their_own_values():
+    """A Solve and the Results built from it are immutable: solving another variant of the
+    same compiled model afterwards changes neither."""
+    scenario = five_year(SCENARIOS / "baseline.yaml")
+    session = Session()
+    first = session.solve_form(prepare(scenario, session))
+    x = first.solution.x.copy()
+    flows = first.values("flow").copy()
+    first_results = em.solve(scenario, dependence=False, session=session)
+    table = first_results.flows.copy()
+    other = session.solve_form(prepare(scenario.updated(discount_rate=0.12), session))
+    em.solve(scenario.updated(discount_rate=0.12), dependence=False, session=session)
+    assert other.compiled is first.compiled
+    assert not np.array_equal(other.solution.x, x)
+    assert np.array_equal(first.solution.x, x) and first.values("flow").equals(flows)
+    assert first_results.flows.equals(table)

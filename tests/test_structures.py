@@ -24,9 +24,10 @@ LAYERS = [
     {"_version", "errors", "units", "demand", "history", "progress", "interrupts", "sparse"},
     {"files", "safety"},
     {"scenario"}, {"data"}, {"overrides"}, {"inputs"}, {"model"}, {"solver"}, {"engine"},
+    {"bilevel"},
     # report reads results folders as plain data: it imports nothing of the solve, so
     # results can offer its charts (results.plot) without an upward import
-    {"runner", "bilevel"}, {"report"}, {"results"}, {"indicators", "outputs"}, {"structures"},
+    {"report"}, {"results"}, {"indicators", "outputs"}, {"structures"},
     {"api"}, {"sweep"}, {"compare"}, {"cli", "__init__", "__main__"},
 ]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from energymodel.engine import Session
 from energymodel.errors import InputError
 from energymodel.inputs import Inputs
-from energymodel.runner import solve_inputs
 from energymodel.scenario import Scenario, field_path, input_error
 from energymodel.structures import (
     bargaining,
@@ -21,13 +21,13 @@ from energymodel.structures import (
     price_taker,
     seller_power,
 )
-from energymodel.structures.base import MarketStructure, Run, Spec
+from energymodel.structures.base import MarketStructure, Plan, Spec
 
 REGISTRY: dict[str, MarketStructure] = {s.name: s for s in (
     price_taker.STRUCTURE, competitive.STRUCTURE, seller_power.STRUCTURE, monopsony.STRUCTURE,
     bargaining.STRUCTURE)}
 
-__all__ = ["REGISTRY", "MarketStructure", "Run", "Spec", "apply", "buyer_market", "solve",
+__all__ = ["REGISTRY", "MarketStructure", "Plan", "Spec", "apply", "buyer_market", "solve",
            "specs"]
 
 
@@ -65,12 +65,12 @@ def apply(inp: Inputs) -> Inputs:
     return inp
 
 
-def solve(inp: Inputs) -> tuple[str | None, Run]:
+def solve(inp: Inputs, session: Session) -> tuple[str | None, Plan]:
     """The scenario's solve: the plan of its buyer-power market, or the one joint solve."""
     for market, (structure, spec) in specs(inp.scenario).items():
         if structure.own_plan:
-            return market, structure.solve(inp, market, spec)
-    return None, Run(solve_inputs(inp))
+            return market, structure.solve(inp, market, spec, session)
+    return None, Plan(session.solve(inp))
 
 
 def _spec_error(err: ValidationError, file: str, field: str,

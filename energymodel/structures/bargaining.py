@@ -30,11 +30,11 @@ from pydantic import Field
 
 from energymodel import demand, progress
 from energymodel.data import DataSet
+from energymodel.engine import Session, Solve
 from energymodel.errors import InputError
 from energymodel.inputs import Inputs, with_competitive, without_routes_to
-from energymodel.runner import Solved, solve_inputs
 from energymodel.scenario import Scenario
-from energymodel.structures.base import Run, market_rows, money
+from energymodel.structures.base import Plan, market_rows, money
 from energymodel.structures.buyer_power import BuyerPower, BuyerPowerSpec, require_contract_data
 from energymodel.structures.contracts import Contract, price_path, review_starts
 from energymodel.units import K
@@ -67,8 +67,9 @@ class Bargaining(BuyerPower):
             raise InputError(scenario.file(), field, f"option '{spec.holdup}' does not add "
                              f"capacity to a route to {market}")
 
-    def plan(self, inp: Inputs, market: str, spec: BargainingSpec, joint: Solved | None) -> Run:
-        disagreement = _disagreement(inp, market)
+    def plan(self, inp: Inputs, market: str, spec: BargainingSpec, joint: Solve | None,
+             session: Session) -> Plan:
+        disagreement = _disagreement(inp, market, session)
         contract = spec.contract
         how = {"method": "Nash bargaining: volumes at the joint-surplus optimum, disagreement "
                          "payoffs by re-solving without the deal, contract price path "
@@ -79,7 +80,7 @@ class Bargaining(BuyerPower):
             split = _split(deal, disagreement, spec.beta, contract, _sunk(deal, contract))
         else:
             joint, deal, split, extra["holdup"] = _holdup(inp, market, spec.beta, spec.holdup,
-                                                           disagreement, contract)
+                                                           disagreement, contract, session)
             how["method"] = (f"Nash bargaining with hold-up of {spec.holdup}: every build plan "
                              "solved at the joint-surplus optimum; Russia picks the plan that "
                              "pays it best once the capex is sunk; contract price path "
@@ -88,7 +89,7 @@ class Bargaining(BuyerPower):
         path = price_path(contract, split["payment"], deal.volume, inp.market_years.loc[market])
         extra["bargaining"] = _bargaining_table(spec.beta, split)
         extra["contract"] = _contract_table(path, inp, market)
-        return Run(joint, {market: path["price_usd_per_mmbtu"]}, how, extra)
+        return Plan(joint, {market: path["price_usd_per_mmbtu"]}, how, extra)
 
 
 @dataclass
@@ -102,8 +103,8 @@ class _Accounts:
     #                        built on routes to the buyer (sunk once spent)
 
 
-def _accounts(solved: Solved, market: str) -> _Accounts:
-    inp, t = solved.inputs, money(solved)
+def _accounts(solve: Solve, market: str) -> _Accounts:
+    inp, t = solve.inputs, money(solve)
     weight = inp.years["weight"]
     volumes = market_rows(t, market)["volume_bcm_per_y"]
     value = demand.consumer_value(inp.segments.loc[market], volumes)
@@ -150,11 +151,11 @@ def _split(deal: _Accounts, disagreement: pd.Series, beta: float, contract: Cont
     return by
 
 
-def _disagreement(inp: Inputs, market: str) -> pd.Series:
+def _disagreement(inp: Inputs, market: str, session: Session) -> pd.Series:
     """Russia's best profit without the deal (every route to `market` closed), by model year,
     discounted [USD bn]."""
-    solved = solve_inputs(without_routes_to(with_competitive(inp, market), market))
-    profit = money(solved)["flows"].groupby("year")["profit_usd_bn"].sum()
+    solve = session.solve(without_routes_to(with_competitive(inp, market), market))
+    profit = money(solve)["flows"].groupby("year")["profit_usd_bn"].sum()
     return inp.years["weight"] * profit
 
 
@@ -191,7 +192,8 @@ def _contract_table(path: pd.DataFrame, inp: Inputs, market: str) -> pd.DataFram
 
 
 def _holdup(inp: Inputs, market: str, beta: float, option: str, disagreement: pd.Series,
-            contract: Contract) -> tuple[Solved, _Accounts, pd.DataFrame, pd.DataFrame]:
+            contract: Contract, session: Session
+            ) -> tuple[Solve, _Accounts, pd.DataFrame, pd.DataFrame]:
     """Every build plan of `option` bargained; the plan Russia picks anticipating the
     ex-post bargain, its accounts and split, and the table of plans."""
     joint = with_competitive(inp, market)
@@ -200,8 +202,8 @@ def _holdup(inp: Inputs, market: str, beta: float, option: str, disagreement: pd
     plans, solutions = [], {}
     for plan in progress.each("hold-up build plans", [None, *decisions]):
         fixed = {(option, d): (units if d == plan else 0.0) for d in decisions}
-        solved = solve_inputs(joint, fixed_units=fixed)
-        deal = _accounts(solved, market)
+        solve = session.solve(joint, fixed_units=fixed)
+        deal = _accounts(solve, market)
         split = _split(deal, disagreement, beta, contract, _sunk(deal, contract, option))
         s, volume = split.sum(), deal.volume.sum()
         online = inp.option_online[(inp.option_online["option"] == option)
@@ -217,7 +219,7 @@ def _holdup(inp: Inputs, market: str, beta: float, option: str, disagreement: pd
             "price_ex_ante_usd_per_mmbtu": (s["russia_ex_ante"] - s["other"]) / volume
             if volume else np.nan,
             "price_ex_post_usd_per_mmbtu": s["payment"] / volume if volume else np.nan})
-        solutions[plan] = (solved, deal, split)
+        solutions[plan] = (solve, deal, split)
     table = pd.DataFrame(plans)
     table["ex_ante_choice"] = table.index == table["russia_payoff_ex_ante_usd_bn"].idxmax()
     table["holdup_choice"] = table.index == table["russia_payoff_ex_post_usd_bn"].idxmax()

@@ -20,12 +20,11 @@ from typing import ClassVar
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from energymodel import engine
 from energymodel.data import DataSet
+from energymodel.engine import Session, Solve
 from energymodel.errors import InputError, display_path
 from energymodel.inputs import Inputs
 from energymodel.results import accounts, extract
-from energymodel.runner import Solved
 from energymodel.scenario import Scenario
 
 
@@ -37,10 +36,11 @@ class Spec(BaseModel):
 
 
 @dataclass
-class Run:
-    """The solve a scenario reports, with what its structures add to it."""
+class Plan:
+    """What a structure's solve plan gives: the solve a scenario reports, with what the
+    structure adds to it."""
 
-    solved: Solved
+    solve: Solve
     prices: dict[str, pd.Series] = field(default_factory=dict)  # market -> USD/MMBtu by year,
     #                                     where a buyer sets or bargains the price
     method: dict | None = None  # how the structure solved it, for the manifest
@@ -67,11 +67,11 @@ class MarketStructure:
             require_curve(inp, market, self.name)
         return inp
 
-    def solve(self, inp: Inputs, market: str, spec: Spec) -> Run:
+    def solve(self, inp: Inputs, market: str, spec: Spec, session: Session) -> Plan:
         """The structure's solve plan (own_plan structures only)."""
         raise NotImplementedError(f"{self.name} has no solve plan of its own")
 
-    def indicators(self, inp: Inputs, market: str, spec: Spec, run: Run,
+    def indicators(self, inp: Inputs, market: str, spec: Spec, plan: Plan,
                    tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         """Tables the structure adds to the results; a "summary" table is appended to the
         summary (metric, value, unit)."""
@@ -89,15 +89,15 @@ def require_curve(inp: Inputs, market: str, name: str) -> None:
                          "ref_price (or price_cap) and a negative elasticity")
 
 
-def tables(solved: Solved) -> dict[str, pd.DataFrame]:
+def tables(solve: Solve) -> dict[str, pd.DataFrame]:
     """The results tables of a solve, prices from the inverse demand."""
-    return extract(solved.model, solved.inputs, solved.outcome)
+    return extract(solve)
 
 
-def money(solved: Solved) -> dict[str, pd.DataFrame]:
+def money(solve: Solve) -> dict[str, pd.DataFrame]:
     """The volumes, revenues, profits and builds of a solve, as in its results tables
     (results.accounts): what a solve plan's accounts read, without extracting the rest."""
-    return accounts(solved.inputs, lambda name: engine.series(solved.result, name))
+    return accounts(solve.inputs, solve.values)
 
 
 def market_rows(table: dict[str, pd.DataFrame], market: str) -> pd.DataFrame:

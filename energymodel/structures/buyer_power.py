@@ -14,11 +14,11 @@ from pydantic import Field
 
 from energymodel import indicators
 from energymodel.data import DataSet
+from energymodel.engine import Session, Solve
 from energymodel.errors import InputError
 from energymodel.inputs import Inputs, with_competitive
-from energymodel.runner import Solved, solve_inputs
 from energymodel.scenario import Scenario
-from energymodel.structures.base import MarketStructure, Run, Spec, market_rows, money
+from energymodel.structures.base import MarketStructure, Plan, Spec, market_rows, money
 
 CONTRACT_DATA = ["contract_slope", "contract_constant", "contract_lag", "oil_price"]
 
@@ -40,24 +40,25 @@ class BuyerPower(MarketStructure):
             require_contract_data(scenario, data, market, f"markets.{market}.benchmark",
                                   "oil_indexed")
 
-    def solve(self, inp: Inputs, market: str, spec: BuyerPowerSpec) -> Run:
-        joint = (solve_inputs(with_competitive(inp, market))
+    def solve(self, inp: Inputs, market: str, spec: BuyerPowerSpec, session: Session) -> Plan:
+        joint = (session.solve(with_competitive(inp, market))
                  if self.needs_joint or spec.benchmark == "competitive" else None)
-        run = self.plan(inp, market, spec, joint)
-        run.benchmark_name = spec.benchmark
-        run.benchmark = (market_rows(money(joint), market)["price_usd_per_mmbtu"]
-                         if spec.benchmark == "competitive"
-                         else inp.market_years.loc[market, "oil_indexed_price"])
-        return run
+        plan = self.plan(inp, market, spec, joint, session)
+        plan.benchmark_name = spec.benchmark
+        plan.benchmark = (market_rows(money(joint), market)["price_usd_per_mmbtu"]
+                          if joint is not None and spec.benchmark == "competitive"
+                          else inp.market_years.loc[market, "oil_indexed_price"])
+        return plan
 
-    def plan(self, inp: Inputs, market: str, spec: BuyerPowerSpec, joint: Solved | None) -> Run:
+    def plan(self, inp: Inputs, market: str, spec: BuyerPowerSpec, joint: Solve | None,
+             session: Session) -> Plan:
         """The solve plan proper; `joint` is the joint-surplus solve, where computed."""
         raise NotImplementedError
 
-    def indicators(self, inp: Inputs, market: str, spec: BuyerPowerSpec, run: Run,
+    def indicators(self, inp: Inputs, market: str, spec: BuyerPowerSpec, plan: Plan,
                    tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         pressure = indicators.pressure_table(tables["flows"], tables["markets"], market,
-                                             run.benchmark, run.benchmark_name)
+                                             plan.benchmark, plan.benchmark_name)
         return {"pressure": pressure,
                 "summary": indicators.pressure_summary(pressure, inp.years["weight"])}
 

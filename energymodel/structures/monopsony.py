@@ -20,12 +20,11 @@ from pydantic import Field
 
 from energymodel import bilevel
 from energymodel.data import DataSet
+from energymodel.engine import Session, Solve
 from energymodel.errors import InputError
 from energymodel.inputs import Inputs, with_market_prices
-from energymodel.model import build_model
-from energymodel.runner import Solved, solve_inputs
 from energymodel.scenario import Scenario
-from energymodel.structures.base import Run, market_rows, money, require_curve, tables
+from energymodel.structures.base import Plan, market_rows, money, require_curve, tables
 from energymodel.structures.buyer_power import BuyerPower, BuyerPowerSpec
 
 
@@ -54,19 +53,20 @@ class Monopsony(BuyerPower):
         markup[dedicated_basin(inp.data, market)] = spec.phi
         return replace(inp, basins=inp.basins.assign(buyer_markup=markup))
 
-    def plan(self, inp: Inputs, market: str, spec: MonopsonySpec, joint: Solved | None) -> Run:
+    def plan(self, inp: Inputs, market: str, spec: MonopsonySpec, joint: Solve | None,
+             session: Session) -> Plan:
         if method(inp.scenario, inp.data, market, spec) == "qp":
-            solved = solve_inputs(inp)
+            solve = session.solve(inp)
             how = {"method": "monopsony as the equivalent QP: buyer-side term phi d Q^2 / 2 on "
                              "the dedicated basin's cost, price = Russia's marginal cost"}
-            return Run(solved, {market: supply_price(solved, market)}, how)
+            return Plan(solve, {market: supply_price(solve, market)}, how)
         start = time.perf_counter()
         follower_inputs = with_market_prices(inp, market, pd.Series(0.0, index=inp.years.index))
-        solution = bilevel.solve(build_model(follower_inputs), follower_inputs, market, spec.phi,
+        solution = bilevel.solve(session, follower_inputs, market, spec.phi,
                                  inp.segments.loc[market], inp.scenario.solver)
-        solved = solve_inputs(with_market_prices(inp, market, solution.prices),
+        solve = session.solve(with_market_prices(inp, market, solution.prices),
                               fixed_units=solution.units)
-        check = market_rows(money(solved), market)["volume_bcm_per_y"] - solution.sales
+        check = market_rows(money(solve), market)["volume_bcm_per_y"] - solution.sales
         how = {
             "method": "monopsony as a bilevel MILP: Russia's QP replaced by its KKT conditions "
                       "(binaries only where the data leave a constraint open; big-M bounds "
@@ -81,7 +81,7 @@ class Monopsony(BuyerPower):
             "leader_objective_bound_usd_bn": solution.bound,
             "follower_check_max_deviation_bcm_per_y": float(check.abs().max()),
             "bilevel_wall_seconds": round(time.perf_counter() - start, 3)}
-        return Run(solved, {market: solution.prices}, how)
+        return Plan(solve, {market: solution.prices}, how)
 
 
 def dedicated_basin(data: DataSet, market: str) -> str | None:
@@ -112,10 +112,10 @@ def method(scenario: Scenario, data: DataSet, market: str, spec: MonopsonySpec) 
     return chosen
 
 
-def supply_price(solved: Solved, market: str) -> pd.Series:
+def supply_price(solve: Solve, market: str) -> pd.Series:
     """Russia's marginal cost of supplying `market` by model year: production marginal cost
     of the basin plus transport (the only route, as the QP method requires)."""
-    t = tables(solved)
+    t = tables(solve)
     route = t["flows"][t["flows"]["market"] == market]
     basins = t["basins"].set_index(["basin", "year"])
     cost = (basins["marginal_cost_usd_per_mmbtu"].reindex(
