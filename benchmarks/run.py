@@ -22,8 +22,7 @@ On a shared machine absolute times move with the load: read the ratios, taken in
 - scale: the QP sweep point at 5-year and annual steps, and on a network of 3x the routes and
   markets (every market and its routes replicated from the real data).
 
-Runs against whichever energymodel is importable: on a checkout without the compiled model
-(before it existed) the engine rows are measured the old way or left out.
+`benchmarks/results-4bd1de5.json` holds a run of the version before the compiled model.
 """
 
 from __future__ import annotations
@@ -40,24 +39,21 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import clarabel
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 import energymodel as em
+from energymodel import solver
 from energymodel.api import dependence_curve, prepare
+from energymodel.engine import CompiledModel, Session
 from energymodel.inputs import with_competitive
 from energymodel.model import build_model
 from energymodel.results import extract
-from energymodel.runner import solve_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
-HAS_ENGINE = (Path(em.__file__).parent / "engine.py").exists()
-if HAS_ENGINE:
-    import clarabel
-    import scipy.sparse as sp
-
-    from energymodel import engine, solver
 
 
 def median(fn, repeat: int) -> tuple[float, object]:
@@ -147,12 +143,10 @@ def rebuild_point(inp):
     return pd.Series(model.flow.extract_values())
 
 
-def engine_point(inp):
-    """One sweep point through the compiled model: re-solve, flows and duals extracted."""
-    if not HAS_ENGINE:
-        return solve_inputs(inp).model
-    result = engine.solve(inp)
-    return engine.series(result, "flow"), result.solution.row_duals
+def engine_point(session: Session, inp):
+    """One sweep point through the compiled model: re-solve, flows and duals read."""
+    result = session.solve_form(inp)
+    return result.values("flow"), result.duals("market_sales_balance")
 
 
 def floor_solver(form):
@@ -179,16 +173,6 @@ def floor_solver(form):
     return lambda: clarabel.DefaultSolver(p, -form.c, g, h, cones, settings).solve()
 
 
-def old_floor(inp):
-    """Before the compiled model: the exported matrices straight to HiGHS."""
-    from energymodel.solver import export
-
-    exported = export(build_model(inp))
-    highs = exported.highs
-    highs.setOptionValue("output_flag", False)
-    return lambda: (highs.clearSolver(), highs.run())
-
-
 def measure(args) -> dict:
     out: dict[str, dict] = {}
     r, heavy = args.repeat, args.heavy_repeat
@@ -200,64 +184,51 @@ def measure(args) -> dict:
     print("process", flush=True)
     imports = [child_cpu([sys.executable, "-c", "import pyomo.environ, highspy, pandas"])[0]
                for _ in range(r)]
-    with tempfile.TemporaryDirectory() as tmp:
-        runs = [child_cpu([sys.executable, "-m", "energymodel.cli", "run",
-                           "scenarios/baseline.yaml", "--out", f"{tmp}/r{i}"]) for i in range(r)]
     record("process: import pyomo+highspy+pandas (CPU)", statistics.median(imports))
-    record("process: energymodel run baseline (CPU)", statistics.median(x[0] for x in runs),
-           peak_rss_mb=round(max(x[2] for x in runs) / 1024, 1))
+    for name in ("baseline", "china_holdup"):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs = [child_cpu([sys.executable, "-m", "energymodel.cli", "run",
+                               f"scenarios/{name}.yaml", "--out", f"{tmp}/r{i}"])
+                    for i in range(r)]
+        record(f"process: energymodel run {name} (CPU)", statistics.median(x[0] for x in runs),
+               peak_rss_mb=round(max(x[2] for x in runs) / 1024, 1))
 
     print("baseline by stage (China competitive: the QP)", flush=True)
     baseline = em.load_scenario(SCENARIOS / "baseline.yaml")
     record("stage: load + validate", median(lambda: prepare(baseline), r)[0])
     inp = with_competitive(prepare(baseline), "china")
-    seconds, model = median(lambda: build_model(inp), r)
+    seconds, _ = median(lambda: build_model(inp), r)
     record("stage: build (pyomo)", seconds)
-    if HAS_ENGINE:
-        seconds, compiled = median(lambda: engine.CompiledModel(build_model(inp)), r)
-        record("stage: compile (standard form)", seconds - out["stage: build (pyomo)"]["seconds"])
-        values = compiled.parameters(inp)
-        scaled = iter([{k: v * (1 + 1e-9 * i) for k, v in values.items()} for i in range(r)])
-        seconds, _ = median(lambda: compiled.form(next(scaled)), r)  # every value changed
-        record("stage: update (values into matrices)", seconds)
-        form = compiled.form(values)
-        seconds, solution = median(lambda: solver.solve(form, baseline.solver), r)
-        record("stage: solve", seconds, solver=solution.solver, columns=form.A.shape[1],
-               rows=form.A.shape[0])
-        solved = solve_inputs(inp)
-        model, outcome = solved.model, solved.outcome
-    else:
-        from energymodel.solver import HighsSolver
-
-        seconds, outcome = median(lambda: HighsSolver(baseline.solver).solve(model), r)
-        record("stage: solve", seconds, solver="HiGHS (pyomo persistent)")
-    record("stage: extract", median(lambda: extract(model, inp, outcome), r)[0])
+    seconds, compiled = median(lambda: CompiledModel(build_model(inp)), r)
+    record("stage: compile (standard form)", seconds - out["stage: build (pyomo)"]["seconds"])
+    values = compiled.parameters(inp)
+    scaled = iter([{k: v * (1 + 1e-9 * i) for k, v in values.items()} for i in range(r)])
+    seconds, _ = median(lambda: compiled.form(next(scaled)), r)  # every value changed
+    record("stage: update (values into matrices)", seconds)
+    form = compiled.form(values)
+    seconds, solution = median(lambda: solver.solve(form, baseline.solver), r)
+    record("stage: solve", seconds, solver=solution.solver, columns=form.A.shape[1],
+           rows=form.A.shape[0])
+    solved = Session().solve(inp)
+    record("stage: extract", median(lambda: extract(solved), r)[0])
     results = em.solve(baseline)
     with tempfile.TemporaryDirectory() as tmp:
         record("stage: write", median(lambda: results.write(Path(tmp) / "out"), r)[0])
-
-    def cold_baseline():
-        if HAS_ENGINE:
-            engine.clear_cache()
-        return em.solve(baseline)
-
-    record("baseline end to end (em.solve, cold)", median(cold_baseline, r)[0])
+    record("baseline end to end (em.solve, new session)", median(lambda: em.solve(baseline),
+                                                                  r)[0])
 
     print("sweep points", flush=True)
     for kind, make in (("QP", qp_inputs), ("LP", lp_inputs)):
         base = make()
+        session = Session()
         variants = [with_costs(base, 1 + 0.01 * i) for i in range(max(r, 5))]
-        engine_point(base)
+        engine_point(session, base)
         it = iter(variants * 10)
-        record(f"sweep point {kind}: compiled re-solve", median(lambda it=it: engine_point(
-            next(it)), len(variants))[0])
-        if HAS_ENGINE:
-            form = engine.standard_form(variants[-1])
-            record(f"sweep point {kind}: floor ({form.kind}, bare solver)",
-                   median(floor_solver(form), len(variants))[0])
-        else:
-            record(f"sweep point {kind}: floor (HiGHS from matrices)",
-                   median(old_floor(variants[-1]), len(variants))[0])
+        record(f"sweep point {kind}: compiled re-solve", median(
+            lambda it=it, session=session: engine_point(session, next(it)), len(variants))[0])
+        form = session.form(variants[-1])
+        record(f"sweep point {kind}: floor ({form.kind}, bare solver)",
+               median(floor_solver(form), len(variants))[0])
         it = iter(variants * 10)
         record(f"sweep point {kind}: per-point pyomo rebuild",
                median(lambda it=it: rebuild_point(next(it)), r)[0])
@@ -283,14 +254,15 @@ def measure(args) -> dict:
 
     print("memory", flush=True)
     base = qp_inputs()
+    session = Session()
     variants = [with_costs(base, 1 + 0.001 * (i % 50)) for i in range(50)]
-    count = args.resolves if HAS_ENGINE else min(args.resolves, 50)
+    count = args.resolves
     for v in variants:
-        engine_point(v)
+        engine_point(session, v)
     start_rss = rss_kb()
     start = time.perf_counter()
     for i in range(count):
-        engine_point(variants[i % len(variants)])
+        engine_point(session, variants[i % len(variants)])
     record(f"memory: {count} re-solves", (time.perf_counter() - start) / count,
            rss_growth_mb_per_1000=round((rss_kb() - start_rss) / 1024 / count * 1000, 2),
            rss_mb=round(rss_kb() / 1024, 1))
@@ -299,9 +271,9 @@ def measure(args) -> dict:
     for name, inputs in (("5-year steps", qp_inputs(step=5)), ("annual steps", base),
                          ("annual, 3x routes and markets", tripled(base))):
         variants = [with_costs(inputs, 1 + 0.01 * i) for i in range(r + 1)]
-        engine_point(variants[0])
+        engine_point(session, variants[0])
         it = iter(variants[1:])
-        record(f"scale: {name}", median(lambda it=it: engine_point(next(it)), r)[0],
+        record(f"scale: {name}", median(lambda it=it: engine_point(session, next(it)), r)[0],
                routes=len(inputs.routes), markets=len(inputs.markets))
     out["memory: peak of this benchmark"] = {
         "seconds": 0.0, "peak_rss_mb": round(resource.getrusage(
@@ -312,8 +284,10 @@ def measure(args) -> dict:
 def ratios(m: dict) -> dict[str, float]:
     """The ratios the targets are stated in."""
     s = {k: v["seconds"] for k, v in m.items()}
-    found = {"process run / imports (CPU)": s["process: energymodel run baseline (CPU)"]
-             / s["process: import pyomo+highspy+pandas (CPU)"]}
+    floor = s["process: import pyomo+highspy+pandas (CPU)"]
+    found = {"process run / imports (CPU)": s["process: energymodel run baseline (CPU)"] / floor,
+             "process hold-up run / imports (CPU)":
+                 s["process: energymodel run china_holdup (CPU)"] / floor}
     for kind in ("QP", "LP"):
         point = s[f"sweep point {kind}: compiled re-solve"]
         floor = next(v for k, v in s.items() if k.startswith(f"sweep point {kind}: floor"))
@@ -327,14 +301,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--heavy-repeat", type=int, default=1)
-    parser.add_argument("--resolves", type=int, default=1000,
+    parser.add_argument("--resolves", type=int, default=10_000,
                         help="re-solves for the memory check (target: flat over 10,000)")
     parser.add_argument("--bilevel-cap", type=float, default=60.0)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results.json"))
     args = parser.parse_args()
     if args.out.exists() and "energymodel-benchmark" not in args.out.read_text()[:200]:
         sys.exit(f"{args.out}: exists and was not written by this benchmark; choose --out")
-    print(f"energymodel benchmark ({'compiled model' if HAS_ENGINE else 'no compiled model'})")
+    print("energymodel benchmark")
     measured = measure(args)
     found = ratios(measured)
     print("ratios")
@@ -342,7 +316,7 @@ def main() -> None:
         print(f"  {k:<44} {v:10.2f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({
-        "energymodel-benchmark": 1, "compiled_model": HAS_ENGINE,
+        "energymodel-benchmark": 1, "version": em.__version__,
         "python": platform.python_version(), "machine": platform.machine(),
         "cores": __import__("os").cpu_count(), "arguments": {k: str(v) for k, v in
                                                              vars(args).items()},

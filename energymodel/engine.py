@@ -43,7 +43,13 @@ from pyomo.repn import generate_standard_repn
 from energymodel import solver
 from energymodel.data import DataSet, load_dataset
 from energymodel.inputs import Inputs
-from energymodel.model import PARAMETERS, build_model, parameter_values, structure_key
+from energymodel.model import (
+    PARAMETERS,
+    Digests,
+    build_model,
+    parameter_values,
+    structure_key,
+)
 from energymodel.scenario import SolverOptions
 from energymodel.sparse import sp
 
@@ -324,6 +330,7 @@ class Session:
         self._compiled: OrderedDict[str, CompiledModel] = OrderedDict()
         self._datasets: dict[tuple[str, str], DataSet] = {}
         self._highs: dict[tuple, highspy.Highs] = {}
+        self._digests = Digests()
 
     def dataset(self, directory: str | Path) -> DataSet:
         """The validated data set of a directory: read again only if a byte changed (its
@@ -337,7 +344,7 @@ class Session:
                                                                       float]:
         """The compiled model of the inputs' structure, kept or built and compiled now (with
         the seconds spent building and compiling, 0 when kept)."""
-        key = structure_key(inputs, linearize)
+        key = structure_key(inputs, linearize, self._digests)
         if key in self._compiled:
             self._compiled.move_to_end(key)
             return self._compiled[key], 0.0, 0.0

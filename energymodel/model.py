@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -145,12 +146,13 @@ def parameter_values(inp: Inputs) -> dict[str, pd.Series]:
     }
 
 
-def structure_key(inp: Inputs, linearize: int = 0) -> str:
+def structure_key(inp: Inputs, linearize: int = 0, memo: Digests | None = None) -> str:
     """A digest of everything `build_model` reads from `inp` except the parameter values:
     the index sets, which routes and options connect what, which constraints exist, the
     variables' domains. Two inputs with the same key give models that differ only in their
     parameter values (with `linearize`, the tangent points depend on values too, so these
-    are part of the key)."""
+    are part of the key). `memo` remembers the digests of indexes and frames while they
+    live (inputs derived from one another share most of them)."""
     ry = inp.route_years
     parts = [inp.years.index, inp.basins.index, inp.routes, inp.markets.index,
              repr(list(inp.options["route"].items())), inp.basin_years.index, ry.index,
@@ -161,7 +163,7 @@ def structure_key(inp: Inputs, linearize: int = 0) -> str:
         parts += [v.to_numpy(dtype=float) for v in parameter_values(inp).values()]
     digest = hashlib.sha256(f"{inp.scenario.investment}|{linearize}".encode())
     for part in parts:
-        digest.update(_digest(part))
+        digest.update(memo.digest(part) if memo is not None else _digest(part))
     return digest.hexdigest()
 
 
@@ -178,6 +180,28 @@ def _digest(part) -> bytes:
         hashed = pd.util.hash_pandas_object(part, index=True)
         names = repr(list(part.columns))
     return hashlib.sha256(hashed.to_numpy().tobytes() + names.encode()).digest()
+
+
+class Digests:
+    """Digests of indexes and frames, remembered while each object lives (pandas indexes
+    are immutable; the frames digested are never modified in place: inputs change by
+    `dataclasses.replace`). A session keeps one."""
+
+    def __init__(self, size: int = 10_000):
+        self.size = size
+        self._known: dict[int, tuple[weakref.ref, bytes]] = {}
+
+    def digest(self, part) -> bytes:
+        if isinstance(part, str | np.ndarray):
+            return _digest(part)
+        known = self._known.get(id(part))
+        if known is not None and known[0]() is part:
+            return known[1]
+        value = _digest(part)
+        if len(self._known) >= self.size:
+            self._known.clear()
+        self._known[id(part)] = (weakref.ref(part), value)
+        return value
 
 
 def define_parameters(m: pyo.ConcreteModel, inp: Inputs) -> None:

@@ -84,3 +84,12 @@ def note(detail: str) -> None:
     """Report `detail` on the innermost running task, if any."""
     if _tasks:
         _tasks[-1].note(detail)
+
+
+def due() -> bool:
+    """Whether the innermost running task would print a line now (so that a caller called
+    often, a solver callback, builds its detail only then)."""
+    if not _out or not _tasks:
+        return False
+    task, now = _tasks[-1], time.monotonic()
+    return now - task.started >= DELAY and now - task.printed >= INTERVAL

@@ -58,6 +58,9 @@ CLARABEL_OPTIONS = {"verbose": False, "tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12
 # Clarabel's default tolerances, tried when the tight ones make no progress (some KKT systems
 # of bilevel.py's exact polish).
 CLARABEL_FALLBACK = {"verbose": False, "presolve_enable": False, "max_iter": 400}
+# LPs with fewer nonzeros are not watched by a callback at every simplex iteration (they solve
+# in milliseconds; the annual baseline has about 4,000)
+WATCHED_NONZEROS = 50_000
 # Clarabel statuses accepted as optimal: "AlmostSolved" meets the reduced tolerances above.
 CLARABEL_SOLVED = {"Solved", "AlmostSolved"}
 
@@ -109,6 +112,8 @@ def _watch(highs: highspy.Highs) -> highspy.Highs:
     def check(event) -> None:
         if interrupts.requested():
             event.interrupt()
+        if not progress.due():
+            return
         out = event.data_out
         if event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
             gap = f"gap {out.mip_gap:.2%}" if out.mip_gap < 1e30 else "no solution yet"
@@ -148,6 +153,13 @@ def solve(form: StandardForm, options: SolverOptions, duals: bool = True,
     highs = highs if highs is not None else highs_instance(options)
     highs.clearSolver()  # no basis or solution from an earlier model: reruns are identical
     highs.passModel(highs_lp(form))
+    # A small LP solves in milliseconds: a signal meanwhile is acted on when it returns,
+    # which spares a Python callback at every simplex iteration.
+    simplex = highspy.cb.HighsCallbackType.kCallbackSimplexInterrupt
+    if kind == "LP" and form.A.nnz < WATCHED_NONZEROS:
+        highs.stopCallback(simplex)
+    else:
+        highs.startCallback(simplex)
     _run(highs)
     status = highs.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
