@@ -68,6 +68,7 @@ def by_step(five_year) -> dict[int, em.Results]:
                            dependence=False) for step in (5, 1)}
 
 
+@pytest.mark.slow
 def test_certified_at_every_step(by_step):
     for results in by_step.values():
         solver = results.manifest["solver"]
@@ -77,6 +78,7 @@ def test_certified_at_every_step(by_step):
         assert objective <= bound <= objective + 1e-5 * abs(bound)
 
 
+@pytest.mark.slow
 def test_annual_steps_agree_with_five_year_steps(by_step):
     """Annual and five-year periods describe the same economy: China's objective and the
     NPV it takes from Russia (the price path is not unique year by year, its NPV is) agree
