@@ -174,7 +174,7 @@ class ResultsFolder(Claim):
         self.listed, self.kept = set(), []
         if not target.exists():
             return
-        entries = _walk(target)
+        entries = walk(target)
         link = next((rel for rel, e in entries.items() if e.is_symlink()), None)
         if link is not None:
             raise self._error(f"holds a symbolic link '{link}': energymodel does not write "
@@ -249,7 +249,7 @@ class ResultsFolder(Claim):
             for stale in parent.glob(f".{name}.{kind}-*"):
                 if not stale.is_dir() or stale.is_symlink():
                     continue
-                entries = _walk(stale)
+                entries = walk(stale)
                 known = self._marked(stale) or {rel for rel, e in entries.items()
                                                 if self.holds(e)}
                 known |= {rel for rel, e in entries.items() if _same_file(e, self.path / rel)}
@@ -266,7 +266,7 @@ class ResultsFolder(Claim):
         try:
             tmp.mkdir()
             fill(tmp)
-            written = sorted(_walk(tmp, files_only=True))
+            written = sorted(walk(tmp, files_only=True))
             clash = next((rel for rel in self.kept if rel in written), None)
             if clash is not None:
                 raise self._error(f"holds '{clash}', which energymodel did not write and "
@@ -340,7 +340,7 @@ class ReportFolder(ResultsFolder):
         return entry.is_file() and REPORT_FILE.match(entry.name) is not None
 
 
-def _walk(folder: Path, files_only: bool = False) -> dict[str, Path]:
+def walk(folder: Path, files_only: bool = False) -> dict[str, Path]:
     """Every entry under `folder` by its relative POSIX path, links not followed (a link
     is listed, never entered); regular files only if `files_only`."""
     entries = {}
@@ -381,7 +381,7 @@ def _carry(source: Path, target: Path) -> None:
 def _clear(folder: Path, known: set[str]) -> None:
     """Remove from `folder` the files in `known` (relative paths) and publish's
     temporaries, then the folders left empty; anything else stays where it is."""
-    for rel, entry in _walk(folder).items():
+    for rel, entry in walk(folder).items():
         if (rel in known and entry.is_file() and not entry.is_symlink()) or \
                 is_temporary(entry):
             entry.unlink()
