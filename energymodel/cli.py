@@ -380,7 +380,7 @@ def sweep_analyze(
             raise InputError(display_path(folder), None, "no such sweep folder: run the "
                              "sweep first")
         with store.SweepFolder(folder, argument="folder"):
-            table, manifest = store.Store(folder).results()
+            table, manifest = store.Store(folder).finished()
             tables = analysis.analyze(table, manifest)
             (folder / "analysis").mkdir(exist_ok=True)
             written = write_tables(folder / "analysis", tables)

@@ -45,6 +45,10 @@ class Strict(BaseModel):
             name = type(self).__name__
             raise input_error(err, f"<{name}>", type(self)) from None
 
+    # Models nested in a validation are validated by pydantic itself, not through __init__:
+    # their errors keep their full path (overrides[4].entity) in the outer error.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
 
 class Horizon(Strict):
     """Model years: `start_year` to `end_year` in periods of `step` years."""

@@ -24,7 +24,14 @@ from energymodel.sweep.executors import Context, Executor, Task
 from energymodel.sweep.executors import executor as make_executor
 from energymodel.sweep.factors import Factor, resolve
 from energymodel.sweep.spec import SweepSpec, load_sweep, require
-from energymodel.sweep.store import FILES, KIND, Store, SweepFolder, design_digest
+from energymodel.sweep.store import (
+    FILES,
+    KIND,
+    Store,
+    SweepFolder,
+    design_digest,
+    record_digest,
+)
 
 
 @dataclass
@@ -68,6 +75,7 @@ def plan(spec: SweepSpec | str | Path) -> Plan:
             "pyomo", "highspy", "SALib", "numpy", "pandas")}},
         "files": FILES,
     }
+    manifest["sha256"] = record_digest(manifest)
     return Plan(spec, Context(base, tuple(factors), groups), design, manifest)
 
 

@@ -1,7 +1,8 @@
 """The resumable store of a sweep: a folder the sweep claims and alone writes, in place.
 
     manifest.json        the sweep's identity (hashes, the design's among them, versions,
-                         design, seed, inputs) and the names of the files the sweep writes
+                         design, seed, inputs), the names of the files the sweep writes,
+                         and its own checksum
     design.parquet       the points: one row per point, one column per input
     points/NNNNNN.json   one finished point: its number, the SHA-256 of its input values,
                          status, reason, outputs, seconds, and the SHA-256 of the record
@@ -85,8 +86,8 @@ class Store:
                              f"different sweep ('{old.get('name')}', or its inputs or data "
                              "changed): choose another --out, or remove the folder")
         self.folder.mkdir(exist_ok=True)
-        if old is None:  # the manifest first: it claims the folder, so a stop after it resumes
-            publish(self.folder / "manifest.json", json_bytes(manifest))
+        if old is None or "design_sha256" not in old:  # first: it claims the folder, so a
+            publish(self.folder / "manifest.json", json_bytes(manifest))  # stop resumes
         self.points_dir.mkdir(exist_ok=True)
         for folder in (self.folder, self.points_dir, self.folder / "analysis"):
             for stale in (folder.iterdir() if folder.is_dir() else []):
@@ -109,6 +110,9 @@ class Store:
                              "(JSON)") from None
         if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
             raise InputError(display_path(path), None, "not the manifest of a sweep")
+        if "sha256" in manifest and manifest["sha256"] != record_digest(manifest):
+            raise InputError(display_path(path), None, "edited or damaged (its checksum "
+                             "does not match): remove the folder and run the sweep again")
         design, inputs = manifest.get("design"), manifest.get("inputs")
         if not isinstance(design, dict) or not isinstance(design.get("points"), int) or \
                 design.get("method") not in ("grid", "latin", "sobol", "morris", "oat"):
@@ -175,45 +179,27 @@ class Store:
     def write_table(self, table: pd.DataFrame, csv: bool) -> list[Path]:
         return write_tables(self.folder, {"results": table}, csv)
 
-    def results(self) -> tuple[pd.DataFrame, dict]:
-        """The finished table and the manifest of a sweep folder, checked against each
-        other and the design (for `sweep analyze`)."""
+    def finished(self) -> tuple[pd.DataFrame, dict]:
+        """The table and manifest of a finished sweep folder (for `sweep analyze`), built
+        from its checked records, never from a file that could have been edited: the
+        manifest and design match their hashes, every point has a good record; otherwise
+        one line names the file."""
         manifest = self.manifest()
-        path = self.folder / "results.parquet"
+        path = self.folder / "design.parquet"
         if not path.is_file():
-            raise InputError(display_path(self.folder), None, "no results.parquet: run the "
+            raise InputError(display_path(path), None, "missing: run the sweep first")
+        if self._design_digest() != manifest.get("design_sha256"):
+            raise InputError(display_path(path), None, "not the design the manifest names "
+                             "(edited or damaged): run the sweep again to rewrite it")
+        self.design = read_table(path).set_index("point")
+        records = self.records() if self.points_dir.is_dir() else {}
+        missing = [p for p in self.design.index if p not in records]
+        if missing:
+            first = display_path(self.points_dir / f"{missing[0]:06d}.json")
+            raise InputError(first, None, f"{len(missing)} of {len(self.design)} points "
+                             "without a good record (not solved yet, or damaged): run the "
                              "sweep to the end first")
-        design_path = self.folder / "design.parquet"
-        if "design_sha256" in manifest and self._design_digest() != manifest["design_sha256"]:
-            raise InputError(display_path(design_path), None, "not the design the manifest "
-                             "names (edited or damaged): run the sweep again to rewrite it")
-        table = read_table(path)
-        where = display_path(path)
-        inputs = [i["name"] for i in manifest["inputs"]]
-        missing = next((c for c in ["point", "status", "reason", *inputs]
-                        if c not in table.columns), None)
-        if missing is not None:
-            raise InputError(where, missing, "column missing")
-        n = manifest["design"]["points"]
-        points = table["point"]
-        if not pd.api.types.is_integer_dtype(points) or sorted(points) != list(range(n)):
-            raise InputError(where, "point", f"not the points 0 to {n - 1}, each once")
-        if not table["status"].isin(STATUSES).all():
-            raise InputError(where, "status", f"not one of {', '.join(STATUSES)}")
-        for column in table.columns.drop(["point", "status", "reason"]):
-            values = table[column]
-            if not pd.api.types.is_float_dtype(values) and not \
-                    pd.api.types.is_integer_dtype(values):
-                raise InputError(where, str(column), f"not numbers (type {values.dtype})")
-            if np.isinf(values.to_numpy(dtype=float)).any():
-                raise InputError(where, str(column), "holds an infinite number")
-        if "design_sha256" in manifest:
-            design = read_table(design_path).set_index("point")
-            mine = table.set_index("point").loc[design.index, list(design.columns)]
-            if not np.array_equal(mine.to_numpy(dtype=float), design.to_numpy(dtype=float)):
-                raise InputError(where, None, "its input values are not the design's: run "
-                                 "the sweep again to rewrite it")
-        return table, manifest
+        return self.table(records), manifest
 
 
 def design_digest(design: pd.DataFrame) -> str:
@@ -229,7 +215,7 @@ def inputs_digest(x: pd.Series) -> str:
 
 
 def record_digest(record: dict) -> str:
-    """SHA-256 of a point record without its own checksum."""
+    """SHA-256 of a point record (or manifest) without its own checksum."""
     content = {k: v for k, v in record.items() if k != "sha256"}
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
