@@ -59,6 +59,7 @@ class Claim:
     """
 
     KIND = "results"  # what the folder holds, for messages
+    MAKES_FOLDER = False  # whether the claim makes the folder itself (written in place)
 
     def __init__(self, path: str | Path, protect: Iterable[Path] = (),
                  argument: str = "--out"):
@@ -106,13 +107,14 @@ class Claim:
         return self.path.parent / f".{self.path.name}.{kind}"
 
     def _make_parents(self) -> None:
-        missing = [p for p in [self.path.parent, *self.path.parent.parents] if not p.exists()]
+        first = self.path if self.MAKES_FOLDER else self.path.parent
+        missing = [p for p in [first, *first.parents] if not p.exists()]
         for folder in reversed(missing):
             folder.mkdir()
             self._made.append(folder)
 
     def _remove_made(self) -> None:
-        """Remove the parent folders this claim created, where they are still empty."""
+        """Remove the folders this claim created, where they are still empty."""
         for folder in reversed(self._made):
             try:
                 folder.rmdir()

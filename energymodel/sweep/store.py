@@ -54,6 +54,7 @@ class SweepFolder(Claim):
     no symbolic link anywhere inside."""
 
     KIND = "sweep results"
+    MAKES_FOLDER = True  # written in place: an empty folder left by a refused run is removed
 
     def _check(self) -> None:
         if not self.path.exists():
@@ -85,7 +86,6 @@ class Store:
             raise InputError(display_path(self.folder), None, f"holds the results of a "
                              f"different sweep ('{old.get('name')}', or its inputs or data "
                              "changed): choose another --out, or remove the folder")
-        self.folder.mkdir(exist_ok=True)
         if old is None or "design_sha256" not in old:  # first: it claims the folder, so a
             publish(self.folder / "manifest.json", json_bytes(manifest))  # stop resumes
         self.points_dir.mkdir(exist_ok=True)
