@@ -18,11 +18,12 @@ MAX_POINTS = 100_000  # a sweep of more points is refused before anything is dra
 SECONDS_PER_POINT = 0.5  # a point of a 5-year scenario on one core, for the estimate
 
 
-def count(design: Design, factors: list[Factor]) -> int:
-    """How many points the design has (without drawing them)."""
-    d = len(factors)
+def count(design: Design, levels: list[int | None]) -> int:
+    """How many points the design has (without drawing them), given each input's number
+    of grid levels (None: the design's `levels`)."""
+    d = len(levels)
     if design.method == "grid":
-        return math.prod(len(f.levels) if f.levels else design.levels for f in factors)
+        return math.prod(n or design.levels for n in levels)
     if design.method == "oat":
         return 1 + 2 * d
     if design.method == "sobol":
@@ -32,10 +33,14 @@ def count(design: Design, factors: list[Factor]) -> int:
     return design.n * (d + 1)
 
 
-def check_size(spec: SweepSpec, factors: list[Factor]) -> None:
+def check_size(spec: SweepSpec, factors: list[Factor] | None = None) -> None:
     """Refuse a design of more than MAX_POINTS points, saying how many and about how long
-    they would take."""
-    n = count(spec.design, factors)
+    they would take. Without `factors`, from the sweep file alone (its explicit inputs: a
+    lower bound, as `ranged` only adds inputs), so a huge design is refused before the
+    scenario and data are read."""
+    levels = ([len(f.levels) if f.levels else None for f in factors] if factors is not None
+              else [len(i.values) if i.values else None for i in spec.inputs])
+    n = count(spec.design, levels)
     if n <= MAX_POINTS:
         return
     cores = os.cpu_count() or 1

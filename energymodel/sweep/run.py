@@ -47,6 +47,7 @@ class Plan:
 def plan(spec: SweepSpec | str | Path) -> Plan:
     """Validate the sweep against its scenario and data and draw its points."""
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
+    designs.check_size(spec)  # at once, from the file: before the scenario and data load
     base = _fixed(spec, load_scenario(spec.scenario))
     factors = resolve(spec, base)
     if spec.design.method in ("sobol", "latin", "morris"):
