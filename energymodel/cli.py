@@ -32,6 +32,11 @@ import pandas as pd
 import typer
 from typer.core import TyperGroup
 
+try:  # typer 0.2x carries its own copy of click
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click.exceptions import UsageError
+
 from energymodel import interrupts, progress, solver, structures
 from energymodel.api import prepare, solve
 from energymodel.engine import Session
@@ -151,17 +156,18 @@ def export_model(scenario: ScenarioArg, out: Annotated[Path, typer.Option(
     with _reported(debug):
         if out.suffix.lower() not in (".mps", ".lp"):
             raise InputError(display_path(out), None, "the file name must end in .mps or .lp")
-        if out.exists():
+        if out.exists() or out.is_symlink():
             raise InputError(display_path(out), None, "exists: export-model writes new files "
                              "only; choose another name or remove it")
         s = load_scenario(scenario)
+        target = out.parent.resolve() / out.name
+        for kept in filter(None, [s.data_dir, s.source]):
+            if Path(kept).resolve() in target.parents:
+                raise InputError(display_path(out), "--out", f"lies inside the input "
+                                 f"{display_path(kept)}: write the model elsewhere")
         session = Session()
         form = session.form(prepare(s, session))
-        try:
-            solver.write(form, out)
-        except FileExistsError:
-            raise InputError(display_path(out), None, "appeared while the model was built: "
-                             "export-model writes new files only") from None
+        solver.write(form, out)
         typer.echo(f"Wrote {display_path(out)}: the {form.kind} of scenario {s.name}, "
                    f"{form.A.shape[1]} columns, {form.A.shape[0]} rows (maximise)")
 
@@ -240,10 +246,13 @@ def pressure_text(results: Results) -> str:
 
 
 class _reported:
-    """Turn errors into one line and an exit code, unless debugging."""
+    """Turn errors into one line and an exit code, unless debugging; `interrupted` is the
+    line for Ctrl-C or SIGTERM."""
 
-    def __init__(self, debug: bool):
+    def __init__(self, debug: bool,
+                 interrupted: str = "stopped, no partial results left"):
         self.debug = debug
+        self.interrupted = interrupted
 
     def __enter__(self) -> None:
         return None
@@ -256,7 +265,7 @@ class _reported:
             if isinstance(error, Interrupted):  # the command line's handler: report once
                 interrupts.ignore()
                 name = str(error)
-            typer.echo(f"interrupted by {name}: stopped, no partial results left", err=True)
+            typer.echo(f"interrupted by {name}: {self.interrupted}", err=True)
             raise typer.Exit(getattr(error, "code", 130))
         code = 2 if isinstance(error, InputError) else 3 if isinstance(error, SolveError) else 1
         if isinstance(error, EnergyModelError):
@@ -269,9 +278,24 @@ class _reported:
 
 
 def main() -> None:
+    """The command line: one line and exit code 2 for a wrong command, option or argument
+    (click's usage box is several lines)."""
     pd.set_option("display.width", 120)
     progress.enable()
-    app(prog_name="energymodel")
+    solver.silence_banner()
+    try:
+        code = app(prog_name="energymodel", standalone_mode=False)
+    except UsageError as error:
+        command = error.ctx.command_path if error.ctx else "energymodel"
+        if error.format_message():  # empty: no arguments, the help was printed
+            typer.echo(f"error: {command}: {error.format_message()} (see {command} --help)",
+                       err=True)
+        raise SystemExit(2) from None
+    except typer.Abort:
+        raise SystemExit(130) from None
+    except typer.Exit as done:
+        raise SystemExit(done.exit_code) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 class _SweepGroup(TyperGroup):
@@ -312,18 +336,15 @@ def sweep_run(
     """Run a sweep: solve every point not yet solved, then write results.parquet."""
     from energymodel.sweep import executors, run
 
-    with _reported(debug):
+    stopped = ("sweep stopped: its finished points are kept; run the same command again to "
+               "solve the rest")
+    with _reported(debug, interrupted=stopped):
         plan = run.plan(spec)
         ex = executors.executor(executor, workers, scheduler)
-        try:
-            store, stats = run.execute(plan, ex, out, show)
-        except KeyboardInterrupt:
-            typer.echo("sweep stopped: its finished points are kept; run the same command "
-                       "again to solve the rest", err=True)
-            raise
-        table = store.table()
-        complete = len(table) == stats["points"]
-        written = store.write_table(table, csv) if complete else []
+        done = run.execute(plan, ex, out, show, csv)
+        for note in done.notes:
+            typer.echo(f"note: {note}", err=True)
+        stats, table = done.stats, done.table
         rate = stats["solved"] / stats["seconds"] if stats["seconds"] > 0 else float("nan")
         typer.echo(f"Sweep {plan.spec.name}: {stats['points']} points "
                    f"({plan.spec.design.method}, seed {plan.spec.design.seed}); solved "
@@ -334,8 +355,9 @@ def sweep_run(
         if len(failed):
             typer.echo(f"{len(failed)} point(s) without a solution, first: point "
                        f"{failed['point'].iloc[0]}: {failed['reason'].iloc[0]}")
-        typer.echo(f"Results: {display_path(store.folder)}/ "
-                   + (", ".join(p.name for p in written) if written else "(incomplete)"))
+        typer.echo(f"Results: {display_path(done.folder)}/ "
+                   + (", ".join(p.name for p in done.written) if done.written
+                      else "(incomplete)"))
 
 
 @sweep_app.command("analyze")
@@ -350,17 +372,20 @@ def sweep_analyze(
 ) -> None:
     """Sobol (S1, ST) or Morris (mu*, sigma) indices and a tornado table of a finished
     sweep; printed and written to its analysis/ folder."""
+    from energymodel.publish import write_tables
     from energymodel.sweep import analysis, run, store
 
     with _reported(debug):
         folder = target if target.is_dir() else (out or run.default_folder(
             run.load_sweep(target)))
-        s = store.Store(folder)
-        if not (folder / "results.parquet").exists():
-            raise InputError(display_path(folder), None, "no results.parquet: run the sweep "
-                             "to the end first")
-        tables = analysis.analyze(pd.read_parquet(folder / "results.parquet"), s.manifest())
-        written = store.write_tables(folder / "analysis", tables)
+        if not folder.is_dir():
+            raise InputError(display_path(folder), None, "no such sweep folder: run the "
+                             "sweep first")
+        with store.SweepFolder(folder, argument="folder"):
+            table, manifest = store.Store(folder).finished()
+            tables = analysis.analyze(table, manifest)
+            (folder / "analysis").mkdir(exist_ok=True)
+            written = write_tables(folder / "analysis", tables)
         typer.echo(analysis_text(tables, top))
         typer.echo(f"Written: {display_path(folder / 'analysis')}/ "
                    f"({', '.join(sorted({p.stem for p in written}))}; CSV and parquet)")
@@ -400,15 +425,21 @@ def compare(
 ) -> None:
     """Key outputs of several scenarios side by side; also written as a tidy table."""
     from energymodel import compare as comparison
+    from energymodel.safety import CompareFolder
 
     with _reported(debug):
-        table = comparison.compare(sources)
-        failed = table[table["status"] != "ok"].drop_duplicates("scenario")
+        with CompareFolder(out, comparison.inputs(sources)) as folder:
+            table = comparison.compare(sources)
+            folder.replace(lambda tmp: comparison.fill(tmp, table))
         typer.echo(comparison.side_by_side(table).round(3).to_string())
+        typer.echo(f"Written: {display_path(out)}/compare.csv (tidy: scenario, source, status, "
+                   "reason, output, value)")
+        failed = table[table["status"] != "ok"]
         for row in failed.itertuples():
-            typer.echo(f"{row.scenario}: {row.status}: {row.value}")
-        comparison.write(table, out)
-        typer.echo(f"Written: {display_path(out)}/compare.csv (tidy: scenario, output, value)")
+            typer.echo(f"error: {row.source}: {row.scenario}: {row.status}: {row.reason}",
+                       err=True)
+        if len(failed):
+            raise typer.Exit(3)
 
 
 if __name__ == "__main__":

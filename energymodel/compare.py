@@ -1,78 +1,115 @@
 """Several scenarios side by side: the key outputs (energymodel.outputs) of each, solved from
-a scenario file or read from a results folder written by `energymodel run`."""
+a scenario file or read from a results folder written by `energymodel run`.
+
+Each source keeps its own column, labelled by its scenario name, or by name and source
+where two sources share a name: values are never merged. A scenario without a solution
+keeps its row in the table, with its status and reason.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from energymodel.errors import InputError, display_path
 from energymodel.inputs import periods
 from energymodel.outputs import OUTPUT_GROUPS, key_outputs
+from energymodel.publish import json_bytes, publish, write_tables
+from energymodel.report.load import read_run
 from energymodel.safety import CompareFolder
-from energymodel.scenario import Scenario, load_scenario
+from energymodel.scenario import Scenario, input_error, load_scenario
 from energymodel.sweep.executors import Context, evaluate
-from energymodel.sweep.store import write_tables
 
-TABLES = ("flows", "markets", "summary", "investments")
 COMPARE_KIND = "energymodel compare"
+COLUMNS = ["scenario", "source", "status", "reason", "output", "value"]
+
+
+def inputs(sources: list[str | Path]) -> list[Path]:
+    """What a comparison reads, to keep its output out of: each source and the data
+    directory of each scenario file (loaded, so a bad scenario fails before any solve)."""
+    found = []
+    for source in map(Path, sources):
+        found.append(source)
+        if not source.is_dir():
+            found.append(load_scenario(source).data_dir)
+    return found
 
 
 def compare(sources: list[str | Path]) -> pd.DataFrame:
-    """Tidy table (scenario, source, status, output, value) of the key outputs of each
-    source: a scenario YAML file (solved) or a results folder (read)."""
+    """Tidy table (scenario, source, status, reason, output, value) of the key outputs of
+    each source: a scenario YAML file (solved) or a results folder (read). A source given
+    twice is compared once."""
     rows = []
-    for source in map(Path, sources):
+    for source in dict.fromkeys(map(Path, sources)):
+        where = display_path(source)
         if source.is_dir():
-            scenario = _read_scenario(source)
-            name, status, outputs = scenario.name, "ok", _read_outputs(source, scenario)
+            scenario, outputs = _read(source)
+            name, status, reason = scenario.name, "ok", ""
         else:
             scenario = load_scenario(source)
             record = evaluate(Context(scenario, (), OUTPUT_GROUPS), 0, {})
-            name, status, outputs = scenario.name, record["status"], record["outputs"]
-            if status != "ok":
-                outputs = {"reason": record["reason"]}
-        rows += [{"scenario": name, "source": display_path(source), "status": status,
-                  "output": k, "value": v} for k, v in outputs.items()]
-    return pd.DataFrame(rows)
+            name, status, reason = scenario.name, record["status"], record["reason"]
+            outputs = record["outputs"]
+        if status == "ok":
+            rows += [{"scenario": name, "source": where, "status": status, "reason": "",
+                      "output": k, "value": v} for k, v in outputs.items()]
+        else:
+            rows.append({"scenario": name, "source": where, "status": status,
+                         "reason": reason, "output": None, "value": np.nan})
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"value": float})
+
+
+def labels(table: pd.DataFrame) -> dict[str, str]:
+    """Column label by source: the scenario name, or `name (source)` where sources share
+    a name."""
+    names = table.drop_duplicates("source").set_index("source")["scenario"]
+    shared = names.duplicated(keep=False)
+    return {source: f"{name} ({source})" if shared[source] else name
+            for source, name in names.items()}
 
 
 def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
-    """Outputs as rows, scenarios as columns."""
-    return table[table["status"] == "ok"].pivot_table(
-        index="output", columns="scenario", values="value", sort=False)
+    """Outputs as rows, one column per source with a solution (never averaged)."""
+    ok = table[table["status"] == "ok"]
+    named = labels(table)
+    wide = ok.assign(column=ok["source"].map(named)).pivot(
+        index="output", columns="column", values="value")
+    return wide.reindex(index=pd.unique(ok["output"]),
+                        columns=[c for c in named.values() if c in wide.columns])
 
 
-def write(table: pd.DataFrame, folder: Path) -> list[Path]:
+def write(table: pd.DataFrame, folder: Path, protect: list[Path] = ()) -> list[Path]:
     """Write compare.parquet/.csv and a manifest into `folder`: a new folder or an earlier
-    comparison, replaced whole (energymodel.safety.CompareFolder)."""
-    def fill(tmp: Path) -> None:
-        write_tables(tmp, {"compare": table})
-        (tmp / "manifest.json").write_text(json.dumps(
-            {"kind": COMPARE_KIND, "sources": sorted(set(table["source"]))}, indent=2) + "\n")
-
-    with CompareFolder(folder) as out:
-        out.replace(fill)
+    comparison (energymodel.safety.CompareFolder), never one of `protect`."""
+    with CompareFolder(folder, protect) as out:
+        out.replace(lambda tmp: fill(tmp, table))
     return sorted(folder.iterdir())
 
 
-def _read_scenario(folder: Path) -> Scenario:
+def fill(folder: Path, table: pd.DataFrame) -> None:
+    """The files of a comparison, into the empty `folder`."""
+    write_tables(folder, {"compare": table})
+    publish(folder / "manifest.json", json_bytes(
+        {"kind": COMPARE_KIND, "sources": list(dict.fromkeys(table["source"]))}))
+
+
+def _read(folder: Path) -> tuple[Scenario, dict[str, float]]:
+    """The scenario of a results folder (validated like a scenario file) and its key
+    outputs; every damage is one line naming the file."""
+    run = read_run(folder)  # the folder's files checked
+    where = display_path(folder / "scenario.json")
+    if "data_dir" not in run.scenario:
+        raise InputError(where, "data_dir", "missing")
     try:
-        content = json.loads((folder / "scenario.json").read_text())
-    except (OSError, ValueError):
-        raise InputError(display_path(folder), None, "not a results folder (no readable "
-                         "scenario.json)") from None
-    return Scenario.model_validate({**content, "data_dir": Path(content["data_dir"])})
-
-
-def _read_outputs(folder: Path, scenario: Scenario) -> dict[str, float]:
-    tables = {}
-    for name in TABLES:
-        path = folder / f"{name}.parquet"
-        if not path.exists():
-            raise InputError(display_path(path), None, "results table missing")
-        tables[name] = pd.read_parquet(path)
-    return key_outputs(tables, periods(scenario)["weight"])
-
+        scenario = Scenario.model_validate({**run.scenario, "data_dir": Path(
+            run.scenario["data_dir"])})
+    except ValidationError as err:
+        raise input_error(err, where, Scenario) from None
+    try:
+        return scenario, key_outputs(run.tables, periods(scenario)["weight"])
+    except (KeyError, ValueError, TypeError, ZeroDivisionError) as err:
+        raise InputError(display_path(folder), None, f"its tables do not give the key "
+                         f"outputs ({type(err).__name__}: {err})") from None

@@ -19,6 +19,15 @@ class InputError(EnergyModelError):
         super().__init__(": ".join(p for p in (self.file, field, reason) if p))
 
 
+class WriteError(InputError):
+    """A file could not be written (disk full, no permission, not a folder): `file: cannot
+    write: cause`. Exit code 2, like bad input: the user changes where output goes."""
+
+    def __init__(self, file: str | Path, cause: str):
+        self.cause = cause
+        super().__init__(file, None, f"cannot write: {cause}")
+
+
 class SolveError(EnergyModelError):
     """The model has no optimal solution (infeasible, unbounded, limit hit).
 

@@ -24,7 +24,6 @@ term of a monopsony QP (linear supply cost).
 
 from __future__ import annotations
 
-import json
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from energymodel._version import __version__
 from energymodel.engine import Solve
 from energymodel.errors import display_path
 from energymodel.inputs import Inputs
+from energymodel.publish import json_bytes, publish, write_tables
 from energymodel.safety import ResultsFolder
 from energymodel.scenario import Scenario
 from energymodel.solver import versions
@@ -211,10 +211,12 @@ class Results:
     def write(self, directory: str | Path | ResultsFolder, force: bool = False) -> Path:
         """Write every table (CSV and parquet), the resolved scenario and the manifest.
 
-        Only a new, empty or earlier results folder is replaced (`force` also replaces a
-        folder of results-like files without energymodel's manifest); the folder is swapped
-        in whole when complete, so a failed or interrupted write leaves the old one as it
-        was (rules in `energymodel.safety`). InputError if the folder may not be written.
+        Only a new, empty or earlier results folder is written (`force` also replaces a
+        folder of results-like files without energymodel's manifest); of an earlier one only
+        the files its manifest lists are replaced, the user's other files are kept. The
+        folder is swapped in whole when complete, so a failed or interrupted write leaves
+        the old one as it was (rules in `energymodel.safety`). InputError if the folder may
+        not be written.
         """
         if isinstance(directory, ResultsFolder):
             return directory.replace(self._write_files)
@@ -226,13 +228,11 @@ class Results:
         tables = dict(self.tables)
         if self.validation is not None:
             tables["validation"] = self.validation
-        for name, table in tables.items():
-            table.to_csv(folder / f"{name}.csv", index=False)
-            table.to_parquet(folder / f"{name}.parquet", index=False)
+        write_tables(folder, tables)
         resolved = self.scenario.model_dump(mode="json")
         resolved["data_dir"] = display_path(self.scenario.data_dir)
-        (folder / "scenario.json").write_text(json.dumps(resolved, indent=2) + "\n")
-        (folder / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
+        publish(folder / "scenario.json", json_bytes(resolved))
+        publish(folder / "manifest.json", json_bytes(self.manifest))  # its file list: safety
 
 
 def extract(solve: Solve, prices: dict[str, pd.Series] | None = None

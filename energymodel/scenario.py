@@ -33,9 +33,21 @@ MAX_OVERRIDES = 2_000  # data overrides of a scenario, its parents' included
 
 
 class Strict(BaseModel):
-    """Unknown keys are rejected, types are not coerced from strings, numbers are finite."""
+    """Unknown keys are rejected, types are not coerced from strings, numbers are finite.
+    Built directly (`em.Override(...)`), a bad value raises InputError like a bad file."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            name = type(self).__name__
+            raise input_error(err, f"<{name}>", type(self)) from None
+
+    # Models nested in a validation are validated by pydantic itself, not through __init__:
+    # their errors keep their full path (overrides[4].entity) in the outer error.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
 
 class Horizon(Strict):

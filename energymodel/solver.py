@@ -27,10 +27,12 @@ Each solve has a time limit (`solver.time_limit` of the scenario).
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
+import sys
+import tempfile
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,7 +42,8 @@ import highspy
 import numpy as np
 
 from energymodel import interrupts, progress
-from energymodel.errors import SolveError
+from energymodel.errors import SolveError, WriteError, display_path
+from energymodel.publish import publish
 from energymodel.scenario import SolverOptions
 from energymodel.sparse import sp
 
@@ -219,10 +222,11 @@ def highs_lp(form: StandardForm, names: bool = False) -> highspy.HighsModel:
 
 
 def write(form: StandardForm, path: Path) -> None:
-    """Write `form` as an MPS or LP file (by the suffix) with the model's names, as pyomo's
-    symbolic labels spell them (flow[nord_stream_1,2030] -> flow(nord_stream_1_2030)).
-    Written to a temporary sibling, then linked into place, which fails rather than replace a
-    file that appeared meanwhile (FileExistsError): no partial file, no file overwritten."""
+    """Write `form` as a new MPS or LP file (by the suffix) with the model's names, as
+    pyomo's symbolic labels spell them (flow[nord_stream_1,2030] -> flow(nord_stream_1_2030)).
+    HiGHS writes into a private temporary folder and does not check its writes, so the file
+    must end as MPS and LP files end (ENDATA, End); it is then published whole and new
+    (`energymodel.publish`): no partial file, no file overwritten; WriteError otherwise."""
     model = highs_lp(form, names=True)
     lp = model.lp_
     lp.col_names_ = [_label(n) for n in lp.col_names_]
@@ -230,13 +234,32 @@ def write(form: StandardForm, path: Path) -> None:
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.passModel(model)
-    tmp = path.with_name(f".{path.stem}.tmp-{uuid.uuid4().hex[:8]}{path.suffix}")
+    with tempfile.TemporaryDirectory(prefix="energymodel-model-") as folder:
+        tmp = Path(folder) / f"model{path.suffix.lower()}"
+        status = highs.writeModel(str(tmp))
+        content = tmp.read_bytes() if tmp.is_file() else b""
+    last = content.rstrip().rsplit(b"\n", 1)[-1].strip().lower()
+    if status != highspy.HighsStatus.kOk or last not in (b"endata", b"end"):
+        raise WriteError(display_path(path), "the model file came out incomplete (is the "
+                         "disk or the temporary folder full?)")
+    publish(path, content, replace=False)
+
+
+def silence_banner() -> None:
+    """Make HiGHS's first instance in this process with standard output closed: HiGHS
+    prints its banner to stdout then, before any option can be set, and stdout is for
+    energymodel's own output."""
+    sys.stdout.flush()
+    libc = ctypes.CDLL(None)
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
     try:
-        if highs.writeModel(str(tmp)) != highspy.HighsStatus.kOk:
-            raise OSError(f"HiGHS could not write {path.name}")
-        os.link(tmp, path)
+        os.dup2(null, 1)
+        highspy.Highs()
+        libc.fflush(None)
     finally:
-        tmp.unlink(missing_ok=True)
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
 
 
 def _label(name: str) -> str:

@@ -45,6 +45,15 @@ def competitive(competitive_scenario) -> em.Results:
     return em.solve(competitive_scenario)
 
 
+@pytest.fixture(scope="session")
+def textbook(tmp_path_factory) -> Path:
+    """Results folders of two textbook scenarios (competitive, monopoly): tiny and quick."""
+    root = tmp_path_factory.mktemp("textbook")
+    for name in ("competitive", "monopoly"):
+        em.solve(EXAMPLES / f"{name}.yaml").write(root / name)
+    return root
+
+
 # Reports (tests/test_report*.py): results folders solved once per session at 5-year steps,
 # and reports built from them.
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & "q"'

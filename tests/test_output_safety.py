@@ -108,13 +108,19 @@ def test_force_replaces_a_folder_of_results_like_files(project):
     assert json.loads((project / "foreign" / "manifest.json").read_text())["energymodel"]
 
 
-def test_earlier_results_are_replaced_whole_without_leftovers(project):
+def test_earlier_results_are_replaced_and_the_users_files_kept(project):
+    """Only the files the manifest lists are replaced; a user's file with a results-like
+    name survives byte for byte, and the new manifest lists the new files only."""
     assert cli("--out", "out")[0] == 0
     (project / "out" / "summary.csv").write_text("stale\n")
-    (project / "out" / "old_table.csv").write_text("from an earlier version\n")
+    (project / "out" / "my_notes.csv").write_bytes(b"mine,\r\n=1+1\n")
     assert cli("--out", "out")[0] == 0
     assert (project / "out" / "summary.csv").read_text().startswith("metric,")
-    assert not (project / "out" / "old_table.csv").exists()
+    assert (project / "out" / "my_notes.csv").read_bytes() == b"mine,\r\n=1+1\n"
+    listed = json.loads((project / "out" / "manifest.json").read_text())["files"]
+    assert "my_notes.csv" not in listed and "summary.csv" in listed
+    assert sorted(p.name for p in (project / "out").iterdir()) == sorted(
+        [*listed, "manifest.json", "my_notes.csv"])
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".")) == []
 
 

@@ -22,7 +22,7 @@ PACKAGE = ROOT / "energymodel"
 # Each module may import only modules of its own or an earlier layer.
 LAYERS = [
     {"_version", "errors", "units", "demand", "history", "progress", "interrupts", "sparse"},
-    {"files", "safety"},
+    {"files", "publish", "safety"},
     {"scenario"}, {"data"}, {"overrides"}, {"inputs"}, {"model"}, {"solver"}, {"engine"},
     {"bilevel"},
     # report reads results folders as plain data: it imports nothing of the solve, so

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import os
 import re
 import shutil
@@ -34,8 +33,9 @@ import pandas as pd
 
 from energymodel._version import __version__
 from energymodel.errors import InputError, display_path
+from energymodel.publish import csv_bytes, json_bytes, publish
 from energymodel.report import charts as ch
-from energymodel.report.excel import stacked, write_workbook
+from energymodel.report.excel import stacked, workbook_bytes
 from energymodel.report.findings import Finding, key_findings
 from energymodel.report.iamc import to_iamc
 from energymodel.report.load import (
@@ -76,7 +76,8 @@ def build_report(folders: list[str | Path], out: str | Path,
     clock = _Clock(progress)
     runs, sweep = _read(folders)
     clock.stage(f"read {len(runs)} results folder(s)" + (" and a sweep" if sweep else ""))
-    with ReportFolder(out) as folder:
+    inputs = [r.folder for r in runs if r.folder] + ([sweep.folder] if sweep else [])
+    with ReportFolder(out, protect=inputs) as folder:
         folder.replace(lambda tmp: _write(tmp, runs, sweep, clock, pdf))
     target = Path(out)
     clock.stage(f"report in {display_path(target)}/", total=True)
@@ -94,7 +95,7 @@ def _write(tmp: Path, runs: list[Run], sweep: Sweep | None, clock: _Clock, pdf: 
     files = ["briefing.html", "briefing.pdf", "briefing.xlsx", "iamc.csv", "iamc.xlsx",
              "charts/"]
     html = _html(runs, findings, sections, notes, rendered, files)
-    (tmp / "briefing.html").write_text(html, encoding="utf-8")
+    publish(tmp / "briefing.html", html)
     clock.stage("wrote briefing.html")
     made_pdf = None
     if pdf:
@@ -104,25 +105,25 @@ def _write(tmp: Path, runs: list[Run], sweep: Sweep | None, clock: _Clock, pdf: 
                         "ENERGYMODEL_BROWSER): briefing.pdf left out")
         else:
             try:
-                print_pdf(browser, tmp / "briefing.html", tmp / "briefing.pdf")
+                publish(tmp / "briefing.pdf", print_pdf(browser, tmp / "briefing.html"))
                 made_pdf = "briefing.pdf"
                 clock.stage("printed briefing.pdf (A4)")
             except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
                 notes.append(f"briefing.pdf left out: {error}")
                 clock.stage(f"briefing.pdf left out: {error}")
     iamc = pd.concat([to_iamc(r) for r in runs], ignore_index=True)
-    iamc.to_csv(tmp / "iamc.csv", index=False)
-    write_workbook(tmp / "iamc.xlsx", {"data": iamc})
-    write_workbook(tmp / "briefing.xlsx", _workbook(runs, findings, sweep))
+    publish(tmp / "iamc.csv", csv_bytes(iamc))
+    publish(tmp / "iamc.xlsx", workbook_bytes({"data": iamc}))
+    publish(tmp / "briefing.xlsx", workbook_bytes(_workbook(runs, findings, sweep)))
     clock.stage("wrote briefing.xlsx, iamc.csv and iamc.xlsx")
     made = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
-    (tmp / "report.json").write_text(json.dumps({
+    publish(tmp / "report.json", json_bytes({
         "energymodel": __version__, "date": report_date(),
         "inputs": [{"scenario": r.name, "folder": display_path(r.folder) if r.folder
                     else None, "scenario_sha256": r.manifest.get("scenario", {})
                     .get("sha256")} for r in runs],
         "sweep": display_path(sweep.folder) if sweep else None,
-        "pdf": made_pdf, "files": made, "notes": notes}, indent=2) + "\n")
+        "pdf": made_pdf, "files": made, "notes": notes}))
 
 
 class _Clock:
@@ -259,12 +260,12 @@ def _save_charts(charts: list[ch.Chart], folder: Path) -> dict[int, dict]:
         while name in used:
             name, i = f"{base}-{i}", i + 1
         used.add(name)
-        svg = io.BytesIO()
+        svg, png = io.BytesIO(), io.BytesIO()
         with ch.house_style():  # its SVG id salt and PNG resolution
             chart.figure.savefig(svg, format="svg", metadata={"Date": None})
-            chart.figure.savefig(folder / f"{name}.png", format="png",
-                                 metadata={"Software": None})
-        (folder / f"{name}.svg").write_bytes(svg.getvalue())
+            chart.figure.savefig(png, format="png", metadata={"Software": None})
+        publish(folder / f"{name}.png", png.getvalue())
+        publish(folder / f"{name}.svg", svg.getvalue())
         w, h = chart.figure.get_size_inches() * 96
         rendered[id(chart)] = {"name": name, "title": chart.title,
                                "svg": base64.b64encode(svg.getvalue()).decode("ascii"),
@@ -291,7 +292,8 @@ def vintage(runs: list[Run]) -> str:
 def _html(runs: list[Run], findings: list[Finding], sections: list[Section], notes: list[str],
           rendered: dict[int, dict], files: list[str]) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             finalize=without_bidi)
     env.filters["num"] = _number
     names = " vs ".join(r.name for r in runs)
     context = {
@@ -305,6 +307,16 @@ def _html(runs: list[Run], findings: list[Finding], sections: list[Section], not
                      for s in sections],
     }
     return env.get_template("briefing.html.j2").render(context)
+
+
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi(value):
+    """Text with its bidirectional controls removed (they could make a name or a number
+    read backwards in the briefing); other values unchanged. Every value the template
+    prints passes here."""
+    return BIDI.sub("", value) if isinstance(value, str) else value
 
 
 def _number(v: float) -> str:
@@ -344,17 +356,21 @@ def find_browser() -> str | None:
     return next((found for b in BROWSERS if (found := shutil.which(b))), None)
 
 
-def print_pdf(browser: str, html: Path, pdf: Path, timeout: float = 120) -> None:
-    """Print an HTML file to PDF with headless Chromium (A4 and page numbers from the page's
-    CSS; no browser header or footer; a throwaway profile; no network)."""
+def print_pdf(browser: str, html: Path, timeout: float = 120) -> bytes:
+    """An HTML file printed to PDF by headless Chromium (A4 and page numbers from the page's
+    CSS; no browser header or footer; a throwaway profile; no network). Chromium writes into
+    the throwaway folder; a PDF without its end-of-file mark (a full disk) is no PDF."""
     with tempfile.TemporaryDirectory(prefix="energymodel-chromium-") as profile:
-        command = [browser, *chromium_flags(profile), "--no-pdf-header-footer",
-                   f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+        pdf = Path(profile) / "briefing.pdf"
+        command = [browser, *chromium_flags(str(Path(profile) / "profile")),
+                   "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.resolve().as_uri()]
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                               check=False)
-    if not pdf.is_file():
+        content = pdf.read_bytes() if pdf.is_file() else b""
+    if not (content.startswith(b"%PDF") and b"%%EOF" in content[-1024:]):
         first = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"Chromium did not print the PDF: {first}")
+    return content
 
 
 def chromium_flags(profile: str) -> list[str]:

@@ -35,6 +35,7 @@ STYLE = {
     "hatch.color": "#ffffff", "hatch.linewidth": 0.8, "lines.linewidth": 1.6,
     "svg.fonttype": "path", "svg.hashsalt": "energymodel", "pdf.fonttype": 42,
     "figure.dpi": 100, "savefig.dpi": 150,  # PNG: 1,000 px wide; SVG for print
+    "text.parse_math": False,  # names are plain text: a `$` in a scenario name is a dollar
 }
 
 

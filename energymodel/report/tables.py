@@ -207,7 +207,7 @@ def manifest_rows(run: Run) -> pd.DataFrame:
     def walk(prefix: str, value) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
-                if k not in ("columns", "resolved"):
+                if k not in ("columns", "resolved", "files"):
                     walk(f"{prefix}.{k}" if prefix else str(k), v)
         else:
             rows.append((prefix, "" if value is None else str(value)))

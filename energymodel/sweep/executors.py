@@ -6,12 +6,20 @@ Every executor evaluates a point with the same function, `evaluate`, so their ta
 identical point for point. Workers get the context (base scenario, inputs, outputs) once:
 the process pool through its initializer, Dask as data scattered to every worker. HiGHS
 runs one thread per worker (the scenarios' solver default).
+
+Workers die with the sweep, however it ends (kill -9 included): pool workers by a
+parent-death signal (`die_with_parent`), the workers of a Dask LocalCluster by Dask's own
+pipe to their parent. Ctrl-C reaches the sweep alone, which kills its pool at once.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import re
+import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -23,9 +31,11 @@ from energymodel.errors import EnergyModelError, InputError, SolveError
 from energymodel.inputs import periods
 from energymodel.outputs import key_outputs
 from energymodel.scenario import Scenario
+from energymodel.solver import silence_banner
 from energymodel.sweep.factors import Factor, variant
 
 Task = tuple[int, dict[str, float]]  # point number, input values by name
+SCHEDULER = re.compile(r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$")
 
 
 @dataclass(frozen=True)
@@ -80,12 +90,38 @@ class InProcess:
 
 
 _CONTEXT: Context | None = None  # a pool worker's context, set once by its initializer
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def _initialize(context: Context) -> None:
+def _initialize(context: Context, parent: int) -> None:
+    """A pool worker's start: it dies with the sweep (`die_with_parent`), leaves Ctrl-C to
+    the sweep (which stops the pool), keeps HiGHS's banner off stdout, runs one thread."""
     global _CONTEXT
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["OMP_NUM_THREADS"] = "1"
+    silence_banner()
     _CONTEXT = context
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when `parent` ends, even by kill -9: Linux sends SIGKILL on the
+    parent's death (prctl PR_SET_PDEATHSIG); elsewhere a watchdog thread polls the parent
+    id every second. A parent already gone ends this process at once."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        armed = False
+    if os.getppid() != parent:
+        os._exit(1)
+    if not armed:
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True, name="watchdog").start()
 
 
 def _evaluate_in_worker(point: int, x: dict[str, float]) -> dict:
@@ -97,11 +133,15 @@ class Processes:
     so memory stays flat however many points there are."""
 
     def __init__(self, workers: int | None = None):
+        if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool)
+                                    or workers < 1):
+            raise InputError(None, "workers", f"needs a whole number of at least 1, not "
+                             f"{workers!r}"[:200])
         self.workers = workers or os.cpu_count() or 1
 
     def run(self, context: Context, tasks: Iterable[Task]) -> Iterator[dict]:
         pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_initialize, initargs=(context,))
+                                   initializer=_initialize, initargs=(context, os.getpid()))
         try:
             pending: set = set()
             tasks = iter(tasks)
@@ -118,6 +158,10 @@ class Processes:
         except BrokenProcessPool:
             raise EnergyModelError("a worker process died; finished points are kept: run the "
                                    "sweep again to solve the missing ones") from None
+        except BaseException:  # Ctrl-C, an error: the points in flight are not waited for
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -134,6 +178,10 @@ class Dask:
         except ImportError:
             raise InputError(None, "--scheduler", "Dask is not installed: pip install "
                              "'energymodel[dask]'") from None
+        if not isinstance(scheduler, distributed.Client) and not (
+                isinstance(scheduler, str) and SCHEDULER.match(scheduler)):
+            raise InputError(None, "--scheduler", f"{scheduler!r} is not a Dask scheduler "
+                             "address (tcp://HOST:PORT) or a distributed.Client"[:200])
         self._distributed = distributed
         self.scheduler = scheduler
 
@@ -143,9 +191,10 @@ class Dask:
         try:
             client = distributed.Client(self.scheduler, timeout="20s") if own \
                 else self.scheduler
-        except OSError as err:
+        except (OSError, ValueError, TypeError) as err:  # TimeoutError is an OSError
+            first = (str(err).splitlines() or [type(err).__name__])[0][:200]
             raise InputError(None, "--scheduler", f"cannot reach {self.scheduler}: "
-                             f"{err}") from None
+                             f"{first}") from None
         try:
             self.workers = max(1, len(client.scheduler_info()["workers"]))
             shared = client.scatter(context, broadcast=True)

@@ -3,6 +3,7 @@ into the store, and return the table of inputs and outputs per point."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
@@ -16,13 +17,21 @@ import pandas as pd
 
 from energymodel._version import __version__
 from energymodel.data import load_dataset
-from energymodel.scenario import load_scenario
+from energymodel.errors import InputError
+from energymodel.scenario import Scenario, load_scenario
 from energymodel.sweep import designs
 from energymodel.sweep.executors import Context, Executor, Task
 from energymodel.sweep.executors import executor as make_executor
 from energymodel.sweep.factors import Factor, resolve
 from energymodel.sweep.spec import SweepSpec, load_sweep, require
-from energymodel.sweep.store import KIND, Store
+from energymodel.sweep.store import (
+    FILES,
+    KIND,
+    Store,
+    SweepFolder,
+    design_digest,
+    record_digest,
+)
 
 
 @dataclass
@@ -38,14 +47,14 @@ class Plan:
 def plan(spec: SweepSpec | str | Path) -> Plan:
     """Validate the sweep against its scenario and data and draw its points."""
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
-    base = load_scenario(spec.scenario)
-    if spec.set:
-        base = base.updated(**{k: _merged(getattr(base, k), v) for k, v in spec.set.items()})
+    designs.check_size(spec)  # at once, from the file: before the scenario and data load
+    base = _fixed(spec, load_scenario(spec.scenario))
     factors = resolve(spec, base)
     if spec.design.method in ("sobol", "latin", "morris"):
         odd = next((f.name for f in factors if f.distribution != "uniform"
                     and spec.design.method == "morris"), None)
         require(odd is None, spec, "inputs", f"morris needs uniform inputs ({odd} is not)")
+    designs.check_size(spec, factors)
     design = designs.points(spec.design, factors)
     groups = tuple(spec.outputs)
     data = load_dataset(base.data_dir)
@@ -60,11 +69,14 @@ def plan(spec: SweepSpec | str | Path) -> Plan:
         "scenario": {"name": base.name, "file": base.file(), "sha256": base.digest()},
         "data": {"directory": str(data.directory), "sha256": data.digest},
         "design": {**spec.design.model_dump(), "points": len(design)},
+        "design_sha256": design_digest(design),
         "inputs": [_describe(f) for f in factors],
         "outputs": list(groups),
         "versions": {"energymodel": __version__, **{p: version(p) for p in (
             "pyomo", "highspy", "SALib", "numpy", "pandas")}},
+        "files": FILES,
     }
+    manifest["sha256"] = record_digest(manifest)
     return Plan(spec, Context(base, tuple(factors), groups), design, manifest)
 
 
@@ -76,40 +88,78 @@ def sweep(spec: SweepSpec | str | Path, executor: Executor | str = "processes",
 
     `executor`: 'inline', 'processes' (default) or an executor object (e.g.
     `executors.Dask("tcp://host:8786")`). Results go to `out` (default
-    results/sweeps/<name>/).
+    results/sweeps/<name>/). Bad arguments raise InputError, as bad sweep files do.
     """
+    _check_arguments(spec, executor, workers, out, csv, progress)
     p = plan(spec)
     ex = make_executor(executor, workers) if isinstance(executor, str) else executor
-    store, _ = execute(p, ex, out, progress)
-    table = store.table()
-    if len(table) == len(p.design):
-        store.write_table(table, csv)
-    return table
+    return execute(p, ex, out, progress, csv).table
+
+
+def _check_arguments(spec, executor, workers, out, csv, progress) -> None:
+    """One InputError line for an argument of `sweep` of the wrong kind."""
+    checks = [
+        ("spec", spec, isinstance(spec, SweepSpec | str | Path),
+         "a sweep file path or a SweepSpec"),
+        ("executor", executor, isinstance(executor, str)
+         or callable(getattr(executor, "run", None)), "'inline', 'processes' or an executor"),
+        ("workers", workers, workers is None or (isinstance(workers, int) and not isinstance(
+            workers, bool) and workers >= 1), "a whole number of at least 1, or None"),
+        ("out", out, out is None or isinstance(out, str | Path), "a folder path or None"),
+        ("csv", csv, isinstance(csv, bool), "True or False"),
+        ("progress", progress, isinstance(progress, bool), "True or False"),
+    ]
+    for name, value, good, wanted in checks:
+        if not good:
+            raise InputError(None, name, f"needs {wanted}, not {value!r}"[:200])
 
 
 def default_folder(spec: SweepSpec) -> Path:
     return Path("results") / "sweeps" / spec.name
 
 
-def execute(p: Plan, ex: Executor, out: str | Path | None,
-            progress: bool) -> tuple[Store, dict]:
-    """Solve the points the store lacks; returns the store and run statistics."""
-    store = Store(Path(out) if out is not None else default_folder(p.spec))
-    store.open(p.manifest, p.design)
-    done = store.done()
-    todo = tasks(p, [i for i in p.design.index if i not in done])
-    stats = {"points": len(p.design), "already_done": len(done), "solved": 0, "failed": 0,
-             "seconds": 0.0, "solve_seconds": 0.0}
-    start = time.perf_counter()
-    with _Progress(len(p.design), len(done), progress) as bar:
-        for record in ex.run(p.context, todo):
-            store.put(record)
-            stats["solved"] += 1
-            stats["failed"] += record["status"] != "ok"
-            stats["solve_seconds"] += record["seconds"]
-            bar.advance(record["status"] != "ok")
-    stats["seconds"] = time.perf_counter() - start
-    return store, stats
+@dataclass
+class Outcome:
+    """What a sweep run did: its folder, its table (the points with a record), run
+    statistics, the files of the finished table, and notes on what the store held."""
+
+    folder: Path
+    table: pd.DataFrame
+    stats: dict
+    written: list[Path]
+    notes: list[str]
+
+
+def inputs(p: Plan) -> list[Path]:
+    """What a sweep reads, to keep its results out of: sweep file, scenario, data."""
+    base = p.context.base
+    return [Path(x) for x in (p.spec.source, base.source, base.data_dir) if x is not None]
+
+
+def execute(p: Plan, ex: Executor, out: str | Path | None, progress: bool,
+            csv: bool = False) -> Outcome:
+    """Claim the sweep's folder, solve the points it lacks, and write results.parquet
+    (and .csv) when every point is done."""
+    folder = Path(out) if out is not None else default_folder(p.spec)
+    store = Store(folder, p.design)
+    with SweepFolder(folder, inputs(p)):
+        store.open(p.manifest)
+        records = store.records()
+        todo = tasks(p, [i for i in p.design.index if i not in records])
+        stats = {"points": len(p.design), "already_done": len(records), "solved": 0,
+                 "failed": 0, "seconds": 0.0, "solve_seconds": 0.0}
+        start = time.perf_counter()
+        with _Progress(len(p.design), len(records), progress) as bar:
+            for record in ex.run(p.context, todo):
+                records[record["point"]] = store.put(record)
+                stats["solved"] += 1
+                stats["failed"] += record["status"] != "ok"
+                stats["solve_seconds"] += record["seconds"]
+                bar.advance(record["status"] != "ok")
+        stats["seconds"] = time.perf_counter() - start
+        table = store.table(records)
+        written = store.write_table(table, csv) if len(table) == len(p.design) else []
+    return Outcome(folder, table, stats, written, store.notes)
 
 
 def tasks(p: Plan, points: list[int]) -> Iterator[Task]:
@@ -170,6 +220,21 @@ def _describe(f: Factor) -> dict:
     base = None if math.isnan(f.base) else f.base  # a new anchor year has none
     return {"name": f.name, "unit": f.unit, "low": f.low, "high": f.high, "base": base,
             "distribution": f.distribution, **target}
+
+
+def _fixed(spec: SweepSpec, base: Scenario) -> Scenario:
+    """The base scenario with the sweep's `set:` fields; errors name the sweep file."""
+    known = set(Scenario.model_fields) - {"source"}
+    for key in spec.set:
+        close = difflib.get_close_matches(key, known, n=1)
+        require(key in known, spec, f"set.{key}", "unknown scenario field"
+                + (f" (did you mean '{close[0]}'?)" if close else ""))
+    if not spec.set:
+        return base
+    try:
+        return base.updated(**{k: _merged(getattr(base, k), v) for k, v in spec.set.items()})
+    except InputError as err:
+        raise InputError(spec.file(), f"set.{err.field}", err.reason) from None
 
 
 def _merged(current, change):

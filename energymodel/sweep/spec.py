@@ -114,7 +114,9 @@ class Design(Strict):
 class SweepSpec(Strict):
     """A validated sweep file."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$",
+                      description="letters, digits and _ . + -, not starting with . or - "
+                      "(it names the default results folder)")
     description: str = ""
     scenario: Path
     set: dict[str, Any] = Field({}, description="scenario fields fixed at every point")
