@@ -46,11 +46,13 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True,
         tables["dependence"] = dependence_curve(scenario, session)
     validation = (validation_table(tables["flows"], inputs.data.history)
                   if scenario.horizon.step == 1 else None)  # observations are annual
+    if validation is not None:
+        tables["validation"] = validation
     timings["extract"] += time.perf_counter() - start
     solved = plan.solve
     info = solved.method if plan.method is None else {**plan.method,
                                                        "final_solve": solved.method}
-    return Results(scenario=scenario, tables={**tables, **plan.tables}, validation=validation,
+    return Results(scenario=scenario, tables={**tables, **plan.tables},
                    manifest=manifest(scenario, solved, timings, info))
 
 

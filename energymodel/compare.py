@@ -12,15 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from energymodel.errors import InputError, display_path
 from energymodel.inputs import periods
 from energymodel.outputs import OUTPUT_GROUPS, key_outputs
 from energymodel.publish import json_bytes, publish, write_tables
-from energymodel.report.load import read_run
+from energymodel.results import Results
 from energymodel.safety import CompareFolder
-from energymodel.scenario import Scenario, input_error, load_scenario
+from energymodel.scenario import Scenario, load_scenario
 from energymodel.sweep.executors import Context, evaluate
 
 COMPARE_KIND = "energymodel compare"
@@ -99,17 +98,10 @@ def fill(folder: Path, table: pd.DataFrame) -> None:
 def _read(folder: Path) -> tuple[Scenario, dict[str, float]]:
     """The scenario of a results folder (validated like a scenario file) and its key
     outputs; every damage is one line naming the file."""
-    run = read_run(folder)  # the folder's files checked
-    where = display_path(folder / "scenario.json")
-    if "data_dir" not in run.scenario:
-        raise InputError(where, "data_dir", "missing")
+    results = Results.read(folder)  # the folder's files checked
     try:
-        scenario = Scenario.model_validate({**run.scenario, "data_dir": Path(
-            run.scenario["data_dir"])})
-    except ValidationError as err:
-        raise input_error(err, where, Scenario) from None
-    try:
-        return scenario, key_outputs(run.tables, periods(scenario)["weight"])
+        return results.scenario, key_outputs(results.tables,
+                                             periods(results.scenario)["weight"])
     except (KeyError, ValueError, TypeError, ZeroDivisionError) as err:
         raise InputError(display_path(folder), None, f"its tables do not give the key "
                          f"outputs ({type(err).__name__}: {err})") from None

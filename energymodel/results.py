@@ -24,8 +24,9 @@ term of a monopsony QP (linear supply cost).
 
 from __future__ import annotations
 
+import json
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,11 +36,11 @@ import pandas as pd
 from energymodel import demand
 from energymodel._version import __version__
 from energymodel.engine import Solve
-from energymodel.errors import display_path
+from energymodel.errors import InputError, display_path
 from energymodel.inputs import Inputs
 from energymodel.publish import json_bytes, publish, write_tables
 from energymodel.safety import ResultsFolder
-from energymodel.scenario import Scenario
+from energymodel.scenario import Scenario, validate_scenario
 from energymodel.solver import versions
 from energymodel.units import K
 
@@ -148,12 +149,18 @@ KEYS = frozenset({"route", "basin", "market", "kind", "year", "option", "structu
 
 @dataclass(frozen=True)
 class Results:
-    """Tables and manifest of one solve."""
+    """The results of one scenario solve: its tables, the resolved scenario and the run
+    manifest, whether just solved (`api.solve`) or read from a results folder
+    (`Results.read`); the two are equal. Immutable: later solves leave it as it is."""
 
     scenario: Scenario
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]
     manifest: dict
-    validation: pd.DataFrame | None = None
+    folder: Path | None = None  # the results folder it was read from
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
 
     @property
     def flows(self) -> pd.DataFrame:
@@ -180,18 +187,46 @@ class Results:
         """Price pressure by year on the buyer-power market, if the scenario has one."""
         return self.tables.get("pressure")
 
+    @property
+    def validation(self) -> pd.DataFrame | None:
+        """Observed against modelled values, where an annual run covers observed years."""
+        return self.tables.get("validation")
+
+    @property
+    def exports(self) -> pd.DataFrame:
+        """The rows of `flows` that are exports (see `exports`)."""
+        return exports(self.flows)
+
+    @property
+    def years(self) -> list[int]:
+        """The model years (each the first year of its period)."""
+        return sorted(int(y) for y in self.flows["year"].unique())
+
+    @property
+    def period_years(self) -> pd.Series:
+        """Calendar years each model year stands for (its period, cut at the horizon's end)."""
+        h = self.scenario.horizon
+        return pd.Series({y: float(min(h.step, h.end_year - y + 1)) for y in self.years})
+
+    def value(self, metric: str) -> float | None:
+        """A summary metric's value (None where the run has none)."""
+        row = self.summary[self.summary["metric"] == metric]
+        return None if row.empty else float(row["value"].iloc[0])
+
     def npv(self, metric: str) -> float:
         """An NPV from the summary table, e.g. 'export_revenue' [USD bn]."""
-        row = self.summary[self.summary["metric"] == f"npv_{metric}"]
-        if row.empty:
+        value = self.value(f"npv_{metric}")
+        if value is None:
             raise KeyError(metric)
-        return float(row["value"].iloc[0])
+        return value
 
     def by_outlet(self, value: str = "revenue_usd_bn") -> pd.DataFrame:
         """A yearly value by market (outlet), years as rows."""
         return self.flows.pivot_table(index="year", columns="market", values=value,
                                       aggfunc="sum")
 
+    # Accessors of the report layer, imported on use (tests/test_structures.py allows
+    # exactly these two upward imports).
     @property
     def plot(self):
         """The briefing's charts of these results, e.g. `results.plot.revenue()`
@@ -204,9 +239,8 @@ class Results:
         """The results in the IAMC long format (model, scenario, region, variable, unit,
         year, value), e.g. for pyam; variables are listed in energymodel.report.iamc."""
         from energymodel.report.iamc import to_iamc
-        from energymodel.report.load import Run
 
-        return to_iamc(Run.from_results(self), model)
+        return to_iamc(self, model)
 
     def write(self, directory: str | Path | ResultsFolder, force: bool = False) -> Path:
         """Write every table (CSV and parquet), the resolved scenario and the manifest.
@@ -225,14 +259,27 @@ class Results:
             return folder.replace(self._write_files)
 
     def _write_files(self, folder: Path) -> None:
-        tables = dict(self.tables)
-        if self.validation is not None:
-            tables["validation"] = self.validation
-        write_tables(folder, tables)
-        resolved = self.scenario.model_dump(mode="json")
-        resolved["data_dir"] = display_path(self.scenario.data_dir)
-        publish(folder / "scenario.json", json_bytes(resolved))
+        write_tables(folder, dict(self.tables))
+        publish(folder / "scenario.json", json_bytes(resolved_scenario(self.scenario)))
         publish(folder / "manifest.json", json_bytes(self.manifest))  # its file list: safety
+
+    @classmethod
+    def read(cls, folder: str | Path) -> Results:
+        """The results in a folder `write` made, checked: a damaged or foreign folder is one
+        InputError line naming its file, field and reason."""
+        return read_results(folder)
+
+
+def exports(flows: pd.DataFrame) -> pd.DataFrame:
+    """Export flows: every route that is not domestic."""
+    return flows[flows["kind"] != "domestic"]
+
+
+def resolved_scenario(scenario: Scenario) -> dict:
+    """The scenario as `scenario.json` holds it (data_dir as the run showed it)."""
+    resolved = scenario.model_dump(mode="json")
+    resolved["data_dir"] = display_path(scenario.data_dir)
+    return resolved
 
 
 def extract(solve: Solve, prices: dict[str, pd.Series] | None = None
@@ -527,7 +574,7 @@ def npv(table: pd.DataFrame, weight: pd.Series, column: str) -> float:
 
 
 def _summary(flows: pd.DataFrame, weight: pd.Series, objective: float) -> pd.DataFrame:
-    export = flows[flows["kind"] != "domestic"]
+    export = exports(flows)
     rows = [
         ("npv_export_revenue", npv(export, weight, "revenue_usd_bn"), "USD bn"),
         ("npv_export_profit", npv(export, weight, "profit_usd_bn"), "USD bn"),
@@ -541,8 +588,7 @@ def _summary(flows: pd.DataFrame, weight: pd.Series, objective: float) -> pd.Dat
 def manifest(scenario: Scenario, solve: Solve, timings: dict[str, float],
              method: dict) -> dict:
     """Provenance of a run: hashes, versions, solver status, model size, timings."""
-    resolved = scenario.model_dump(mode="json")
-    resolved["data_dir"] = display_path(scenario.data_dir)
+    resolved = resolved_scenario(scenario)
     inp = solve.inputs
     return {
         "energymodel": __version__,
@@ -559,3 +605,103 @@ def manifest(scenario: Scenario, solve: Solve, timings: dict[str, float],
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "columns": COLUMNS,
     }
+
+
+# Reading a results folder. What it must hold to be read: the tables, their text columns and
+# numeric columns; numbers are finite, and never missing in the columns after "!".
+READ_TABLES = {
+    "flows": ("route market kind", "year flow_bcm_per_y revenue_usd_bn profit_usd_bn "
+              "capacity_bcm_per_y availability utilisation price_usd_per_mmbtu ! year "
+              "flow_bcm_per_y revenue_usd_bn profit_usd_bn"),
+    "markets": ("market price_basis", "year volume_bcm_per_y price_usd_per_mmbtu "
+                "price_cap_usd_per_mmbtu ! year volume_bcm_per_y price_usd_per_mmbtu"),
+    "basins": ("basin", "year production_bcm_per_y capacity_bcm_per_y utilisation ! year "
+               "production_bcm_per_y"),
+    "investments": ("option route", "decision_year online_year units capacity_bcm_per_y "
+                    "capex_usd_bn"),
+    "summary": ("metric unit", "value"),
+    "pressure": ("market benchmark", "year benchmark_price_usd_per_mmbtu price_usd_per_mmbtu "
+                 "volume_bcm_per_y pressure_usd_per_mmbtu pressure_pct transferred_usd_bn "
+                 "dependence_volume ! year"),
+}
+OPTIONAL_TABLES = {"pressure"}
+
+
+def is_results_folder(folder: Path) -> bool:
+    return (folder / "manifest.json").is_file() and (folder / "flows.parquet").is_file()
+
+
+def read_results(folder: str | Path) -> Results:
+    """The results in a folder `Results.write` made: only parquet and JSON are read (never
+    pickles, never code), every file checked; a damaged or foreign folder is one InputError
+    line naming its file, field and reason."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(display_path(folder), None, "no such results folder")
+    if not is_results_folder(folder):
+        raise InputError(display_path(folder), None, "not a results folder (needs "
+                         "manifest.json and flows.parquet, as `energymodel run` writes)")
+    manifest = read_json(folder / "manifest.json")
+    for key in ("scenario", "data", "solver"):
+        if not isinstance(manifest.get(key, {}), dict):
+            raise InputError(display_path(folder / "manifest.json"), key, "not a mapping")
+    where = folder / "scenario.json"
+    raw = read_json(where) if where.is_file() else manifest.get("scenario", {}).get(
+        "resolved", {})
+    if not isinstance(raw, dict) or "data_dir" not in raw:
+        raise InputError(display_path(where), "data_dir", "missing")
+    scenario = validate_scenario(raw, display_path(where))
+    tables = {p.stem: read_table(p) for p in sorted(folder.glob("*.parquet"))}
+    check_tables(folder, tables)
+    return Results(scenario, tables, manifest, folder)
+
+
+def read_json(path: Path) -> dict:
+    """A JSON file holding a mapping, or one line saying why not."""
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise InputError(display_path(path), None, f"cannot read: {error}") from None
+    if not isinstance(content, dict):
+        raise InputError(display_path(path), None, f"not a JSON object (a mapping) but "
+                         f"{type(content).__name__}")
+    return content
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A parquet table, or one line saying it cannot be read (damaged, not parquet)."""
+    try:
+        return pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises many kinds for a damaged file
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        raise InputError(display_path(path), None, f"not a readable parquet table: "
+                         f"{first}") from None
+
+
+def check_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Refuse tables that are not what `energymodel run` writes."""
+    for name, (text, numbers) in READ_TABLES.items():
+        path = display_path(folder / f"{name}.parquet")
+        if name not in tables:
+            if name in OPTIONAL_TABLES:
+                continue
+            raise InputError(path, None, "results table missing")
+        table = tables[name]
+        numeric, _, whole = numbers.partition(" ! ")
+        for column in [*text.split(), *numeric.split()]:
+            if column not in table.columns:
+                raise InputError(path, column, "column missing")
+        if table.empty:
+            continue
+        for column in numeric.split():
+            values = table[column]
+            if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+                raise InputError(path, column, f"not numbers (type {values.dtype})")
+            if np.isinf(values.to_numpy(dtype=float)).any():
+                raise InputError(path, column, "holds an infinite number")
+        for column in whole.split():
+            if table[column].isna().any():
+                raise InputError(path, column, "a number is missing (NaN)")
+        for column in text.split():
+            if not table[column].map(lambda v: isinstance(v, str)).all():
+                raise InputError(path, column, "not text")

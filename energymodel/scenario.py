@@ -187,7 +187,8 @@ class Scenario(Strict):
 
     def updated(self, **changes: Any) -> Scenario:
         """A copy with top-level fields replaced, validated again."""
-        return _validate({**self.model_dump(), **changes, "source": self.source}, self.file())
+        return validate_scenario({**self.model_dump(), **changes, "source": self.source},
+                                 self.file())
 
     def with_overrides(self, *overrides: Override | dict[str, Any]) -> Scenario:
         """A copy with data overrides appended (applied after the existing ones)."""
@@ -201,10 +202,12 @@ def load_scenario(path: str | Path) -> Scenario:
                          f"needed, not {type(path).__name__}")
     path = Path(path)
     raw = _load_raw(path, chain=())
-    return _validate({**raw, "source": path.resolve()}, display_path(path))
+    return validate_scenario({**raw, "source": path.resolve()}, display_path(path))
 
 
-def _validate(raw: dict[str, Any], file: str) -> Scenario:
+def validate_scenario(raw: dict[str, Any], file: str) -> Scenario:
+    """A scenario from its mapping (a merged file, or a results folder's scenario.json);
+    InputError names `file` and the first field in error."""
     try:
         return _strict_validate(raw)
     except ValidationError as err:

@@ -86,7 +86,8 @@ def hostile(folders, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("hostile") / "hostile"
     shutil.copytree(folders["china_hard_bargain"], folder)
     scenario = json.loads((folder / "scenario.json").read_text())
-    scenario.update(name=HOSTILE, description=HOSTILE)
+    scenario.update(name="hostile", description=HOSTILE)  # names are validated: text is
+    #                                                        where a hostile user writes
     (folder / "scenario.json").write_text(json.dumps(scenario))
     return folder
 

@@ -107,15 +107,22 @@ def test_a_damaged_results_folder_is_named_in_one_line(tmp_path, textbook, comma
     assert snapshot(tmp_path) == before
 
 
-def test_mathtext_and_bidi_in_a_name_are_plain_text(tmp_path, textbook):
+def test_mathtext_and_bidi_in_user_text_are_plain_text(tmp_path, textbook):
+    """A description with mathtext and bidi controls is shown as plain text; a name no
+    scenario file could carry is refused in one line (scenario.json is validated like a
+    scenario file)."""
     folder = tmp_path / "odd"
     shutil.copytree(textbook / "competitive", folder)
-    edit_json(name="odd_$\\frac{1}{0}$", description="a \u202edesrever\u202c b")(
+    edit_json(description="odd $\\frac{1}{0}$ a \u202edesrever\u202c b")(
         folder / "scenario.json")
     code, _, err = cli("report", folder, "--out", tmp_path / "out", "--no-pdf")
     assert code == 0, err
     html = (tmp_path / "out" / "briefing.html").read_text()
     assert "\u202e" not in html and "desrever" in html and "$\\frac{1}{0}$" in html
+    edit_json(name="odd_$\\frac{1}{0}$")(folder / "scenario.json")
+    code, _, err = cli("report", folder, "--out", tmp_path / "out2", "--no-pdf")
+    refused(code, err, "scenario.json")
+    assert "name" in err
 
 
 # An earlier output folder written again: what it holds decides (safety.ResultsFolder).

@@ -243,11 +243,12 @@ HYPERLINK = '=HYPERLINK("https://example.invalid/?"&A1,"Click")'
 
 
 def test_no_formula_from_user_text(tmp_path, textbook):
-    """A scenario named and described like a formula: every workbook cell of text is a
-    string (the formula-like ones with the quote prefix), and no CSV cell starts like one."""
+    """A scenario described like a formula: every workbook cell of text is a string (the
+    formula-like ones with the quote prefix), and no CSV cell starts like one. (A name like
+    one never gets this far: scenario.json is validated like a scenario file.)"""
     folder = tmp_path / "hostile"
     shutil.copytree(textbook / "competitive", folder)
-    edit_json(name="=1+2", description=HYPERLINK)(folder / "scenario.json")
+    edit_json(description=HYPERLINK)(folder / "scenario.json")
     code, _, err = cli("report", folder, "--out", tmp_path / "report", "--no-pdf")
     assert code == 0, err
     seen = []
@@ -260,11 +261,13 @@ def test_no_formula_from_user_text(tmp_path, textbook):
                     if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "@")):
                         assert cell.data_type == "s" and cell.quotePrefix, cell.value
                         seen.append(cell.value)
-    assert HYPERLINK in seen and "=1+2" in seen
+    assert HYPERLINK in seen
     for row in csv.reader(io.StringIO((tmp_path / "report" / "iamc.csv").read_text())):
         for cell in row:
             assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
-    assert "'=1+2" in (tmp_path / "report" / "iamc.csv").read_text()
+    edit_json(name="=1+2")(folder / "scenario.json")
+    code, _, err = cli("report", folder, "--out", tmp_path / "report2", "--no-pdf")
+    assert code == 2 and "scenario.json: name" in err, err
 
 
 def test_a_wrong_option_is_one_usage_line(monkeypatch, capsys):

@@ -19,8 +19,9 @@ from energymodel.errors import InputError
 from energymodel.report import build_report, charts
 from energymodel.report.build import find_browser
 from energymodel.report.findings import key_findings, numbers
-from energymodel.report.load import read_run, read_sweep
+from energymodel.report.load import read_sweep
 from energymodel.report.tables import header
+from energymodel.results import Results
 
 from .conftest import DATA, HOSTILE, SCENARIOS, five_year
 
@@ -63,7 +64,7 @@ def recomputed(folder) -> dict:
 
 @pytest.mark.parametrize("name", ["baseline", "china_hard_bargain"])
 def test_key_finding_numbers_equal_recomputed(folders, name):
-    n = numbers(read_run(folders[name]))
+    n = numbers(Results.read(folders[name]))
     for key, value in recomputed(folders[name]).items():
         if value is None or n[key] is None:
             assert value == n[key], key
@@ -74,7 +75,7 @@ def test_key_finding_numbers_equal_recomputed(folders, name):
 def test_key_findings_on_the_real_baseline(baseline, tmp_path):
     """The annual baseline: each finding quotes its number as the text shows it."""
     folder = baseline.write(tmp_path / "baseline")
-    run = read_run(folder)
+    run = Results.read(folder)
     n, expected = numbers(run), recomputed(folder)
     found = {f.key: f for f in key_findings([run])}
     assert 3 <= len(found) <= 6
@@ -90,9 +91,9 @@ def test_key_findings_on_the_real_baseline(baseline, tmp_path):
 
 
 def test_comparison_finding(two, folders):
-    base, hard = (read_run(folders[k]) for k in ("baseline", "china_hard_bargain"))
+    base, hard = (Results.read(folders[k]) for k in ("baseline", "china_hard_bargain"))
     text = next(f for f in key_findings([base, hard]) if f.key.startswith("compare")).text
-    diff = hard.summary_value("npv_export_revenue") - base.summary_value("npv_export_revenue")
+    diff = hard.value("npv_export_revenue") - base.value("npv_export_revenue")
     assert diff < 0  # China bargaining harder costs Russia revenue
     assert f"USD {abs(diff):,.0f} bn" in text and "lower" in text
 
@@ -125,7 +126,7 @@ def test_pdf_pages_and_findings(two, folders):
         assert float(page.mediabox.width) == pytest.approx(595.3, abs=1)
         assert float(page.mediabox.height) == pytest.approx(841.9, abs=1)
     assert "Key findings" in pages[0]
-    runs = [read_run(folders[k]) for k in ("baseline", "china_hard_bargain")]
+    runs = [Results.read(folders[k]) for k in ("baseline", "china_hard_bargain")]
     text = " ".join(pages)
     for finding in key_findings(runs):
         assert finding.text in text, finding.text
@@ -135,7 +136,7 @@ def test_excel_reads_back_into_the_tables(two, folders):
     sheets = pd.read_excel(two / "briefing.xlsx", sheet_name=None)
     assert {"findings", "per_decade", "assumptions", "sources", "manifest"} <= set(sheets)
     for name, folder in folders.items():
-        run = read_run(folder)
+        run = Results.read(folder)
         for table, frame in run.tables.items():
             sheet = sheets[table]
             back = sheet[sheet["scenario"] == name].drop(columns="scenario")
@@ -186,7 +187,7 @@ def test_results_to_iamc_and_plot(baseline):
         assert any("Source: energymodel" in t.get_text() for t in figure.texts), chart
 
 
-def test_hostile_scenario_name_is_text(hostile_report):
+def test_hostile_description_is_text(hostile_report):
     html = (hostile_report / "briefing.html").read_text()
     assert "<script" not in html and "<img src=x" not in html
     assert str(escape(HOSTILE)) in html  # shown as text, in the title block and findings
@@ -289,7 +290,7 @@ def test_pressure_chart_uses_the_dependence_curve(tmp_path):
     """With a dependence table the chart draws the curve over the lever, else yearly points."""
     s = five_year(SCENARIOS / "dependence_europe.yaml")
     s = s.updated(dependence={**s.dependence.model_dump(), "values": [0.0, 1.0]})
-    run = read_run(em.solve(s).write(tmp_path / "dependence"))
+    run = Results.read(em.solve(s).write(tmp_path / "dependence"))
     d = run.tables["dependence"]
     with charts.house_style():
         ax = charts.pressure_dependence(run).figure.axes[0]

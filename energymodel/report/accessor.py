@@ -16,16 +16,16 @@ from collections.abc import Callable
 from matplotlib.figure import Figure
 
 from energymodel.report import charts
-from energymodel.report.load import Run
+from energymodel.results import Results
 
 
 class Plot:
     """Charts of one `Results`, drawn on demand."""
 
-    def __init__(self, results):
-        self._run = Run.from_results(results)
+    def __init__(self, results: Results):
+        self._run = results
 
-    def _draw(self, chart: Callable[[Run], charts.Chart | None]) -> Figure | None:
+    def _draw(self, chart: Callable[[Results], charts.Chart | None]) -> Figure | None:
         with charts.house_style():
             made = chart(self._run)
         return None if made is None else made.figure

@@ -38,13 +38,7 @@ from energymodel.report import charts as ch
 from energymodel.report.excel import stacked, workbook_bytes
 from energymodel.report.findings import Finding, key_findings
 from energymodel.report.iamc import to_iamc
-from energymodel.report.load import (
-    Run,
-    Sweep,
-    is_results_folder,
-    read_run,
-    read_sweep,
-)
+from energymodel.report.load import Sweep, read_sweep
 from energymodel.report.tables import (
     assumptions,
     data_directory,
@@ -53,6 +47,7 @@ from energymodel.report.tables import (
     manifest_rows,
     sources,
 )
+from energymodel.results import Results, is_results_folder
 from energymodel.safety import ReportFolder
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -84,7 +79,7 @@ def build_report(folders: list[str | Path], out: str | Path,
     return target
 
 
-def _write(tmp: Path, runs: list[Run], sweep: Sweep | None, clock: _Clock, pdf: bool) -> None:
+def _write(tmp: Path, runs: list[Results], sweep: Sweep | None, clock: _Clock, pdf: bool) -> None:
     """Every file of the briefing into the empty folder `tmp`."""
     (tmp / "charts").mkdir()
     findings = key_findings(runs)
@@ -145,14 +140,14 @@ def report_date() -> str:
     return date.today().isoformat()
 
 
-def _read(folders: list[str | Path]) -> tuple[list[Run], Sweep | None]:
+def _read(folders: list[str | Path]) -> tuple[list[Results], Sweep | None]:
     runs, sweeps = [], []
     for folder in map(Path, folders):
         sweep = None if is_results_folder(folder) or not folder.is_dir() else read_sweep(folder)
         if sweep is not None and sweep.tables:
             sweeps.append(sweep)
         else:
-            runs.append(read_run(folder))  # or the one-line reason it is not a results folder
+            runs.append(Results.read(folder))  # or the one-line reason it is not a results folder
     if not runs:
         raise InputError("report", None, "give at least one results folder")
     if len(sweeps) > 1:
@@ -164,7 +159,7 @@ def _frame(frame: pd.DataFrame, title: str, note: str = "", cls: str = "") -> di
     return {"frame": frame, "title": title, "note": note, "cls": cls}
 
 
-def _sections(runs: list[Run], sweep: Sweep | None) -> tuple[list[Section], list[str],
+def _sections(runs: list[Results], sweep: Sweep | None) -> tuple[list[Section], list[str],
                                                              list[ch.Chart]]:
     """The briefing's sections after the findings, their charts, and notes on what is left
     out."""
@@ -179,8 +174,8 @@ def _sections(runs: list[Run], sweep: Sweep | None) -> tuple[list[Section], list
         for run in runs:
             made = ch.run_charts(run)
             every += made
-            section = Section(f"Scenario {run.name}", text=run.scenario.get("description")
-                              or "", charts=made, brk=True)
+            section = Section(f"Scenario {run.name}", text=run.scenario.description,
+                              charts=made, brk=True)
             if "pressure" not in run.tables:
                 section.notes.append(f"{run.name} has no buyer-power market: the price and "
                                      "price-pressure charts are left out.")
@@ -225,7 +220,7 @@ def _sweep_section(sweep: Sweep | None, every: list[ch.Chart],
     return section
 
 
-def _appendix(runs: list[Run]) -> list[Section]:
+def _appendix(runs: list[Results]) -> list[Section]:
     section = Section("Assumptions", brk=True)
     for run in runs:
         section.tables.append(_frame(assumptions(run), f"Scenario {run.name}"))
@@ -242,7 +237,7 @@ def _appendix(runs: list[Run]) -> list[Section]:
         section.tables.append(_frame(sources(directory), "Data sources (basis: S seen in the "
                                      "source, R recalled, E engineer's estimate; confidence "
                                      "H/M/L)", note=note, cls="small sources"))
-    manifest = Section("Run manifest", text="What a reader needs to reproduce each run: the "
+    manifest = Section("Results manifest", text="What a reader needs to reproduce each run: the "
                        "scenario and data hashes, package and solver versions, solver status.",
                        brk=True)
     for run in runs:
@@ -273,7 +268,7 @@ def _save_charts(charts: list[ch.Chart], folder: Path) -> dict[int, dict]:
     return rendered
 
 
-def vintage(runs: list[Run]) -> str:
+def vintage(runs: list[Results]) -> str:
     """The data directory, its hash and the latest source date of its values."""
     parts = []
     for run in runs[:1]:
@@ -289,7 +284,7 @@ def vintage(runs: list[Run]) -> str:
     return "; ".join(parts)
 
 
-def _html(runs: list[Run], findings: list[Finding], sections: list[Section], notes: list[str],
+def _html(runs: list[Results], findings: list[Finding], sections: list[Section], notes: list[str],
           rendered: dict[int, dict], files: list[str]) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=True, undefined=jinja2.StrictUndefined,
@@ -327,7 +322,7 @@ def _number(v: float) -> str:
     return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.1f}"
 
 
-def _workbook(runs: list[Run], findings: list[Finding], sweep: Sweep | None
+def _workbook(runs: list[Results], findings: list[Finding], sweep: Sweep | None
               ) -> dict[str, pd.DataFrame]:
     sheets = {
         "findings": pd.DataFrame([{"key": f.key, "finding": f.text, **{

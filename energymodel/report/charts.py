@@ -19,7 +19,8 @@ from matplotlib.ticker import PercentFormatter
 
 from energymodel._version import __version__
 from energymodel.report.findings import export_revenue, revenue_by_outlet
-from energymodel.report.load import OUTLETS, Run, Sweep, outlet
+from energymodel.report.load import OUTLETS, Sweep, outlet
+from energymodel.results import Results
 
 WIDTH = 6.7  # inches: the text width of an A4 page with 2 cm margins
 GREYS = ["#1a1a1a", "#6e6e6e", "#a8a8a8", "#d4d4d4", "#4a4a4a", "#8c8c8c", "#bdbdbd"]
@@ -64,7 +65,7 @@ def lines(points: int = 8) -> Iterator[dict]:
                "markevery": max(1, points // 8)}
 
 
-def source_line(runs: list[Run]) -> str:
+def source_line(runs: list[Results]) -> str:
     parts = []
     for run in runs:
         m = run.manifest
@@ -98,7 +99,7 @@ def _years_axis(ax) -> None:
     ax.margins(x=0.01)
 
 
-def revenue(run: Run) -> Chart:
+def revenue(run: Results) -> Chart:
     """Export revenue by outlet, stacked [USD bn per year]."""
     table = revenue_by_outlet(run)
     stack = ["china", *(m for m in OUTLETS if m != "china")]  # China at the bottom
@@ -122,7 +123,7 @@ def revenue(run: Run) -> Chart:
     return _finish(chart, right=1.3)
 
 
-def volumes(run: Run) -> Chart:
+def volumes(run: Results) -> Chart:
     """Export volume by route [bcm per year]; routes that never carry gas are left out."""
     table = run.exports.pivot_table(index="year", columns="route", values="flow_bcm_per_y",
                                     aggfunc="sum")
@@ -139,7 +140,7 @@ def volumes(run: Run) -> Chart:
     return _finish(chart, right=1.6)
 
 
-def price(run: Run) -> Chart | None:
+def price(run: Results) -> Chart | None:
     """China's price against its benchmark, the price-pressure band shaded [USD/MMBtu]."""
     p = run.tables.get("pressure")
     if p is None or p.empty:
@@ -165,7 +166,7 @@ def price(run: Run) -> Chart | None:
     return _finish(chart)
 
 
-def pressure_dependence(run: Run) -> Chart | None:
+def pressure_dependence(run: Results) -> Chart | None:
     """Price pressure against China's share of Russian exports: the dependence curve if the
     run has one, else one point per year."""
     d, p = run.tables.get("dependence"), run.tables.get("pressure")
@@ -200,7 +201,7 @@ def pressure_dependence(run: Run) -> Chart | None:
     return _finish(chart)
 
 
-def utilisation(run: Run) -> Chart:
+def utilisation(run: Results) -> Chart:
     """Each pipeline with capacity, one panel each: its flow and the share its policies leave
     usable, both as a share of its capacity [%]; the gap between them is capacity idle by
     choice, the gap above the dashed line capacity idle by policy."""
@@ -239,11 +240,11 @@ def utilisation(run: Run) -> Chart:
     return _finish(chart, top=0.8, space=0.25)
 
 
-def compare_npv(runs: list[Run]) -> Chart:
+def compare_npv(runs: list[Results]) -> Chart:
     """NPVs of export revenue, export profit and (where given) revenue moved to China."""
     metrics = {"npv_export_revenue": "export revenue", "npv_export_profit": "export profit",
                "npv_transferred": "moved to China (price pressure)"}
-    table = pd.DataFrame({run.name: {label: run.summary_value(m) for m, label in
+    table = pd.DataFrame({run.name: {label: run.value(m) for m, label in
                                      metrics.items()} for run in runs}).dropna(how="all")
     chart, ax = _figure("compare_npv", "Net present value by scenario", source_line(runs),
                         height=max(2.4, 0.35 * table.size + 1.2))
@@ -257,7 +258,7 @@ def compare_npv(runs: list[Run]) -> Chart:
         ax.bar_label(bars, fmt="%.0f", fontsize=6.5, padding=2)
     ax.set_yticks([k + (n - 1) * height / 2 for k in range(len(table))], table.index)
     ax.invert_yaxis()
-    rate = runs[0].scenario.get("discount_rate")
+    rate = runs[0].scenario.discount_rate
     ax.set_xlabel(f"net present value [USD bn, discounted at {rate:.0%} to "
                   f"{runs[0].years[0]}]" if rate is not None else "net present value [USD bn]")
     ax.grid(axis="x")
@@ -266,7 +267,7 @@ def compare_npv(runs: list[Run]) -> Chart:
     return _finish(chart, left=2.1)
 
 
-def compare_revenue(runs: list[Run]) -> Chart:
+def compare_revenue(runs: list[Results]) -> Chart:
     """Total export revenue per year, one line per scenario [USD bn per year]."""
     chart, ax = _figure("compare_revenue", "Export revenue by scenario", source_line(runs))
     for run, style in zip(runs, lines(len(runs[0].years)), strict=False):
@@ -413,7 +414,7 @@ def sobol(sweep: Sweep, limit: int = 4, top: int = 10) -> list[Chart]:
     return charts
 
 
-def run_charts(run: Run) -> list[Chart]:
+def run_charts(run: Results) -> list[Chart]:
     """Every chart of one run that its tables allow."""
     made = [revenue(run), volumes(run), price(run), pressure_dependence(run), utilisation(run)]
     return [c for c in made if c is not None]

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from energymodel.report.load import Run, outlet
+from energymodel.report.load import outlet
+from energymodel.results import Results
 
 DECADE = 12  # a monetisation window up to this many years counts as "about a decade"
 FLAT = 0.05  # USD/MMBtu: smaller price pressure is "close to the benchmark"
@@ -34,19 +35,19 @@ class Finding:
     values: dict[str, float | int | None] = field(default_factory=dict)
 
 
-def export_revenue(run: Run) -> pd.Series:
+def export_revenue(run: Results) -> pd.Series:
     """Export revenue by model year [USD bn/y]."""
     return run.exports.groupby("year")["revenue_usd_bn"].sum().reindex(run.years,
                                                                        fill_value=0.0)
 
 
-def revenue_by_outlet(run: Run) -> pd.DataFrame:
+def revenue_by_outlet(run: Results) -> pd.DataFrame:
     """Export revenue by outlet (columns) and model year (rows) [USD bn/y]."""
     return run.exports.pivot_table(index="year", columns="market", values="revenue_usd_bn",
                                    aggfunc="sum").reindex(run.years).fillna(0.0)
 
 
-def china_share(run: Run) -> pd.Series:
+def china_share(run: Results) -> pd.Series:
     """China's share of Russia's export volume by model year."""
     e = run.exports
     total = e.groupby("year")["flow_bcm_per_y"].sum()
@@ -55,7 +56,7 @@ def china_share(run: Run) -> pd.Series:
         run.years)
 
 
-def numbers(run: Run) -> dict[str, float | int | None]:
+def numbers(run: Results) -> dict[str, float | int | None]:
     """Every number the key findings quote, computed from the run's tables."""
     revenue = export_revenue(run)
     first, last = run.years[0], run.years[-1]
@@ -71,8 +72,8 @@ def numbers(run: Run) -> dict[str, float | int | None]:
     return {
         "first_year": first, "last_year": last,
         "cumulative_export_revenue": cumulative,
-        "npv_export_revenue": run.summary_value("npv_export_revenue"),
-        "discount_rate": float(run.scenario.get("discount_rate", float("nan"))),
+        "npv_export_revenue": run.value("npv_export_revenue"),
+        "discount_rate": run.scenario.discount_rate,
         "peak_year": peak_year, "peak_export_revenue": float(revenue.max()),
         "final_export_revenue": float(revenue.iloc[-1]),
         "china_overtakes_year": int(overtakes.index[0]) if len(overtakes) else None,
@@ -81,15 +82,15 @@ def numbers(run: Run) -> dict[str, float | int | None]:
         "years_to_half_peak": int(after.index[0]) - first if len(after) else None,
         "china_majority_year": int(majority.index[0]) if len(majority) else None,
         "years_to_china_majority": int(majority.index[0]) - first if len(majority) else None,
-        "mean_pressure": run.summary_value("mean_pressure"),
-        "mean_pressure_pct": run.summary_value("mean_pressure_pct"),
-        "npv_transferred": run.summary_value("npv_transferred"),
-        "mean_from_year": run.summary_value("mean_from_year"),
-        "mean_to_year": run.summary_value("mean_to_year"),
+        "mean_pressure": run.value("mean_pressure"),
+        "mean_pressure_pct": run.value("mean_pressure_pct"),
+        "npv_transferred": run.value("npv_transferred"),
+        "mean_from_year": run.value("mean_from_year"),
+        "mean_to_year": run.value("mean_to_year"),
     }
 
 
-def key_findings(runs: list[Run]) -> list[Finding]:
+def key_findings(runs: list[Results]) -> list[Finding]:
     """Three to six findings: for the first run, and a comparison with each other run."""
     run = runs[0]
     n = numbers(run)
@@ -139,7 +140,7 @@ def _outlet(n: dict) -> Finding:
     return Finding("outlet", text, {"china_overtakes_year": year})
 
 
-def _pressure(run: Run, n: dict) -> Finding | None:
+def _pressure(run: Results, n: dict) -> Finding | None:
     if n["mean_pressure"] is None or "pressure" not in run.tables:
         return None
     p = n["mean_pressure"]
@@ -181,8 +182,8 @@ def _window(n: dict) -> Finding:
                    {"years_to_half_peak": half, "years_to_china_majority": majority})
 
 
-def _compare(base: Run, other: Run) -> Finding | None:
-    a, b = base.summary_value("npv_export_revenue"), other.summary_value("npv_export_revenue")
+def _compare(base: Results, other: Results) -> Finding | None:
+    a, b = base.value("npv_export_revenue"), other.value("npv_export_revenue")
     if a is None or b is None:
         return None
     diff = b - a

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from energymodel.report.load import Run
+from energymodel.results import Results
 
 COLUMNS = ["model", "scenario", "region", "variable", "unit", "year", "value"]
 OUTLETS = {"europe": "Europe", "turkey": "Turkey", "china": "China", "lng_global": "LNG",
@@ -47,7 +47,7 @@ def _rows(values: pd.Series, variable, unit: str, region="Russia") -> pd.DataFra
         "unit": unit, "year": v["year"].astype(int), "value": v["value"].astype(float)})
 
 
-def to_iamc(run: Run, model: str = "energymodel") -> pd.DataFrame:
+def to_iamc(run: Results, model: str = "energymodel") -> pd.DataFrame:
     """One run's results as an IAMC long table, sorted by region, variable and year."""
     f = run.tables["flows"]
     exports = f[f["kind"] != "domestic"]

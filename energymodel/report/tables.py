@@ -14,7 +14,8 @@ import pandas as pd
 from energymodel.data import load_dataset
 from energymodel.errors import InputError
 from energymodel.report.findings import china_share, export_revenue, numbers
-from energymodel.report.load import Run, outlet
+from energymodel.report.load import outlet
+from energymodel.results import Results
 
 UNITS = {"_usd_bn": "USD bn", "_usd_per_mmbtu_per_bcm": "USD/MMBtu per bcm/y",
          "_usd_per_mmbtu": "USD/MMBtu", "_bcm_per_y": "bcm/y", "_pct": "%"}
@@ -31,13 +32,13 @@ def header(column: str) -> str:
     return column
 
 
-def decade_years(run: Run) -> list[int]:
+def decade_years(run: Results) -> list[int]:
     """The first year and every decade year the run has."""
     years = run.years
     return [y for y in years if y == years[0] or y % 10 == 0]
 
 
-def decade_table(run: Run) -> pd.DataFrame:
+def decade_table(run: Results) -> pd.DataFrame:
     """Key outputs in the first year and each decade year: rows are outputs with their unit."""
     years = decade_years(run)
     e = run.exports
@@ -67,7 +68,7 @@ def decade_table(run: Run) -> pd.DataFrame:
     return table.reset_index()
 
 
-def glance(runs: list[Run]) -> pd.DataFrame:
+def glance(runs: list[Results]) -> pd.DataFrame:
     """The headline numbers of each scenario side by side (rows: number and unit)."""
     rows = {
         ("NPV of export revenue", "USD bn"): "npv_export_revenue",
@@ -82,7 +83,7 @@ def glance(runs: list[Run]) -> pd.DataFrame:
     columns = {}
     for run in runs:
         n = numbers(run)
-        values = [run.summary_value(m) if m else None for m in rows.values()]
+        values = [run.value(m) if m else None for m in rows.values()]
         values[2], values[3] = n["cumulative_export_revenue"], n["peak_export_revenue"]
         if values[6] is not None:
             values[6] *= 100
@@ -92,9 +93,9 @@ def glance(runs: list[Run]) -> pd.DataFrame:
     return table.dropna(how="all").reset_index()
 
 
-def assumptions(run: Run) -> pd.DataFrame:
+def assumptions(run: Results) -> pd.DataFrame:
     """The scenario's settings as (topic, item, value) rows."""
-    s = run.scenario
+    s = run.scenario.model_dump(mode="json")
     h = s.get("horizon", {})
     rows = [("scenario", "name", s.get("name")), ("scenario", "description",
                                                    s.get("description")),
@@ -128,9 +129,9 @@ def assumptions(run: Run) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["topic", "item", "value"]).astype({"value": str})
 
 
-def data_directory(run: Run) -> tuple[Path | None, str]:
+def data_directory(run: Results) -> tuple[Path | None, str]:
     """The run's data directory as recorded, and a note on whether it still matches."""
-    recorded = run.scenario.get("data_dir") or run.manifest.get("data", {}).get("directory")
+    recorded = str(run.scenario.data_dir) or run.manifest.get("data", {}).get("directory")
     if not recorded:
         return None, "the results record no data directory"
     candidates = [Path(recorded)]
@@ -199,7 +200,7 @@ def sources(directory: Path) -> pd.DataFrame:
     return table.fillna("").reset_index()[columns]
 
 
-def manifest_rows(run: Run) -> pd.DataFrame:
+def manifest_rows(run: Results) -> pd.DataFrame:
     """The run manifest flattened to (key, value) rows; column descriptions and the resolved
     scenario (shown in the assumptions) are left out."""
     rows: list[tuple[str, str]] = []
