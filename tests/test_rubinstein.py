@@ -272,6 +272,26 @@ def test_market_beta():
         market_beta(free, reference=(80.0, 0.0))
 
 
+def test_documented_example():
+    """The numbers of docs/derivations.md, section 8.4."""
+    beta = china_beta(0.12, 0.05)
+    assert beta == pytest.approx(0.706, abs=5e-4)
+    assert tuple(nash_split(PI, beta, (20.0, 0.0))) == pytest.approx((43.53, 56.47), abs=5e-3)
+    assert proposer_share(0.12, 0.05, 0.5) == pytest.approx(0.303, abs=5e-4)
+    for first, russia in (("russia", 44.24), ("china", 42.83)):
+        split = alternating_offers(PI, 0.12, 0.05, 0.5, disagreement=(20.0, 0.0), first=first)
+        assert split.russia == pytest.approx(russia, abs=5e-3)
+    assert outside_option_split(PI, beta, (20.0, 0.0), (40.0, NO_OPTION)).russia == (
+        pytest.approx(43.53, abs=5e-3))
+    assert nash_split(PI, beta, (40.0, 0.0)).russia == pytest.approx(57.65, abs=5e-3)
+    bound = outside_option_split(PI, beta, (20.0, 0.0), (50.0, NO_OPTION))
+    assert (bound.russia, market_beta(bound)) == pytest.approx((50.0, 0.625))
+    risky = china_beta(0.12, 0.05, hazard=0.1)
+    d = disagreement_point(20.0, 5.0, 0.12, 0.1)
+    assert (risky, d) == pytest.approx((0.595, 13.18), abs=5e-3)
+    assert nash_split(PI, risky, (d, 0.0)).russia == pytest.approx(48.38, abs=5e-3)
+
+
 # --- errors -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("call", "message"), [

@@ -212,6 +212,7 @@ def test_linearity_and_order_of_drivers(game, other, rnd):
 # --- several outcomes, units, tables ------------------------------------------------------
 
 def test_several_outcomes_at_once_match_one_at_a_time():
+    """Two outcomes; the price is the example of docs/derivations.md, section 8.1."""
     drivers = ["europe", "sunk", "lng"]
 
     def solve(s: frozenset[str]) -> pd.Series:
@@ -229,6 +230,9 @@ def test_several_outcomes_at_once_match_one_at_a_time():
         assert by_driver(result, outcome=outcome) == pytest.approx(by_driver(alone), abs=TOL)
     price = by_driver(result, outcome="china_price")
     assert price == pytest.approx({"europe": -0.15, "sunk": -0.55, "lng": -1.1}, abs=TOL)
+    totals = result.totals.set_index("outcome").loc["china_price"]
+    assert (totals["total"], totals["sum_main_effects"], totals["interaction_share"]) == (
+        pytest.approx((-1.8, -1.5, -0.3), abs=TOL))
     npv = by_driver(result, outcome="npv_moved_to_china")
     assert npv == pytest.approx({"europe": 120.0, "sunk": 17.5, "lng": 17.5}, abs=TOL)
     share = result.contributions.set_index(["driver", "outcome"])["share_of_total"]
