@@ -161,35 +161,33 @@ def alternating_offers(surplus: float, r_russia: float, r_china: float, delta_t:
     if o.russia + o.china > surplus:
         raise ValueError("outside options add up to more than the surplus: no agreement "
                          "(outside_option_split gives the no-deal outcome)")
-    r = Pair(r_russia, r_china)
+    order = (0, 1) if first == "russia" else (1, 0)  # (first mover, second mover)
     a = Pair(*_round_factors(r_russia, r_china, delta_t, hazard))
-    one, two = ("russia", "china") if first == "russia" else ("china", "russia")
-    a1, a2 = getattr(a, one), getattr(a, two)
-    d1, d2, o1, o2 = getattr(d, one), getattr(d, two), getattr(o, one), getattr(o, two)
+    (a1, a2), (d1, d2), (o1, o2) = [tuple(x[i] for i in order) for x in (a, d, o)]
+    s1, s2 = _shares(*[(r_russia, r_china)[i] for i in order], delta_t, hazard)
     gains = surplus - d1 - d2
-
-    def gaps(u: float, w: float) -> tuple[float, float]:
-        """Each mover's outside option less its value of going on, as a responder."""
-        return o1 - (1 - a1) * d1 - a1 * u, o2 - (1 - a2) * d2 - a2 * w
-
-    s1, s2 = _shares(getattr(r, one), getattr(r, two), delta_t, hazard)
-    free = (d1 + s1 * gains, d2 + s2 * gains)
-    cases = {  # (first mover's option binds, second's): (u, w)
-        (False, False): free,
+    cases = {  # (first mover's option binds, second's): (first's payoff u, second's w)
+        (False, False): (d1 + s1 * gains, d2 + s2 * gains),
         (True, False): (surplus - (1 - a2) * d2 - a2 * (surplus - o1), surplus - o1),
         (False, True): (surplus - o2, surplus - (1 - a1) * d1 - a1 * (surplus - o2)),
         (True, True): (surplus - o2, surplus - o1),
     }
     tol = 1e-12 * max(1.0, abs(surplus), abs(d1), abs(d2))
-    for binds, (u, w) in cases.items():  # the map is a contraction: exactly one case holds
-        if all(g >= -tol if b else g <= tol for b, g in zip(binds, gaps(u, w), strict=True)):
+    for binds, (u, w) in cases.items():
+        # each mover's option less its value of going on, when it answers an offer
+        gaps = (o1 - (1 - a1) * d1 - a1 * u, o2 - (1 - a2) * d2 - a2 * w)
+        if all(g >= -tol if b else g <= tol for b, g in zip(binds, gaps, strict=True)):
             break
-    first_payoff = {one: u, two: surplus - u}
-    free_payoff = {one: free[0], two: surplus - free[0]}
-    binding: Binding = {(False, False): "none", (True, True): "both_outside_options"}.get(
-        binds, f"{one if binds[0] else two}_outside_option")  # type: ignore[assignment]
-    return Split(surplus, d, first_payoff["russia"], first_payoff["china"], binding,
-                 Pair(free_payoff["russia"], free_payoff["china"]))
+    else:  # pragma: no cover - the map is a contraction: exactly one case holds
+        raise ArithmeticError("alternating_offers: no consistent equilibrium case")
+    payoff, free = [0.0, 0.0], [0.0, 0.0]
+    payoff[order[0]], payoff[order[1]] = u, surplus - u
+    free[order[0]], free[order[1]] = cases[False, False][0], surplus - cases[False, False][0]
+    labels: dict[tuple[bool, bool], Binding] = {
+        (False, False): "none", (True, True): "both_outside_options",
+        (True, False): ("russia_outside_option", "china_outside_option")[order[0]],
+        (False, True): ("russia_outside_option", "china_outside_option")[order[1]]}
+    return Split(surplus, d, payoff[0], payoff[1], labels[binds], Pair(*free))
 
 
 def market_beta(split: Split, reference: tuple[float, float] | None = None) -> float:
