@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 import energymodel as em
-from energymodel.sweep import Dask, InProcess, Processes, validate_sweep
-from energymodel.sweep.executors import Executor
-from energymodel.sweep.factors import variant
-from energymodel.sweep.run import execute, plan, tasks
+from energymodel.sweeps import Dask, InProcess, Processes, validate_sweep
+from energymodel.sweeps.executors import Executor
+from energymodel.sweeps.factors import variant
+from energymodel.sweeps.run import execute, plan, tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 

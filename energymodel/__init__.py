@@ -18,16 +18,19 @@ from energymodel._version import __version__
 
 _HOME = {"solve": "api", "EnergyModelError": "errors", "InputError": "errors",
          "SolveError": "errors", "Results": "results", "Override": "scenario",
-         "Scenario": "scenario", "load_scenario": "scenario", "sweep": "sweep"}
-__all__ = ["EnergyModelError", "InputError", "Override", "Results", "Scenario", "SolveError",
+         "Scenario": "scenario", "load_scenario": "scenario", "sweep": "sweeps",
+         "Session": "engine"}
+__all__ = ["EnergyModelError", "InputError", "Override", "Results", "Scenario", "Session",
+           "SolveError",
            "__version__", "load_scenario", "solve", "sweep"]
 
 if TYPE_CHECKING:
     from energymodel.api import solve
+    from energymodel.engine import Session
     from energymodel.errors import EnergyModelError, InputError, SolveError
     from energymodel.results import Results
     from energymodel.scenario import Override, Scenario, load_scenario
-    from energymodel.sweep import sweep
+    from energymodel.sweeps import sweep
 
 
 def __getattr__(name: str):

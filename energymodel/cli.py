@@ -334,7 +334,7 @@ def sweep_run(
     debug: DebugOpt = False,
 ) -> None:
     """Run a sweep: solve every point not yet solved, then write results.parquet."""
-    from energymodel.sweep import executors, run
+    from energymodel.sweeps import executors, run
 
     stopped = ("sweep stopped: its finished points are kept; run the same command again to "
                "solve the rest")
@@ -373,7 +373,7 @@ def sweep_analyze(
     """Sobol (S1, ST) or Morris (mu*, sigma) indices and a tornado table of a finished
     sweep; printed and written to its analysis/ folder."""
     from energymodel.publish import write_tables
-    from energymodel.sweep import analysis, run, store
+    from energymodel.sweeps import analysis, run, store
 
     with _reported(debug):
         folder = target if target.is_dir() else (out or run.default_folder(

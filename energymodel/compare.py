@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from energymodel.engine import Session
 from energymodel.errors import InputError, display_path
 from energymodel.inputs import periods
 from energymodel.outputs import OUTPUT_GROUPS, key_outputs
@@ -20,7 +21,7 @@ from energymodel.publish import json_bytes, publish, write_tables
 from energymodel.results import Results
 from energymodel.safety import CompareFolder
 from energymodel.scenario import Scenario, load_scenario
-from energymodel.sweep.executors import Context, evaluate
+from energymodel.sweeps.executors import Context, evaluate
 
 COMPARE_KIND = "energymodel compare"
 COLUMNS = ["scenario", "source", "status", "reason", "output", "value"]
@@ -42,6 +43,7 @@ def compare(sources: list[str | Path]) -> pd.DataFrame:
     each source: a scenario YAML file (solved) or a results folder (read). A source given
     twice is compared once."""
     rows = []
+    session = Session()  # the scenarios share their data set and, where alike, the model
     for source in dict.fromkeys(map(Path, sources)):
         where = display_path(source)
         if source.is_dir():
@@ -49,7 +51,7 @@ def compare(sources: list[str | Path]) -> pd.DataFrame:
             name, status, reason = scenario.name, "ok", ""
         else:
             scenario = load_scenario(source)
-            record = evaluate(Context(scenario, (), OUTPUT_GROUPS), 0, {})
+            record = evaluate(Context(scenario, (), OUTPUT_GROUPS), 0, {}, session)
             name, status, reason = scenario.name, record["status"], record["reason"]
             outputs = record["outputs"]
         if status == "ok":

@@ -45,11 +45,7 @@ def apply_override(values: pd.DataFrame, data: DataSet, o: Override, field: str,
     if o.year is not None and not h.start_year <= o.year <= h.end_year:
         raise InputError(file, f"{field}.year", f"{o.year} is outside the horizon "
                          f"{h.start_year}-{h.end_year}")
-    match = (values["entity"] == o.entity) & (values["parameter"] == o.parameter)
-    if o.pathway is not None:
-        match &= values["pathway"] == o.pathway
-    if o.year is not None:
-        match &= values["year"] == o.year
+    match = o.mask(values)
     if o.scale is not None:
         if not match.any():
             raise InputError(file, field, f"no value of {o.entity}.{o.parameter} to scale")

@@ -25,7 +25,7 @@ reader or an interrupted run sees the old folder or the new one, whole. Hidden s
 killed run left are cleared by the next run that takes the lock: only the files energymodel
 wrote there are removed; anything else stays.
 
-Sweep folders (`energymodel.sweep.store`) are claimed the same way and written in place,
+Sweep folders (`energymodel.sweeps.store`) are claimed the same way and written in place,
 each file published whole (`energymodel.publish`).
 """
 

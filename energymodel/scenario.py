@@ -80,15 +80,41 @@ class MarketSpec(BaseModel):
         return {k: v for k, v in (self.model_extra or {}).items() if v is not None}
 
 
-class Override(Strict):
-    """Replace (`value`) or multiply (`scale`) data values selected by entity, parameter
-    and optionally pathway and year. `unit` states the unit of `value` when it is not the
-    parameter's own."""
+class Selector(Strict):
+    """Data values selected by entity and parameter, and optionally pathway and year: what
+    an override changes, a dependence lever sets and a sweep input varies."""
 
     entity: str
     parameter: str
     pathway: str | None = None
     year: int | None = None
+
+    @property
+    def label(self) -> str:
+        """entity.parameter[.pathway][.year], as sweep inputs are named."""
+        return ".".join(str(p) for p in (self.entity, self.parameter, self.pathway,
+                                         self.year) if p is not None)
+
+    def mask(self, values: Any) -> Any:
+        """Which rows of a values table (columns entity, parameter, pathway, year) this
+        selects: a boolean Series."""
+        match = (values["entity"] == self.entity) & (values["parameter"] == self.parameter)
+        if self.pathway is not None:
+            match &= values["pathway"] == self.pathway
+        if self.year is not None:
+            match &= values["year"] == self.year
+        return match
+
+    def selector(self) -> Selector:
+        """Just the selection (without what a subclass adds to it)."""
+        return Selector(entity=self.entity, parameter=self.parameter, pathway=self.pathway,
+                        year=self.year)
+
+
+class Override(Selector):
+    """Replace (`value`) or multiply (`scale`) the data values a selector selects. `unit`
+    states the unit of `value` when it is not the parameter's own."""
+
     value: float | None = None
     scale: float | None = Field(None, ge=0)
     unit: str | None = None
@@ -110,15 +136,6 @@ class Fiscal(Strict):
     extraction_tax_usd_per_mmbtu: float = Field(ge=0, description="on every unit produced")
 
 
-class Target(Strict):
-    """A data value a dependence lever sets (entity, parameter, optional pathway and year)."""
-
-    entity: str
-    parameter: str
-    pathway: str | None = None
-    year: int | None = None
-
-
 class Dependence(Strict):
     """A parametric run tracing price pressure against Russia's dependence on the buyer:
     for each value x, the scenario without `remove_policies` and with every target set to x
@@ -128,7 +145,7 @@ class Dependence(Strict):
     values: list[float] = Field(min_length=2)
     mode: Literal["value", "scale"] = "value"
     remove_policies: list[str] = []
-    targets: list[Target] = Field(min_length=1)
+    targets: list[Selector] = Field(min_length=1)
 
 
 class SolverOptions(Strict):
@@ -169,8 +186,7 @@ class Scenario(Strict):
         """The scenario at one value x of its dependence lever: without the lever's
         policies, with every target set to x (mode value) or scaled by x (mode scale)."""
         lever = self.dependence
-        overrides = [Override(entity=t.entity, parameter=t.parameter, pathway=t.pathway,
-                              year=t.year, **{lever.mode: x}) for t in lever.targets]
+        overrides = [Override(**t.model_dump(), **{lever.mode: x}) for t in lever.targets]
         return self.updated(
             name=f"{self.name}.{lever.lever}_{x:g}", dependence=None,
             policies=[p for p in self.policies if p not in lever.remove_policies],

@@ -18,7 +18,7 @@ import yaml
 from typer.testing import CliRunner
 
 from energymodel.cli import app
-from energymodel.sweep import sweep
+from energymodel.sweeps import sweep
 
 from .conftest import EXAMPLES
 from .test_output_safety import snapshot

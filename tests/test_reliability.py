@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from energymodel.errors import InputError
-from energymodel.sweep import InProcess, run
+from energymodel.sweeps import InProcess, run
 
 from .conftest import EXAMPLES, SCENARIOS
 from .test_damaged_folders import cli, edit_json
@@ -104,7 +104,7 @@ def test_a_corrupted_store_gives_the_table_or_one_line(tmp_path_factory, store, 
         return
     pd.testing.assert_frame_equal(table, reference)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), reference)
-    from energymodel.sweep.store import Store
+    from energymodel.sweeps.store import Store
 
     finished_table, _ = Store(out).finished()
     pd.testing.assert_frame_equal(finished_table, reference)
@@ -158,7 +158,7 @@ def test_kill_9_of_a_dask_local_cluster_sweep_leaves_no_worker(tmp_path):
     script = tmp_path / "dask_sweep.py"
     script.write_text(
         "from distributed import Client, LocalCluster\n"
-        "from energymodel.sweep import Dask, sweep\n"
+        "from energymodel.sweeps import Dask, sweep\n"
         "if __name__ == '__main__':\n"
         "    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,\n"
         "                      dashboard_address=None) as cluster, Client(cluster) as c:\n"

@@ -27,7 +27,7 @@ LAYERS = [
     {"scenario"}, {"data"}, {"overrides"}, {"inputs"}, {"model"}, {"solver"}, {"engine"},
     {"bilevel"}, {"results"}, {"indicators", "outputs"}, {"structures"}, {"api"},
     # report reads Results (solved or read from a folder), never solves
-    {"report"}, {"sweep"}, {"compare"}, {"cli", "__init__", "__main__"},
+    {"report"}, {"sweeps"}, {"compare"}, {"cli", "__init__", "__main__"},
 ]
 # Upward imports allowed, each inside a function: Results' accessors of the report layer
 # (results.plot, results.to_iamc), imported on use.

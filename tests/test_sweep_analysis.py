@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from energymodel.sweep.analysis import analyze
-from energymodel.sweep.designs import points
-from energymodel.sweep.factors import Factor
-from energymodel.sweep.spec import Design
+from energymodel.sweeps.analysis import analyze
+from energymodel.sweeps.designs import points
+from energymodel.sweeps.factors import Factor
+from energymodel.sweeps.spec import Design
 
 A, B = 7.0, 0.1
 NAMES = ["x1", "x2", "x3"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from energymodel.sweep import sweep, validate_sweep
+from energymodel.sweeps import sweep, validate_sweep
 from tests.conftest import SCENARIOS
 
 STEP5 = {"horizon": {"step": 5}}

@@ -16,7 +16,7 @@ import yaml
 
 import energymodel as em
 from energymodel.errors import InputError
-from energymodel.sweep import Dask, Processes, load_sweep, sweep
+from energymodel.sweeps import Dask, Processes, load_sweep, sweep
 from tests.conftest import ROOT, SCENARIOS
 
 SPEC = {
@@ -108,7 +108,7 @@ def test_a_different_sweep_never_writes_into_the_folder(inline_table, tmp_path):
 def test_bad_sweep_files_fail_in_one_line(tmp_path, changes, message):
     spec = write_spec(tmp_path, **changes)
     with pytest.raises(InputError) as err:
-        from energymodel.sweep import plan
+        from energymodel.sweeps import plan
 
         plan(load_sweep(spec))
     assert message in str(err.value) and "\n" not in str(err.value)

@@ -9,7 +9,7 @@ import json
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
@@ -19,12 +19,12 @@ from energymodel._version import __version__
 from energymodel.data import load_dataset
 from energymodel.errors import InputError
 from energymodel.scenario import Scenario, load_scenario
-from energymodel.sweep import designs
-from energymodel.sweep.executors import Context, Executor, Task
-from energymodel.sweep.executors import executor as make_executor
-from energymodel.sweep.factors import Factor, resolve
-from energymodel.sweep.spec import SweepSpec, load_sweep, require
-from energymodel.sweep.store import (
+from energymodel.sweeps import designs
+from energymodel.sweeps.executors import Context, Executor, Task
+from energymodel.sweeps.executors import executor as make_executor
+from energymodel.sweeps.factors import Factor, resolve
+from energymodel.sweeps.spec import SweepSpec, load_sweep, require
+from energymodel.sweeps.store import (
     FILES,
     KIND,
     Store,
@@ -59,7 +59,7 @@ def plan(spec: SweepSpec | str | Path) -> Plan:
     groups = tuple(spec.outputs)
     data = load_dataset(base.data_dir)
     identity = {"sweep": spec.digest(), "scenario": base.digest(), "data": data.digest,
-                "factors": [asdict(f) for f in factors],
+                "factors": [_describe(f) for f in factors],
                 "design": hashlib.sha256(design.to_numpy().tobytes()).hexdigest()}
     manifest = {
         "kind": KIND, "name": spec.name, "description": spec.description,
@@ -211,12 +211,9 @@ class _Progress:
 
 def _describe(f: Factor) -> dict:
     target = {"field": f.field} if f.field else {
-        k: v for k, v in (("entity", f.entity), ("parameter", f.parameter),
-                          ("pathway", f.pathway), ("year", f.year), ("mode", f.mode))
-        if v is not None}
-    if f.also:
-        target["also"] = [dict(zip(("entity", "parameter", "pathway", "year"), t, strict=True))
-                          for t in f.also]
+        **f.targets[0].model_dump(exclude_none=True), "mode": f.mode}
+    if len(f.targets) > 1:
+        target["also"] = [t.model_dump() for t in f.targets[1:]]
     base = None if math.isnan(f.base) else f.base  # a new anchor year has none
     return {"name": f.name, "unit": f.unit, "low": f.low, "high": f.high, "base": base,
             "distribution": f.distribution, **target}

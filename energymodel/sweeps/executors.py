@@ -4,8 +4,11 @@ record as it finishes (in any order); the caller stores it.
 
 Every executor evaluates a point with the same function, `evaluate`, so their tables are
 identical point for point. Workers get the context (base scenario, inputs, outputs) once:
-the process pool through its initializer, Dask as data scattered to every worker. HiGHS
-runs one thread per worker (the scenarios' solver default).
+the process pool through its initializer, Dask as data scattered to every worker. Each
+worker owns one engine Session (its compiled models and data sets), so its points re-solve
+one compiled model instead of rebuilding it: an in-process run keeps it for the run, a pool
+worker for its life, a Dask worker as an attribute of the worker. HiGHS runs one thread per
+worker (the scenarios' solver default).
 
 Workers die with the sweep, however it ends (kill -9 included): pool workers by a
 parent-death signal (`die_with_parent`), the workers of a Dask LocalCluster by Dask's own
@@ -27,12 +30,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Protocol
 
+from energymodel.engine import Session
 from energymodel.errors import EnergyModelError, InputError, SolveError
 from energymodel.inputs import periods
 from energymodel.outputs import key_outputs
 from energymodel.scenario import Scenario
 from energymodel.solver import silence_banner
-from energymodel.sweep.factors import Factor, variant
+from energymodel.sweeps.factors import Factor, variant
 
 Task = tuple[int, dict[str, float]]  # point number, input values by name
 SCHEDULER = re.compile(r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$")
@@ -47,19 +51,20 @@ class Context:
     outputs: tuple[str, ...]
 
 
-def evaluate(context: Context, point: int, x: dict[str, float]) -> dict:
-    """Solve one point: the base scenario with the inputs at `x`, the key outputs kept.
+def evaluate(context: Context, point: int, x: dict[str, float], session: Session) -> dict:
+    """Solve one point: the base scenario with the inputs at `x`, the key outputs kept; the
+    worker's `session` makes it a re-solve of its compiled model.
 
     A point without a solution, or whose inputs the model rejects, is recorded with its
     status and reason instead of outputs.
     """
-    from energymodel.api import solve  # the public path; the engine's cache makes it a re-solve
+    from energymodel.api import solve  # the public path
 
     start = time.perf_counter()
     status, reason, outputs = "ok", "", {}
     try:
         scenario = variant(context.base, list(context.factors), x)
-        results = solve(scenario, dependence=False)
+        results = solve(scenario, dependence=False, session=session)
         outputs = key_outputs(results.tables, periods(scenario)["weight"], context.outputs)
     except SolveError as err:
         status, reason = "no solution", str(err)
@@ -85,23 +90,25 @@ class InProcess:
     workers = 1
 
     def run(self, context: Context, tasks: Iterable[Task]) -> Iterator[dict]:
+        session = Session()
         for point, x in tasks:
-            yield evaluate(context, point, x)
+            yield evaluate(context, point, x, session)
 
 
-_CONTEXT: Context | None = None  # a pool worker's context, set once by its initializer
+# A pool worker's context and session, set once by its initializer in the worker process
+_WORKER: tuple[Context, Session] | None = None
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _initialize(context: Context, parent: int) -> None:
     """A pool worker's start: it dies with the sweep (`die_with_parent`), leaves Ctrl-C to
     the sweep (which stops the pool), keeps HiGHS's banner off stdout, runs one thread."""
-    global _CONTEXT
+    global _WORKER
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["OMP_NUM_THREADS"] = "1"
     silence_banner()
-    _CONTEXT = context
+    _WORKER = (context, Session())
 
 
 def die_with_parent(parent: int) -> None:
@@ -125,7 +132,19 @@ def die_with_parent(parent: int) -> None:
 
 
 def _evaluate_in_worker(point: int, x: dict[str, float]) -> dict:
-    return evaluate(_CONTEXT, point, x)
+    context, session = _WORKER
+    return evaluate(context, point, x, session)
+
+
+def _evaluate_on_dask(context: Context, point: int, x: dict[str, float]) -> dict:
+    """`evaluate` on a Dask worker, with the session that worker owns."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    session = getattr(worker, "energymodel_session", None)
+    if session is None:
+        session = worker.energymodel_session = Session()
+    return evaluate(context, point, x, session)
 
 
 class Processes:
@@ -201,14 +220,14 @@ class Dask:
             tasks = iter(tasks)
             queue = distributed.as_completed()
             for point, x in tasks:
-                queue.add(client.submit(evaluate, shared, point, x, pure=False))
+                queue.add(client.submit(_evaluate_on_dask, shared, point, x, pure=False))
                 if queue.count() >= 2 * self.workers:
                     break
             for future in queue:
                 yield future.result()
                 future.release()
                 for point, x in tasks:
-                    queue.add(client.submit(evaluate, shared, point, x, pure=False))
+                    queue.add(client.submit(_evaluate_on_dask, shared, point, x, pure=False))
                     break
         finally:
             if own:

@@ -11,8 +11,8 @@ import pandas as pd
 from SALib.sample import latin, morris, sobol
 
 from energymodel.errors import InputError
-from energymodel.sweep.factors import Factor, problem
-from energymodel.sweep.spec import Design, SweepSpec
+from energymodel.sweeps.factors import Factor, problem
+from energymodel.sweeps.spec import Design, SweepSpec
 
 MAX_POINTS = 100_000  # a sweep of more points is refused before anything is drawn or written
 SECONDS_PER_POINT = 0.5  # a point of a 5-year scenario on one core, for the estimate

@@ -12,18 +12,18 @@ import pandas as pd
 from energymodel.data import DataSet, load_dataset, parameter_schema
 from energymodel.errors import InputError
 from energymodel.overrides import apply_overrides
-from energymodel.scenario import Override, Scenario
+from energymodel.scenario import Override, Scenario, Selector
 from energymodel.structures import specs
-from energymodel.sweep.spec import InputSpec, SweepSpec, require
+from energymodel.sweeps.spec import InputSpec, SweepSpec, require
 
 WHOLE_UNITS = {"count", "years", "year"}  # parameters taking whole numbers: values rounded
 
 
 @dataclass(frozen=True)
 class Factor:
-    """One swept input. A value x sets `field` (a dotted scenario path) or overrides the
-    data value (entity, parameter, pathway, year) with x (mode value) or scales it by x
-    (mode scale)."""
+    """One swept input. A value x sets `field` (a dotted scenario path) or the data values
+    of `targets` (the input's selector, then those of `also`) to x (mode value) or scales
+    them by x (mode scale)."""
 
     name: str
     unit: str
@@ -33,20 +33,14 @@ class Factor:
     distribution: str
     levels: tuple[float, ...] | None
     field: str | None = None
-    entity: str | None = None
-    parameter: str | None = None
-    pathway: str | None = None
-    year: int | None = None
+    targets: tuple[Selector, ...] = ()
     mode: str = "value"
     whole: bool = False
-    also: tuple[tuple[str, str, str | None, int | None], ...] = ()
 
     def overrides(self, x: float) -> list[Override]:
         """The data overrides that put this factor at x."""
         x = float(round(x)) if self.whole else float(x)
-        targets = [(self.entity, self.parameter, self.pathway, self.year), *self.also]
-        return [Override(entity=e, parameter=p, pathway=w, year=y, **{self.mode: x})
-                for e, p, w, y in targets]
+        return [Override(**t.model_dump(), **{self.mode: x}) for t in self.targets]
 
 
 def resolve(spec: SweepSpec, base: Scenario) -> list[Factor]:
@@ -55,7 +49,7 @@ def resolve(spec: SweepSpec, base: Scenario) -> list[Factor]:
     data = apply_overrides(raw, base)
     factors = [_resolve(s, spec, base, data, f"inputs[{i}]") for i, s in enumerate(spec.inputs)]
     if spec.ranged is not None:
-        named = {(f.entity, f.parameter) for f in factors}
+        named = {(f.targets[0].entity, f.targets[0].parameter) for f in factors if f.targets}
         for entity, parameter in _ranged(data, base, spec.ranged.confidence):
             if (entity, parameter) not in named:
                 factors.append(_resolve(InputSpec(entity=entity, parameter=parameter), spec,
@@ -150,24 +144,18 @@ def _resolve(s: InputSpec, spec: SweepSpec, base: Scenario, data: DataSet,
     low, high = sorted((float(low), float(high)))
     require(low < high, spec, where, f"{s.entity}.{s.parameter}: empty range [{low:g}, "
             f"{high:g}]")
-    label = ".".join(str(p) for p in (s.entity, s.parameter, s.pathway, s.year)
-                     if p is not None)
-    return Factor(name=s.name or label, unit=unit, low=low, high=high, base=base_value,
-                  entity=s.entity, parameter=s.parameter, pathway=s.pathway, year=s.year,
-                  mode=mode, whole=mode == "value" and schema["unit"] in WHOLE_UNITS,
-                  also=tuple((t.entity, t.parameter, t.pathway, t.year) for t in s.also),
-                  **common)
+    selector = s.selector
+    return Factor(name=s.name or selector.label, unit=unit, low=low, high=high,
+                  base=base_value, targets=(selector, *s.also), mode=mode,
+                  whole=mode == "value" and schema["unit"] in WHOLE_UNITS, **common)
 
 
 def _rows(data: DataSet, base: Scenario, s: InputSpec) -> pd.DataFrame:
     """The data rows an input selects that apply to the base scenario: its market's pathway
     (or the given one) and the rows without a pathway."""
-    v = data.values
-    rows = v[(v["entity"] == s.entity) & (v["parameter"] == s.parameter)]
-    if s.year is not None:
-        rows = rows[rows["year"] == s.year]
+    rows = data.values[s.selector.mask(data.values)]
     if s.pathway is not None:
-        return rows[rows["pathway"] == s.pathway]
+        return rows
     market = base.markets.get(s.entity)
     pathway = (market.pathway if market is not None else None) or base.pathway
     return rows[rows["pathway"].isna() | (rows["pathway"] == pathway)]

@@ -27,7 +27,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from energymodel.errors import InputError, display_path
 from energymodel.outputs import OUTPUT_GROUPS
-from energymodel.scenario import Strict, Target, input_error, read_yaml
+from energymodel.scenario import Selector, Strict, input_error, read_yaml
 
 Method = Literal["grid", "latin", "sobol", "morris", "oat"]
 OutputGroup = Literal[tuple(OUTPUT_GROUPS)]  # type: ignore[valid-type]
@@ -50,13 +50,21 @@ class InputSpec(Strict):
     year: int | None = None
     field: str | None = Field(None, pattern=r"^[a-z_]+(\.[A-Za-z0-9_]+)*$")
     mode: Literal["value", "scale"] | None = None
-    also: list[Target] = Field(default_factory=list)
+    also: list[Selector] = Field(default_factory=list)
     low: float | None = None
     high: float | None = None
     values: list[float] | None = Field(None, min_length=1, description="grid levels")
     distribution: Literal["uniform", "triangular", "normal"] = Field(
         "uniform", description="triangular: peak at the base value; normal: mean the base "
         "value, low and high at two standard deviations, truncated to [low, high]")
+
+    @property
+    def selector(self) -> Selector | None:
+        """The data value this input varies (None for a scenario field)."""
+        if self.entity is None or self.parameter is None:
+            return None
+        return Selector(entity=self.entity, parameter=self.parameter, pathway=self.pathway,
+                        year=self.year)
 
     @model_validator(mode="after")
     def _one_target(self) -> InputSpec:
