@@ -178,7 +178,7 @@ def summary_text(results: Results, seconds: float) -> str:
     years = sorted(set(results.flows["year"]))
     shown = [y for y in years if y == years[0] or y == years[-1] or y % 10 == 0]
     revenue = results.by_outlet().loc[shown].T
-    export = results.flows[results.flows["kind"] != "domestic"]
+    export = results.exports
     revenue.loc["export total"] = export.groupby("year")["revenue_usd_bn"].sum().loc[shown]
     revenue.columns = [str(c) for c in revenue.columns]
     lines = [

@@ -1,7 +1,9 @@
 """The reference data set: tidy CSV tables, validated against the parameter schema.
 
 Layout of a data directory:
-    basins.csv, markets.csv, routes.csv, options.csv   the entities (sets)
+    suppliers.csv, basins.csv, markets.csv,            the entities (sets): who sells, where
+    routes.csv, options.csv                            gas comes from, who buys, the links,
+                                                       the investment options
     values/*.csv                                       every number: entity, parameter,
         pathway, year, value, unit, low, high, basis, confidence, source, source_date, note
     policies.csv                                       dated route availability and cost effects
@@ -33,15 +35,22 @@ from energymodel.files import read_text
 MAX_FILE_BYTES = 20_000_000  # one data file
 YEARS = (1900, 2200)  # any year a data file states
 SCHEMA_FILE = Path(__file__).parent / "schema" / "parameters.csv"
-ENTITY_FILES = {"basin": "basins.csv", "market": "markets.csv", "route": "routes.csv",
-                "option": "options.csv"}
+ENTITY_FILES = {"supplier": "suppliers.csv", "basin": "basins.csv", "market": "markets.csv",
+                "route": "routes.csv", "option": "options.csv"}
 ENTITY_COLUMNS = {
-    "basin": ["basin", "name", "note"],
-    "market": ["market", "name", "note"],
+    "supplier": ["supplier", "name", "role", "note"],
+    "basin": ["basin", "name", "supplier", "note"],
+    "market": ["market", "name", "role", "note"],
     "route": ["route", "name", "basin", "market", "kind", "note"],
     "option": ["option", "route", "name", "note"],
 }
 ROUTE_KINDS = {"pipeline", "lng", "domestic"}
+# Roles (suppliers.csv, markets.csv): the exporter is the supplier whose choices, revenue and
+# profit the model reports (Russia); rivals sell into its markets with their own conduct;
+# a domestic supplier is the buyer's own production. The buyer market is the one whose
+# dependence on the exporter the results follow (China), buyer-power structure or not.
+SUPPLIER_ROLES = {"exporter", "rival", "domestic"}
+MARKET_ROLES = {"buyer", ""}
 PROVENANCE = ["basis", "confidence", "source", "source_date", "note"]
 VALUE_COLUMNS = ["entity", "parameter", "pathway", "year", "value", "unit", "low", "high",
                  *PROVENANCE]
@@ -72,8 +81,9 @@ class DataSet:
     """Validated tables of one data directory, values in canonical units."""
 
     directory: Path
-    basins: pd.DataFrame  # index basin
-    markets: pd.DataFrame  # index market
+    suppliers: pd.DataFrame  # index supplier: name, role
+    basins: pd.DataFrame  # index basin: name, supplier
+    markets: pd.DataFrame  # index market: name, role
     routes: pd.DataFrame  # index route: basin, market, kind
     options: pd.DataFrame  # index option: route
     values: pd.DataFrame  # VALUE_COLUMNS + kind, file, line
@@ -90,16 +100,27 @@ class DataSet:
     memo: dict = field(default_factory=dict, repr=False, compare=False)
     changed: frozenset = field(default=frozenset(), repr=False, compare=False)
 
+    @property
+    def exporter(self) -> str:
+        """The supplier whose figures the results report (role exporter)."""
+        return str(self.suppliers.index[self.suppliers["role"] == "exporter"][0])
+
+    @property
+    def buyer(self) -> str | None:
+        """The market whose dependence on the exporter the results follow (role buyer)."""
+        found = self.markets.index[self.markets["role"] == "buyer"]
+        return str(found[0]) if len(found) else None
+
     def kind_of(self, entity: str) -> str | None:
-        """'basin', 'market', 'route' or 'option', or None if unknown."""
+        """'supplier', 'basin', 'market', 'route' or 'option', or None if unknown."""
         for kind, table in self.entity_tables().items():
             if entity in table.index:
                 return kind
         return None
 
     def entity_tables(self) -> dict[str, pd.DataFrame]:
-        return {"basin": self.basins, "market": self.markets, "route": self.routes,
-                "option": self.options}
+        return {"supplier": self.suppliers, "basin": self.basins, "market": self.markets,
+                "route": self.routes, "option": self.options}
 
     def pathways(self) -> set[str]:
         return set(self.values["pathway"].dropna())
@@ -240,6 +261,24 @@ def _check_entities(directory: Path, tables: dict[str, pd.DataFrame]) -> dict[st
                 raise _fail(row, kind, f"'{ident}' is already a {seen[ident]}")
             seen[ident] = kind
         out[kind] = table.set_index(kind)
+    for _, row in tables["supplier"].iterrows():
+        if row["role"] not in SUPPLIER_ROLES:
+            raise _fail(row, "role", f"'{row['role']}' is not one of "
+                        f"{sorted(SUPPLIER_ROLES)}", "supplier")
+    exporters = tables["supplier"][tables["supplier"]["role"] == "exporter"]
+    if len(exporters) != 1:
+        raise InputError(display_path(directory / ENTITY_FILES["supplier"]), "role",
+                         f"exactly one supplier needs role exporter (found {len(exporters)})")
+    for _, row in tables["market"].iterrows():
+        if row["role"] not in MARKET_ROLES:
+            raise _fail(row, "role", f"'{row['role']}' is not buyer or empty", "market")
+    if (tables["market"]["role"] == "buyer").sum() > 1:
+        raise InputError(display_path(directory / ENTITY_FILES["market"]), "role",
+                         "at most one market has role buyer")
+    for _, row in tables["basin"].iterrows():
+        if row["supplier"] not in out["supplier"].index:
+            raise _fail(row, "supplier", f"no supplier '{row['supplier']}' in suppliers.csv",
+                        "basin")
     for _, row in tables["route"].iterrows():
         for ref in ("basin", "market"):
             if row[ref] not in out[ref].index:
@@ -250,6 +289,8 @@ def _check_entities(directory: Path, tables: dict[str, pd.DataFrame]) -> dict[st
     for _, row in tables["option"].iterrows():
         if row["route"] not in out["route"].index:
             raise _fail(row, "route", f"no route '{row['route']}' in routes.csv", "option")
+    # a route carries its basin's gas: it belongs to the basin's supplier
+    out["route"]["supplier"] = out["basin"]["supplier"].reindex(out["route"]["basin"]).to_numpy()
     return out
 
 

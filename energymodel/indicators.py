@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from energymodel.inputs import Inputs
-from energymodel.results import npv
+from energymodel.results import exporter, npv
+from energymodel.results import exports as export_flows
 from energymodel.scenario import Fiscal
 from energymodel.units import K
 
@@ -62,8 +63,7 @@ def dependence_curve(lever: str, summaries: dict[float, pd.DataFrame]) -> pd.Dat
 
 def dependence(flows: pd.DataFrame, market: str) -> pd.DataFrame:
     """The buyer's share of Russia's export volume and revenue, by year."""
-    exports = flows[flows["kind"] != "domestic"].assign(
-        buyer=lambda f: f["market"] == market)
+    exports = export_flows(flows).assign(buyer=lambda f: f["market"] == market)
     total = exports.groupby("year")[["flow_bcm_per_y", "revenue_usd_bn"]].sum()
     buyer = exports[exports["buyer"]].groupby("year")[["flow_bcm_per_y", "revenue_usd_bn"]].sum()
     share = buyer.reindex(total.index, fill_value=0.0) / total.replace(0.0, np.nan)
@@ -121,7 +121,8 @@ def pressure_summary(table: pd.DataFrame, weight: pd.Series) -> pd.DataFrame:
 
 def budget_table(flows: pd.DataFrame, basins: pd.DataFrame, fiscal: Fiscal) -> pd.DataFrame:
     """Russia's budget take from gas by year [USD bn]."""
-    pipeline = flows[(flows["kind"] == "pipeline")]
+    pipeline = exporter(flows)
+    pipeline = pipeline[pipeline["kind"] == "pipeline"]
     duty = pipeline.groupby("year")["revenue_usd_bn"].sum() * fiscal.export_duty_pipeline
     tax = basins.groupby("year")["production_bcm_per_y"].sum() * (
         fiscal.extraction_tax_usd_per_mmbtu * K)
@@ -134,7 +135,8 @@ def stranded_capacity(flows: pd.DataFrame) -> pd.DataFrame:
     """Per pipeline with capacity: peak and last-year utilisation, idle capacity at the end,
     and the first year after the peak when it runs below half its capacity."""
     rows = []
-    pipes = flows[(flows["kind"] == "pipeline") & (flows["capacity_bcm_per_y"] > 0)]
+    own = exporter(flows)
+    pipes = own[(own["kind"] == "pipeline") & (own["capacity_bcm_per_y"] > 0)]
     for route, f in pipes.groupby("route"):
         f = f.sort_values("year")
         peak = f.loc[f["utilisation"].idxmax()]

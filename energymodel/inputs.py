@@ -34,7 +34,7 @@ class Inputs:
     basins: pd.DataFrame  # index basin: mc_intercept, mc_slope, reserves (NaN: none),
     #                       buyer_markup (phi of a monopsony solved as a QP, else 0)
     basin_years: pd.DataFrame  # index (basin, year): capacity
-    routes: pd.DataFrame  # index route: basin, market, kind
+    routes: pd.DataFrame  # index route: basin, market, kind, supplier, role (of the supplier)
     route_years: pd.DataFrame  # index (route, year): capacity, availability, unit_cost, min_flow
     options: pd.DataFrame  # index option: route, unit_size, max_units, capex, ..., annuity,
     #                        annual_cost (annuity + fixed O&M) [USD bn per unit per year]
@@ -67,7 +67,8 @@ def tabulate(scenario: Scenario, data: DataSet | None = None) -> Inputs:
     basins["buyer_markup"] = 0.0
     return Inputs(
         scenario=scenario, data=data, years=years, basins=basins, basin_years=basin_years,
-        routes=data.routes[["basin", "market", "kind"]],
+        routes=data.routes[["basin", "market", "kind", "supplier"]].assign(
+            role=data.suppliers["role"].reindex(data.routes["supplier"]).to_numpy()),
         route_years=_route_years(scenario, data, years),
         options=_options(scenario, data),
         option_online=_option_online(scenario, data, years),

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from energymodel import indicators
-from energymodel.results import npv
+from energymodel.results import exports, npv
 from energymodel.units import K
 
 BUYER = "china"
@@ -46,7 +46,7 @@ def key_outputs(tables: dict[str, pd.DataFrame], weight: pd.Series,
     """The key outputs of one solve's tables; `weight` is the discount weight by year."""
     summary = tables["summary"].set_index("metric")["value"]
     flows = tables["flows"]
-    export = flows[flows["kind"] != "domestic"]
+    export = exports(flows)
     window = indicators.mean_window(flows["year"])
     out: dict[str, float] = {}
     for group in groups:

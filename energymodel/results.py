@@ -6,9 +6,11 @@ Definitions (per route r, year y; K = 0.0358 USD bn per bcm x USD/MMBtu):
     production_cost  = the basin's production cost, shared over its routes by volume
     capacity_cost    = annuity + fixed O&M of investment units online on r
     profit           = revenue - transport_cost - production_cost - capacity_cost
-Export = every route whose kind is not 'domestic'. NPV of a yearly value v: sum_y W_y v_y
-with W_y the discounted years of period y (inputs.py). Marginal values and rents come from
-the duals of the constraints, converted to USD/MMBtu of the period.
+Export = every route of the exporter (the supplier with role exporter: Russia) whose kind is
+not 'domestic'; Russia's figures (revenue, profit, budget, dependence) count its own routes
+only, other suppliers take part in the markets with their own conduct. NPV of a yearly
+value v: sum_y W_y v_y with W_y the discounted years of period y (inputs.py). Marginal values
+and rents come from the duals of the constraints, converted to USD/MMBtu of the period.
 
 The tables close (docs/derivations.md, "Netback identity"): on every route-year with flow
     price = unit cost + basin netback + capacity rent - contracted-minimum cost
@@ -49,6 +51,9 @@ TOL = 1e-6  # bcm/y: a flow or capacity below this is zero; interior-point solut
 # within about 1e-8 of their bounds, so a segment this close to full counts as full
 COLUMNS = {
     "flow_bcm_per_y": "gas delivered on the route",
+    "supplier": "who sells on the route or produces in the basin (suppliers.csv)",
+    "role": "the supplier's role: exporter (the modelled exporter, Russia), rival or domestic "
+            "(the buyer's own production)",
     "capacity_bcm_per_y": "existing plus new capacity (nameplate), before availability",
     "availability": "share of capacity usable under the scenario's policies",
     "usable_capacity_bcm_per_y": "availability x capacity: what the route can carry",
@@ -142,9 +147,9 @@ COLUMNS = {
     "to_year": "last year of a multi-year observation (the mean over year..to_year)",
 }
 # Columns that name what a row is about rather than measure it
-KEYS = frozenset({"route", "basin", "market", "kind", "year", "option", "structure",
-                  "pathway", "benchmark", "metric", "value", "unit", "quantity", "entity",
-                  "source"})
+KEYS = frozenset({"route", "basin", "market", "kind", "supplier", "role", "year", "option",
+                  "structure", "pathway", "benchmark", "metric", "value", "unit", "quantity",
+                  "entity", "source"})
 
 
 @dataclass(frozen=True)
@@ -270,9 +275,15 @@ class Results:
         return read_results(folder)
 
 
+def exporter(flows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a flows table on the exporter's routes (Russia's own assets)."""
+    return flows[flows["role"] == "exporter"] if "role" in flows else flows
+
+
 def exports(flows: pd.DataFrame) -> pd.DataFrame:
-    """Export flows: every route that is not domestic."""
-    return flows[flows["kind"] != "domestic"]
+    """Export flows: the exporter's routes that are not domestic (the one definition)."""
+    own = exporter(flows)
+    return own[own["kind"] != "domestic"]
 
 
 def resolved_scenario(scenario: Scenario) -> dict:
@@ -430,6 +441,7 @@ def _basins(solve: Solve) -> pd.DataFrame:
     markup = inp.basins["buyer_markup"]
     return pd.DataFrame({
         "basin": basins,
+        "supplier": inp.data.basins["supplier"].reindex(basins).to_numpy(),
         "year": years,
         "production_bcm_per_y": q,
         "capacity_bcm_per_y": capacity,
@@ -459,7 +471,9 @@ def _flows(solve: Solve, markets: pd.DataFrame, basins: pd.DataFrame) -> pd.Data
     table = pd.DataFrame({
         "route": routes, "basin": inp.routes["basin"].reindex(routes).to_numpy(),
         "market": inp.routes["market"].reindex(routes).to_numpy(),
-        "kind": inp.routes["kind"].reindex(routes).to_numpy(), "year": years,
+        "kind": inp.routes["kind"].reindex(routes).to_numpy(),
+        "supplier": inp.routes["supplier"].reindex(routes).to_numpy(),
+        "role": inp.routes["role"].reindex(routes).to_numpy(), "year": years,
         "flow_bcm_per_y": flow, "capacity_bcm_per_y": capacity,
         "availability": ry["availability"].to_numpy(),
         "usable_capacity_bcm_per_y": usable,
@@ -540,7 +554,8 @@ def accounts(inp: Inputs, values: Callable[[str], pd.Series]) -> dict[str, pd.Da
                    _added_capacity(inp, units)[0])
     built = units[units > 1e-9]
     return {"flows": pd.DataFrame({"market": markets, "year": years, "flow_bcm_per_y": flow,
-                                   **money}),
+                                   "role": inp.routes["role"].reindex(
+                                       ry.get_level_values("route")).to_numpy(), **money}),
             "markets": pd.DataFrame({"market": my.get_level_values("market"),
                                      "year": my.get_level_values("year"),
                                      "volume_bcm_per_y": volume.reindex(my).to_numpy(),
@@ -578,8 +593,8 @@ def _summary(flows: pd.DataFrame, weight: pd.Series, objective: float) -> pd.Dat
     rows = [
         ("npv_export_revenue", npv(export, weight, "revenue_usd_bn"), "USD bn"),
         ("npv_export_profit", npv(export, weight, "profit_usd_bn"), "USD bn"),
-        ("npv_total_revenue", npv(flows, weight, "revenue_usd_bn"), "USD bn"),
-        ("npv_total_profit", npv(flows, weight, "profit_usd_bn"), "USD bn"),
+        ("npv_total_revenue", npv(exporter(flows), weight, "revenue_usd_bn"), "USD bn"),
+        ("npv_total_profit", npv(exporter(flows), weight, "profit_usd_bn"), "USD bn"),
         ("objective", objective, "USD bn"),
     ]
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])

@@ -348,7 +348,7 @@ def test_two_dedicated_basins_need_the_bilevel(tmp_path):
     Russia's price-taking answer; the bilevel is used, and both basins then sell where their
     marginal cost meets the one price."""
     scenario = textbook_variant(
-        tmp_path, basins="supplier2,Second seller,\n",
+        tmp_path, basins="supplier2,Second seller,seller,\n",
         routes="link2,Second link,supplier2,buyer,pipeline,\n",
         extra_values=f"supplier2,capacity,,2025,1000,bcm/y,,,{SOURCE}\n"
                      f"supplier2,mc_intercept,,,4,USD/MMBtu,,,{SOURCE}\n"

@@ -20,7 +20,7 @@ from matplotlib.ticker import PercentFormatter
 from energymodel._version import __version__
 from energymodel.report.findings import export_revenue, revenue_by_outlet
 from energymodel.report.load import OUTLETS, Sweep, outlet
-from energymodel.results import Results
+from energymodel.results import Results, exporter
 
 WIDTH = 6.7  # inches: the text width of an A4 page with 2 cm margins
 GREYS = ["#1a1a1a", "#6e6e6e", "#a8a8a8", "#d4d4d4", "#4a4a4a", "#8c8c8c", "#bdbdbd"]
@@ -206,7 +206,8 @@ def utilisation(run: Results) -> Chart:
     usable, both as a share of its capacity [%]; the gap between them is capacity idle by
     choice, the gap above the dashed line capacity idle by policy."""
     f = run.tables["flows"]
-    pipes = f[(f["kind"] == "pipeline") & (f["capacity_bcm_per_y"] > 0)]
+    own = exporter(f)
+    pipes = own[(own["kind"] == "pipeline") & (own["capacity_bcm_per_y"] > 0)]
     routes = sorted(pipes["route"].unique())
     ncols = 4
     nrows = max(1, -(-len(routes) // ncols))

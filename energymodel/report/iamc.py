@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from energymodel.results import Results
+from energymodel.results import Results, exporter
 
 COLUMNS = ["model", "scenario", "region", "variable", "unit", "year", "value"]
 OUTLETS = {"europe": "Europe", "turkey": "Turkey", "china": "China", "lng_global": "LNG",
@@ -50,7 +50,7 @@ def _rows(values: pd.Series, variable, unit: str, region="Russia") -> pd.DataFra
 def to_iamc(run: Results, model: str = "energymodel") -> pd.DataFrame:
     """One run's results as an IAMC long table, sorted by region, variable and year."""
     f = run.tables["flows"]
-    exports = f[f["kind"] != "domestic"]
+    exports = run.exports
     base = "Trade|Gas|Export|Russia"
     revenue = "Revenue|Gas|Export|Russia"
     frames = [
@@ -65,7 +65,8 @@ def to_iamc(run: Results, model: str = "energymodel") -> pd.DataFrame:
         _rows(run.tables["basins"].set_index(["basin", "year"])["production_bcm_per_y"],
               lambda b: f"Production|Gas|{_label(b)}", BCM),
     ]
-    pipes = f[f["kind"] == "pipeline"].set_index(["route", "year"])
+    own = exporter(f)
+    pipes = own[own["kind"] == "pipeline"].set_index(["route", "year"])
     frames += [
         _rows(pipes["capacity_bcm_per_y"], lambda r: f"Capacity|Gas|Pipeline|{_label(r)}", BCM),
         _rows(100 * pipes["utilisation"].dropna(),

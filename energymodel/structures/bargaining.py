@@ -33,6 +33,7 @@ from energymodel.data import DataSet
 from energymodel.engine import Session, Solve
 from energymodel.errors import InputError
 from energymodel.inputs import Inputs, with_competitive, without_routes_to
+from energymodel.results import exporter
 from energymodel.scenario import Scenario
 from energymodel.structures.base import Plan, market_rows, money
 from energymodel.structures.buyer_power import BuyerPower, BuyerPowerSpec, require_contract_data
@@ -108,7 +109,7 @@ def _accounts(solve: Solve, market: str) -> _Accounts:
     weight = inp.years["weight"]
     volumes = market_rows(t, market)["volume_bcm_per_y"]
     value = demand.consumer_value(inp.segments.loc[market], volumes)
-    flows = t["flows"]
+    flows = exporter(t["flows"])
     profit = flows.groupby("year")["profit_usd_bn"].sum() - flows[
         flows["market"] == market].groupby("year")["revenue_usd_bn"].sum().reindex(
         weight.index, fill_value=0.0)
@@ -155,7 +156,7 @@ def _disagreement(inp: Inputs, market: str, session: Session) -> pd.Series:
     """Russia's best profit without the deal (every route to `market` closed), by model year,
     discounted [USD bn]."""
     solve = session.solve(without_routes_to(with_competitive(inp, market), market))
-    profit = money(solve)["flows"].groupby("year")["profit_usd_bn"].sum()
+    profit = exporter(money(solve)["flows"]).groupby("year")["profit_usd_bn"].sum()
     return inp.years["weight"] * profit
 
 
