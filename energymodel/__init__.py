@@ -18,18 +18,18 @@ from energymodel._version import __version__
 
 _HOME = {"solve": "api", "EnergyModelError": "errors", "InputError": "errors",
          "SolveError": "errors", "Results": "results", "Override": "scenario",
-         "Scenario": "scenario", "load_scenario": "scenario", "sweep": "sweeps",
+         "Scenario": "scenario", "load_scenario": "api", "sweep": "sweeps",
          "Session": "engine"}
 __all__ = ["EnergyModelError", "InputError", "Override", "Results", "Scenario", "Session",
            "SolveError",
            "__version__", "load_scenario", "solve", "sweep"]
 
 if TYPE_CHECKING:
-    from energymodel.api import solve
+    from energymodel.api import load_scenario, solve
     from energymodel.engine import Session
     from energymodel.errors import EnergyModelError, InputError, SolveError
     from energymodel.results import Results
-    from energymodel.scenario import Override, Scenario, load_scenario
+    from energymodel.scenario import Override, Scenario
     from energymodel.sweeps import sweep
 
 

@@ -19,8 +19,17 @@ from energymodel.errors import InputError
 from energymodel.history import validation_table
 from energymodel.inputs import Inputs, tabulate
 from energymodel.results import Results, extract, manifest
-from energymodel.scenario import Scenario, load_scenario
+from energymodel.scenario import Scenario
+from energymodel.scenario import load_scenario as read_scenario
 from energymodel.structures.base import Plan
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (`extends`) and validate a scenario file, each market's structure and
+    its parameters included (a wrong structure or parameter fails here, not at solve)."""
+    scenario = read_scenario(path)
+    structures.specs(scenario)
+    return scenario
 
 
 def prepare(scenario: Scenario, session: Session | None = None) -> Inputs:

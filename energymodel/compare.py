@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from energymodel.api import load_scenario
 from energymodel.engine import Session
 from energymodel.errors import InputError, display_path
 from energymodel.inputs import periods
@@ -20,7 +21,7 @@ from energymodel.outputs import OUTPUT_GROUPS, key_outputs
 from energymodel.publish import json_bytes, publish, write_tables
 from energymodel.results import Results
 from energymodel.safety import CompareFolder
-from energymodel.scenario import Scenario, load_scenario
+from energymodel.scenario import Scenario
 from energymodel.sweeps.executors import Context, evaluate
 
 COMPARE_KIND = "energymodel compare"

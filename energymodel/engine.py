@@ -44,7 +44,6 @@ from energymodel import solver
 from energymodel.data import DataSet, load_dataset
 from energymodel.inputs import Inputs
 from energymodel.model import (
-    PARAMETERS,
     Digests,
     build_model,
     parameter_values,
@@ -166,8 +165,8 @@ class CompiledModel:
 
     def __init__(self, model: pyo.ConcreteModel):
         lookup, order = {}, {}
-        for name in PARAMETERS:
-            param = model.component(name)
+        for param in model.component_objects(pyo.Param, descend_into=True):
+            name = param.name  # the core's (model.PARAMETERS) and the blocks' parameters
             order[name] = list(param.keys())
             lookup.update({id(data): (name, i) for i, data in enumerate(param.values())})
         self.index_order = order

@@ -35,15 +35,18 @@ class Inputs:
     #                       buyer_markup (phi of a monopsony solved as a QP, else 0)
     basin_years: pd.DataFrame  # index (basin, year): capacity
     routes: pd.DataFrame  # index route: basin, market, kind, supplier, role (of the supplier)
-    route_years: pd.DataFrame  # index (route, year): capacity, availability, unit_cost, min_flow
+    route_years: pd.DataFrame  # index (route, year): capacity, availability, unit_cost,
+    #                            delivery_cost (the buyer's, from the border), min_flow
     options: pd.DataFrame  # index option: route, unit_size, max_units, capex, ..., annuity,
     #                        annual_cost (annuity + fixed O&M) [USD bn per unit per year]
-    option_online: pd.DataFrame  # columns option, decision_year, year: a unit decided then runs
+    option_online: pd.DataFrame  # columns option, decision_year, year, share: a unit decided
+    #                              then runs in year at `share` of its size (its ramp-up)
     markets: pd.DataFrame  # index market: structure (name), theta, pathway
     market_years: pd.DataFrame  # index (market, year): intercept, slope, price_cap, ...,
     #                             contract terms, lagged_oil_price, oil_indexed_price
     segments: pd.DataFrame  # index (market, year, segment): start, price, slope, width, alpha, beta
     supply_steps: pd.DataFrame  # index (basin, year, step): width, cost (stepped supply only)
+    blocks: tuple = ()  # model blocks the market structures add (model.Block)
 
     @property
     def decisions(self) -> pd.DataFrame:
@@ -181,18 +184,25 @@ def _statics(data: DataSet, entities: pd.Index, parameters: list[str]) -> pd.Dat
 
 
 def _route_years(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.DataFrame:
-    """Capacity, availability (data path lowered by the active policies), unit cost (plus
-    policy cost adders) and contracted minimum flow by (route, year)."""
+    """Capacity (ramped up from the route's first gas, see `ramp`), availability (data path
+    lowered by the active policies), unit cost (plus policy cost adders), the buyer's
+    delivery cost and contracted minimum flow by (route, year)."""
     table = _paths(data, data.routes.index, ["capacity", "min_flow"], years, {"min_flow": 0.0})
-    unit_cost = _statics(data, data.routes.index, ["unit_cost"])["unit_cost"]
+    statics = _statics(data, data.routes.index, ["unit_cost", "delivery_cost", "first_gas",
+                                                 "ramp_first_share", "ramp_step"])
+    unit_cost = statics["unit_cost"]
     calendar = _calendar(years)
     at = calendar.index.to_numpy(float)
     routes = data.routes.index
     avail = np.ones((len(routes), len(at)))  # one before the data say otherwise
+    ramped = np.ones_like(avail)  # share of the capacity path running (ramp-up)
     for i, route in enumerate(routes):
         path = data.series(route, "availability")
         if len(path):
             avail[i] = _evaluate(path, at, "step", before=1.0)
+        first = statics.at[route, "first_gas"]
+        if not np.isnan(first):
+            ramped[i] = ramp(at - first, statics.loc[route])
     add = np.zeros_like(avail)
     active = data.policies[data.policies["policy"].isin(scenario.policies)
                            & data.policies["entity"].isin(routes)]
@@ -206,12 +216,32 @@ def _route_years(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.D
             add[i, on] += p["value"]
     # period means, route by route in order (as the table's rows)
     keys = [np.repeat(np.arange(len(routes)), len(at)), np.tile(calendar.to_numpy(), len(routes))]
-    means = pd.DataFrame({"availability": avail.ravel(), "adder": add.ravel()}).groupby(
-        keys).mean()
+    means = pd.DataFrame({"availability": avail.ravel(), "adder": add.ravel(),
+                          "ramp": ramped.ravel()}).groupby(keys).mean()
+    if (ramped < 1).any():  # capacity ramped within each calendar year, then averaged
+        capacity = np.concatenate([
+            _evaluate(data.series(route, "capacity"), at, "step") for route in routes]) \
+            if len(routes) else np.zeros(0)
+        table["capacity"] = pd.DataFrame({"c": capacity * ramped.ravel()}).groupby(
+            keys)["c"].mean().to_numpy()
     table["availability"] = means["availability"].to_numpy()
     table["unit_cost"] = (unit_cost.reindex(table.index.get_level_values("route")).to_numpy()
                           + means["adder"].to_numpy())
-    return table[["capacity", "availability", "unit_cost", "min_flow"]]
+    table["delivery_cost"] = statics["delivery_cost"].fillna(0.0).reindex(
+        table.index.get_level_values("route")).to_numpy()
+    return table[["capacity", "availability", "unit_cost", "delivery_cost", "min_flow"]]
+
+
+def ramp(years_since_first_gas: np.ndarray, params: pd.Series) -> np.ndarray:
+    """Share of a pipeline's nameplate capacity running k years after its first gas (k = 0
+    in the first full year): min(1, ramp_first_share + ramp_step k), zero before first gas;
+    one where the data give no ramp. The rule is fitted on Power of Siberia 1, 2020-2023
+    (data/README.md): new pipelines are assumed to ramp up as it did."""
+    k = np.asarray(years_since_first_gas, dtype=float)
+    first, step = params.get("ramp_first_share", np.nan), params.get("ramp_step", np.nan)
+    if np.isnan(first) or np.isnan(step):
+        return np.where(k >= 0, 1.0, 0.0)
+    return np.where(k >= 0, np.minimum(1.0, first + step * np.maximum(k, 0.0)), 0.0)
 
 
 def _options(scenario: Scenario, data: DataSet) -> pd.DataFrame:
@@ -234,22 +264,31 @@ def _options(scenario: Scenario, data: DataSet) -> pd.DataFrame:
 
 
 def _option_online(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.DataFrame:
-    """Rows (option, decision_year, year): a unit decided in decision_year produces in year.
+    """Rows (option, decision_year, year, share): a unit decided in decision_year produces
+    in year at `share` of its size.
 
     A unit can be decided in any period that reaches its earliest decision year; capacity
     counts from the first model year at or after decision + lead time, for the unit's
-    lifetime; decisions that would come online after the horizon are not offered.
+    lifetime, ramping up from then as `ramp` says (the mean over the period's calendar
+    years); decisions that would come online after the horizon are not offered.
     """
-    opts = _statics(data, data.options.index, ["earliest_decision", "lead_time", "lifetime"])
+    opts = _statics(data, data.options.index, ["earliest_decision", "lead_time", "lifetime",
+                                               "ramp_first_share", "ramp_step"])
     model_years = years.index.to_numpy()
-    period_end = model_years + years["length"].to_numpy() - 1
+    length = years["length"].to_numpy()
+    period_end = model_years + length - 1
     rows = []
     for option, o in opts.iterrows():
         for d in model_years[period_end >= o["earliest_decision"]]:
-            online = model_years[(model_years >= d + o["lead_time"])
-                                 & (model_years < d + o["lead_time"] + o["lifetime"])]
-            rows += [(option, int(d), int(y)) for y in online]
-    return pd.DataFrame(rows, columns=["option", "decision_year", "year"])
+            running = (model_years >= d + o["lead_time"]) & (
+                model_years < d + o["lead_time"] + o["lifetime"])
+            if not running.any():
+                continue
+            first = model_years[running][0]
+            for y, n in zip(model_years[running], length[running], strict=True):
+                share = float(ramp(np.arange(y, y + n) - first, o).mean())
+                rows.append((option, int(d), int(y), share))
+    return pd.DataFrame(rows, columns=["option", "decision_year", "year", "share"])
 
 
 def _markets(scenario: Scenario, data: DataSet) -> pd.DataFrame:

@@ -2,13 +2,21 @@
 
     max  NPV = sum_y W_y * [ K * ( sum_{m,k} (alpha x - beta x^2 / 2)        market terms
                                    - sum_b C_b(P_b)                          production cost
-                                   - sum_r u_r F_r )                         transport cost
-                             - sum_o A_o * units online ]                    new capacity
+                                   - sum_r (u_r + g_r) F_r )                 transport cost
+                             - sum_o A_o * units online                      new capacity
+                             + sum_blocks (their terms) ]                    structures' blocks
 
 W_y: discounted years of period y; K = 0.0358 USD bn per (bcm x USD/MMBtu); x: sales on a
 demand segment [bcm/y] (see demand.py for alpha, beta by market structure); C_b: production
 cost, c P + d P^2 / 2 (linear marginal cost) or stepped tranches; F_r: flow on a route
-[bcm/y]; A_o: annuity plus fixed O&M per unit of an investment option [USD bn/y].
+[bcm/y]; u_r: the seller's transport cost to the market's border, g_r: the buyer's delivery
+cost from the border to the market's demand (China's inland transport) [USD/MMBtu]; A_o:
+annuity plus fixed O&M per unit of an investment option [USD bn/y]. A new unit's capacity
+ramps up over its first years online (`online_share`).
+
+A market structure may add model blocks (`Block`: sets, parameters, variables,
+constraints and yearly objective terms), e.g. Cournot competition among suppliers
+(structures/cournot.py); `build_model` lists the core blocks, then the structures' ones.
 
 Numeric inputs are mutable Params (`parameter_values`), so the compiled model (engine.py)
 takes a change of value (prices, costs, capacities, availabilities, demand curves, the
@@ -23,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import math
 import weakref
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -48,7 +57,9 @@ def build_model(inp: Inputs, linearize: int = 0) -> pyo.ConcreteModel:
     market_sales_balance(m)
     option_units_max(m)
     option_units_min(m)
-    define_objective(m, linearize)
+    for block in inp.blocks:
+        block.define(m, inp)
+    define_objective(m, linearize, inp.blocks)
     return m
 
 
@@ -92,6 +103,8 @@ def define_sets(m: pyo.ConcreteModel, inp: Inputs) -> None:
     decided = inp.decisions.groupby("option")["decision_year"]
     m.DECISION_YEARS = pyo.Set(m.OPTIONS, initialize=lambda m, o: list(
         decided.get_group(o)) if o in decided.groups else [])
+    m.ONLINE = pyo.Set(initialize=list(inp.option_online[["option", "decision_year", "year"]]
+                                       .itertuples(index=False, name=None)), dimen=3)
     running = {key: list(g) for key, g in
                inp.option_online.groupby(["option", "year"])["decision_year"]}
     # decision years whose units of option o produce in year y
@@ -115,11 +128,13 @@ PARAMETERS = {
     "route_capacity": ("ROUTE_YEARS", "bcm/y"),
     "availability": ("ROUTE_YEARS", "share"),
     "unit_cost": ("ROUTE_YEARS", "USD/MMBtu"),
+    "delivery_cost": ("ROUTE_YEARS", "USD/MMBtu, paid by the buyer from the border"),
     "min_flow": ("MIN_FLOW_ROUTE_YEARS", "bcm/y"),
     "unit_size": ("OPTIONS", "bcm/y per unit"),
     "max_units": ("OPTIONS", "units"),
     "min_units": ("OPTIONS", "units"),
     "annual_cost": ("OPTIONS", "USD bn per unit per year online"),
+    "online_share": ("ONLINE", "share of a unit's capacity running in its year (ramp-up)"),
     "alpha": ("SEGMENTS", "USD/MMBtu"),
     "beta": ("SEGMENTS", "USD/MMBtu per bcm/y"),
     "width": ("SEGMENTS", "bcm/y, inf for the last segment"),
@@ -127,8 +142,15 @@ PARAMETERS = {
 
 
 def parameter_values(inp: Inputs) -> dict[str, pd.Series]:
-    """Every numeric input of the model, indexed as its parameter, in the units of
-    schema/parameters.csv."""
+    """Every numeric input of the model, the blocks' included, indexed as its parameter."""
+    return {**core_parameter_values(inp),
+            **{name: values for block in inp.blocks
+               for name, values in block.parameter_values(inp).items()}}
+
+
+def core_parameter_values(inp: Inputs) -> dict[str, pd.Series]:
+    """The core model's numeric inputs (PARAMETERS), indexed as their parameters, in the
+    units of schema/parameters.csv."""
     ry, seg, steps, options, basins = (inp.route_years, inp.segments, inp.supply_steps,
                                        inp.options, inp.basins)
     return {
@@ -139,9 +161,12 @@ def parameter_values(inp: Inputs) -> dict[str, pd.Series]:
         "reserves": basins["reserves"].dropna(),
         "step_width": steps["width"], "step_cost": steps["cost"],
         "route_capacity": ry["capacity"], "availability": ry["availability"],
-        "unit_cost": ry["unit_cost"], "min_flow": ry["min_flow"][ry["min_flow"] > 0],
+        "unit_cost": ry["unit_cost"], "delivery_cost": ry["delivery_cost"],
+        "min_flow": ry["min_flow"][ry["min_flow"] > 0],
         "unit_size": options["unit_size"], "max_units": options["max_units"],
         "min_units": options["min_units"], "annual_cost": options["annual_cost"],
+        "online_share": inp.option_online.set_index(["option", "decision_year", "year"])[
+            "share"],
         "alpha": seg["alpha"], "beta": seg["beta"], "width": seg["width"],
     }
 
@@ -157,8 +182,10 @@ def structure_key(inp: Inputs, linearize: int = 0, memo: Digests | None = None) 
     parts = [inp.years.index, inp.basins.index, inp.routes, inp.markets.index,
              repr(list(inp.options["route"].items())), inp.basin_years.index, ry.index,
              inp.market_years.index, inp.segments.index, inp.supply_steps.index,
-             inp.option_online, inp.basins["reserves"].notna().to_numpy(),
+             inp.option_online[["option", "decision_year", "year"]],
+             inp.basins["reserves"].notna().to_numpy(),
              (ry["min_flow"] > 0).to_numpy(), (inp.options["min_units"] > 0).to_numpy()]
+    parts += [block.key(inp) for block in inp.blocks]
     if linearize:
         parts += [v.to_numpy(dtype=float) for v in parameter_values(inp).values()]
     digest = hashlib.sha256(f"{inp.scenario.investment}|{linearize}".encode())
@@ -206,7 +233,7 @@ class Digests:
 
 def define_parameters(m: pyo.ConcreteModel, inp: Inputs) -> None:
     """All numeric inputs as mutable parameters, in the units of schema/parameters.csv."""
-    for name, values in parameter_values(inp).items():
+    for name, values in core_parameter_values(inp).items():
         index, doc = PARAMETERS[name]
         m.add_component(name, pyo.Param(m.component(index), initialize=dict(values.items()),
                                         mutable=True, within=pyo.Any, doc=doc))
@@ -257,8 +284,9 @@ def supply_steps_balance(m: pyo.ConcreteModel) -> None:
 
 
 def route_capacity(m: pyo.ConcreteModel, r: str, y: int):
-    """Existing capacity plus the units of investment options online [bcm/y]."""
-    return m.route_capacity[r, y] + sum(m.unit_size[o] * m.units[o, d]
+    """Existing capacity plus the units of investment options online, each at its share of
+    the ramp-up [bcm/y]."""
+    return m.route_capacity[r, y] + sum(m.unit_size[o] * m.online_share[o, d, y] * m.units[o, d]
                                         for o, d in m.UNITS_ONLINE[r, y])
 
 
@@ -300,8 +328,10 @@ def option_units_min(m: pyo.ConcreteModel) -> None:
         if pyo.value(m.min_units[o]) > 0 else pyo.Constraint.Skip)
 
 
-def define_objective(m: pyo.ConcreteModel, linearize: int) -> None:
-    """NPV of Russia's gas surplus under the chosen market structures [USD bn]."""
+def define_objective(m: pyo.ConcreteModel, linearize: int, blocks: tuple = ()) -> None:
+    """NPV of the gas surplus under the chosen market structures [USD bn]: Hashimoto's
+    equivalent optimisation, whose optimum is the markets' equilibrium (demand.py); with
+    one supplier, Russia's NPV."""
     stepped = len(m.STEPS) > 0
     m.market_quadratic = _quadratic(m, "market_quadratic", m.SEGMENTS, m.sales, m.beta,
                                     _sales_bound, linearize)
@@ -318,10 +348,12 @@ def define_objective(m: pyo.ConcreteModel, linearize: int) -> None:
         else:
             production = sum(m.mc_intercept[b] * m.production[b, y]
                              + m.production_quadratic[b, y] for b in m.BASINS)
-        transport = sum(m.unit_cost[r, y] * m.flow[r, y] for r in m.ROUTES)
+        transport = sum((m.unit_cost[r, y] + m.delivery_cost[r, y]) * m.flow[r, y]
+                        for r in m.ROUTES)
         capacity = sum(m.annual_cost[o] * m.units[o, d]
                        for o in m.OPTIONS for d in m.DECISIONS_ONLINE[o, y])
-        return K * (markets - production - transport) - capacity
+        added = sum(block.annual(m, y) for block in blocks)
+        return K * (markets - production - transport) - capacity + added
 
     m.annual_surplus = pyo.Expression(m.YEARS, rule=annual, doc="USD bn per year")
     m.npv = pyo.Objective(expr=sum(m.weight[y] * m.annual_surplus[y] for y in m.YEARS),
@@ -363,3 +395,37 @@ def _quadratic(m, name: str, index, x, coef, bound, linearize: int, coef_index=N
 def _tangent(epigraph, x, c, s, p: float):
     """epigraph >= the tangent of c x^2 / 2 at x = p."""
     return epigraph[s] >= c * p * p / 2 + c * p * (x[s] - p)
+
+
+class Block(Protocol):
+    """A family of model components a market structure adds to the model (its sets,
+    mutable parameters, variables, constraints and yearly objective terms), e.g. Cournot
+    competition (structures/cournot.py). Blocks are part of the inputs (`Inputs.blocks`),
+    so every solve of a scenario, buyer-power variants included, carries them; their
+    parameters are compiled like the core ones, so a sweep re-solves them."""
+
+    def key(self, inp: Inputs) -> str:
+        """What the block's structure depends on (not its parameter values), for
+        `structure_key`."""
+        ...
+
+    def parameter_values(self, inp: Inputs) -> dict[str, pd.Series]:
+        """The block's parameters, named uniquely in the model, indexed like their sets."""
+        ...
+
+    def define(self, m: pyo.ConcreteModel, inp: Inputs) -> None:
+        """Add the block's sets, parameters (from `parameter_values`), variables and
+        constraints to `m`."""
+        ...
+
+    def annual(self, m: pyo.ConcreteModel, y: int) -> Any:
+        """The block's term of year y's objective [USD bn per year, undiscounted]."""
+        ...
+
+
+def add_parameters(m: pyo.ConcreteModel, values: dict[str, pd.Series],
+                   index: dict[str, Any], docs: dict[str, str]) -> None:
+    """Mutable parameters `values` on the sets `index` (name -> set), as the core ones."""
+    for name, series in values.items():
+        m.add_component(name, pyo.Param(index[name], initialize=dict(series.items()),
+                                        mutable=True, within=pyo.Any, doc=docs.get(name, "")))

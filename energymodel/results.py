@@ -70,6 +70,8 @@ COLUMNS = {
     "duals_from": "the solve whose duals the marginal values and rents are: Russia's "
                   "optimum, or the joint-surplus optimum of a bargain",
     "markup_usd_per_mmbtu": "seller's markup: demand price - marginal value of the marginal "
+                            "segment (theta x slope x volume); on the route of a supplier "
+                            "with Cournot conduct, plus theta_s x slope x its own sales: "
                             "segment (theta x slope x volume)",
     "demand_limit_rent_usd_per_mmbtu": "dual of a full demand segment's quantity (a price "
                                        "taker's reference quantity, a flat segment at a "
@@ -493,6 +495,10 @@ def _flows(solve: Solve, markets: pd.DataFrame, basins: pd.DataFrame) -> pd.Data
                    "demand_limit_rent_usd_per_mmbtu", "contract_wedge_usd_per_mmbtu",
                    "price_usd_per_mmbtu", "price_basis", "duals_from"):
         table[column] = m[column].reindex(at_market).to_numpy()
+    for block in inp.blocks:  # a supplier's own markup where it competes a la Cournot
+        markup = getattr(block, "route_markup", None)
+        if markup is not None:
+            table["markup_usd_per_mmbtu"] += markup(solve).reindex(index).fillna(0.0).to_numpy()
     b = basins.set_index(["basin", "year"])
     average = (b["production_cost_usd_bn"] / b["production_bcm_per_y"]).where(
         b["production_bcm_per_y"] > 1e-9, 0.0)
@@ -511,7 +517,8 @@ def _added_capacity(inp: Inputs, units: pd.Series) -> tuple[np.ndarray, np.ndarr
     row = inp.route_years.index.get_indexer(pd.MultiIndex.from_arrays(
         [option["route"].to_numpy(), online["year"].to_numpy()]))
     on = row >= 0  # online in a model year of the route
-    added = pd.DataFrame({"capacity": (units * option["unit_size"].to_numpy())[on],
+    size = option["unit_size"].to_numpy() * online["share"].to_numpy()  # ramping up
+    added = pd.DataFrame({"capacity": (units * size)[on],
                           "cost": (units * option["annual_cost"].to_numpy())[on]}
                          ).groupby(row[on]).sum()
     capacity, cost = np.zeros(len(inp.route_years)), np.zeros(len(inp.route_years))

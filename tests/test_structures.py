@@ -69,9 +69,9 @@ def test_registry_has_one_module_per_structure():
 
 def test_unknown_structure_names_the_registered_ones():
     scenario = em.load_scenario(EXAMPLES / "competitive.yaml").updated(
-        markets={"buyer": MarketSpec(structure="cournot")})
+        markets={"buyer": MarketSpec(structure="bertrand")})
     with pytest.raises(em.InputError, match=re.escape(
-            "markets.buyer.structure: unknown structure 'cournot' (one of price_taker, "
+            "markets.buyer.structure: unknown structure 'bertrand' (one of price_taker, "
             "competitive")):
         em.solve(scenario)
 

@@ -17,6 +17,7 @@ from energymodel.scenario import Scenario, field_path, input_error
 from energymodel.structures import (
     bargaining,
     competitive,
+    cournot,
     monopsony,
     price_taker,
     seller_power,
@@ -24,8 +25,8 @@ from energymodel.structures import (
 from energymodel.structures.base import MarketStructure, Plan, Spec
 
 REGISTRY: dict[str, MarketStructure] = {s.name: s for s in (
-    price_taker.STRUCTURE, competitive.STRUCTURE, seller_power.STRUCTURE, monopsony.STRUCTURE,
-    bargaining.STRUCTURE)}
+    price_taker.STRUCTURE, competitive.STRUCTURE, seller_power.STRUCTURE, cournot.STRUCTURE,
+    monopsony.STRUCTURE, bargaining.STRUCTURE)}
 
 __all__ = ["REGISTRY", "MarketStructure", "Plan", "Spec", "apply", "buyer_market", "solve",
            "specs"]

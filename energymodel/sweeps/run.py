@@ -16,9 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from energymodel._version import __version__
+from energymodel.api import load_scenario
 from energymodel.data import load_dataset
 from energymodel.errors import InputError
-from energymodel.scenario import Scenario, load_scenario
+from energymodel.scenario import Scenario
 from energymodel.sweeps import designs
 from energymodel.sweeps.executors import Context, Executor, Task
 from energymodel.sweeps.executors import executor as make_executor
