@@ -78,7 +78,7 @@ def _solve_tables(scenario: Scenario, session: Session
     timings.update(plan.solve.timings)
     timings["solve_all"] = time.perf_counter() - start
     start = time.perf_counter()
-    tables = extract(plan.solve, plan.prices)
+    tables = extract(plan.solve, plan.prices, plan.price_basis, plan.duals_from)
     tables["markets"]["structure"] = tables["markets"]["market"].map(
         {m: spec.structure for m, spec in scenario.markets.items()})
     if market is not None:

@@ -17,7 +17,7 @@ from energymodel.api import load_scenario
 from energymodel.engine import Session
 from energymodel.errors import InputError, display_path
 from energymodel.inputs import periods
-from energymodel.outputs import OUTPUT_GROUPS, key_outputs
+from energymodel.metrics import OUTPUT_GROUPS, key_outputs
 from energymodel.publish import json_bytes, publish, write_tables
 from energymodel.results import Results
 from energymodel.safety import CompareFolder
@@ -103,8 +103,7 @@ def _read(folder: Path) -> tuple[Scenario, dict[str, float]]:
     outputs; every damage is one line naming the file."""
     results = Results.read(folder)  # the folder's files checked
     try:
-        return results.scenario, key_outputs(results.tables,
-                                             periods(results.scenario)["weight"])
+        return results.scenario, key_outputs(results.tables, periods(results.scenario))
     except (KeyError, ValueError, TypeError, ZeroDivisionError) as err:
         raise InputError(display_path(folder), None, f"its tables do not give the key "
                          f"outputs ({type(err).__name__}: {err})") from None

@@ -73,18 +73,10 @@ def with_terms(segments: pd.DataFrame, theta: float) -> pd.DataFrame:
                            beta=(1 + theta) * segments["slope"])
 
 
-def price_at(segments: list[Segment], quantity: float) -> float:
-    """Inverse demand at `quantity` [USD/MMBtu]."""
-    for s in segments:
-        if quantity <= s.start + s.width or s is segments[-1]:
-            return s.price - s.slope * max(quantity - s.start, 0.0)
-    raise AssertionError("unreachable")
-
-
 def prices(segments: pd.DataFrame, volume: pd.Series) -> pd.Series:
     """Inverse demand at `volume` for every (market, year) of a segments table (indexed by
     market, year, segment with columns start, price, slope, width) [USD/MMBtu]: on the first
-    segment that reaches the volume, or the last one (as `price_at`)."""
+    segment that reaches the volume, or the last one."""
     keys = segments.index.droplevel("segment")
     q = volume.reindex(keys).fillna(0.0).to_numpy()
     start = segments["start"].to_numpy()
@@ -94,6 +86,26 @@ def prices(segments: pd.DataFrame, volume: pd.Series) -> pd.Series:
     price = (segments["price"].to_numpy() - segments["slope"].to_numpy()
              * np.maximum(q - start, 0.0))[first]
     return pd.Series(price, index=keys[first]).sort_index()
+
+
+def residual(segments: pd.DataFrame, served: pd.Series) -> pd.DataFrame:
+    """One market's curve (segments indexed by year, segment: start, price, slope, width)
+    for what it buys beyond `served` bcm/y (by year, bought from others first): each year's
+    segments cut at that volume and restarted at zero, same slopes."""
+    rows = []
+    for (year, k), s in segments.iterrows():
+        cut = float(served.get(year, 0.0))
+        end = s["start"] + s["width"]
+        if end <= cut:
+            continue
+        start = max(s["start"], cut)
+        rows.append({"year": year, "segment": k, "start": start - cut,
+                     "price": s["price"] - s["slope"] * (start - s["start"]),
+                     "slope": s["slope"], "width": end - start})
+    table = pd.DataFrame(rows).set_index(["year", "segment"])
+    return table.assign(segment_order=table.groupby(level="year").cumcount()).reset_index(
+        "segment", drop=True).set_index("segment_order", append=True).rename_axis(
+        ["year", "segment"])
 
 
 def consumer_value(segments: pd.DataFrame, volume: pd.Series) -> pd.Series:

@@ -72,23 +72,36 @@ def dependence(flows: pd.DataFrame, market: str) -> pd.DataFrame:
         export_volume_bcm_per_y=total["flow_bcm_per_y"])
 
 
-def pressure_table(flows: pd.DataFrame, markets: pd.DataFrame, market: str,
-                   benchmark: pd.Series, name: str) -> pd.DataFrame:
-    """Price pressure on the buyer market by year, with Russia's dependence on it."""
-    m = markets[markets["market"] == market].set_index("year")
+def pressure_table(flows: pd.DataFrame, market: str, benchmark: pd.Series,
+                   name: str) -> pd.DataFrame:
+    """Price pressure on the exporter's gas in the buyer market by year: its volume, the
+    price it is paid and the benchmark (each the volume-weighted mean over its routes
+    there; the benchmark by (route, year)), with Russia's dependence on the market."""
+    own = exporter(flows)
+    rows = own[own["market"] == market].copy()
+    rows["benchmark"] = benchmark.reindex(pd.MultiIndex.from_frame(rows[["route", "year"]])
+                                          ).to_numpy()
+    rows["weighted"] = rows["benchmark"] * rows["flow_bcm_per_y"]
+    by = rows.groupby("year").agg(volume=("flow_bcm_per_y", "sum"),
+                                  revenue=("revenue_usd_bn", "sum"),
+                                  weighted=("weighted", "sum"), plain=("benchmark", "mean"))
+    flowing = by["volume"] > 1e-9
     table = pd.DataFrame({
-        "year": m.index, "market": market, "benchmark": name,
-        "benchmark_price_usd_per_mmbtu": benchmark.reindex(m.index).to_numpy(),
-        "price_usd_per_mmbtu": m["price_usd_per_mmbtu"].to_numpy(),
-        "volume_bcm_per_y": m["volume_bcm_per_y"].to_numpy()})
+        "year": by.index, "market": market, "benchmark": name,
+        "benchmark_price_usd_per_mmbtu": np.where(flowing, by["weighted"] / by["volume"]
+                                                  .where(flowing, 1.0), by["plain"]),
+        "price_usd_per_mmbtu": np.where(flowing, by["revenue"] / (K * by["volume"]
+                                                                 .where(flowing, 1.0)),
+                                        np.nan),
+        "volume_bcm_per_y": by["volume"].to_numpy()})
     table["pressure_usd_per_mmbtu"] = (table["benchmark_price_usd_per_mmbtu"]
                                        - table["price_usd_per_mmbtu"])
     table["pressure_pct"] = 100 * table["pressure_usd_per_mmbtu"] / table[
         "benchmark_price_usd_per_mmbtu"]
-    table["transferred_usd_bn"] = table["pressure_usd_per_mmbtu"] * table[
-        "volume_bcm_per_y"] * K
+    table["transferred_usd_bn"] = (table["pressure_usd_per_mmbtu"].fillna(0.0)
+                                   * table["volume_bcm_per_y"] * K)
     shares = dependence(flows, market)
-    return table.join(shares, on="year")
+    return table.reset_index(drop=True).join(shares, on="year")
 
 
 def mean_window(years: pd.Series) -> tuple[int, int]:
@@ -124,7 +137,8 @@ def budget_table(flows: pd.DataFrame, basins: pd.DataFrame, fiscal: Fiscal) -> p
     pipeline = exporter(flows)
     pipeline = pipeline[pipeline["kind"] == "pipeline"]
     duty = pipeline.groupby("year")["revenue_usd_bn"].sum() * fiscal.export_duty_pipeline
-    tax = basins.groupby("year")["production_bcm_per_y"].sum() * (
+    own = basins[basins["basin"].isin(set(exporter(flows)["basin"]))]
+    tax = own.groupby("year")["production_bcm_per_y"].sum() * (
         fiscal.extraction_tax_usd_per_mmbtu * K)
     table = pd.DataFrame({"export_duty_usd_bn": duty, "extraction_tax_usd_bn": tax})
     table["budget_take_usd_bn"] = table.sum(axis=1)

@@ -36,14 +36,14 @@ class Inputs:
     basin_years: pd.DataFrame  # index (basin, year): capacity
     routes: pd.DataFrame  # index route: basin, market, kind, supplier, role (of the supplier)
     route_years: pd.DataFrame  # index (route, year): capacity, availability, unit_cost,
-    #                            delivery_cost (the buyer's, from the border), min_flow
+    #                            delivery_cost (the buyer's, from the border), min_flow;
+    #                            the route's contract formula (inputs._contracts)
     options: pd.DataFrame  # index option: route, unit_size, max_units, capex, ..., annuity,
     #                        annual_cost (annuity + fixed O&M) [USD bn per unit per year]
     option_online: pd.DataFrame  # columns option, decision_year, year, share: a unit decided
     #                              then runs in year at `share` of its size (its ramp-up)
     markets: pd.DataFrame  # index market: structure (name), theta, pathway
-    market_years: pd.DataFrame  # index (market, year): intercept, slope, price_cap, ...,
-    #                             contract terms, lagged_oil_price, oil_indexed_price
+    market_years: pd.DataFrame  # index (market, year): intercept, slope, price_cap, ...
     segments: pd.DataFrame  # index (market, year, segment): start, price, slope, width, alpha, beta
     supply_steps: pd.DataFrame  # index (basin, year, step): width, cost (stepped supply only)
     blocks: tuple = ()  # model blocks the market structures add (model.Block)
@@ -72,7 +72,7 @@ def tabulate(scenario: Scenario, data: DataSet | None = None) -> Inputs:
         scenario=scenario, data=data, years=years, basins=basins, basin_years=basin_years,
         routes=data.routes[["basin", "market", "kind", "supplier"]].assign(
             role=data.suppliers["role"].reindex(data.routes["supplier"]).to_numpy()),
-        route_years=_route_years(scenario, data, years),
+        route_years=_route_years(scenario, data, years).join(_contracts(data, years, markets)),
         options=_options(scenario, data),
         option_online=_option_online(scenario, data, years),
         markets=markets, market_years=market_years, segments=segments,
@@ -323,8 +323,6 @@ def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,
     """Demand parameters by (market, year) and the curve segments by (market, year, k)."""
     path_params = ["ref_quantity", "ref_price", "price_cap", "intercept", "slope"]
     elasticity = _statics(data, data.markets.index, ["elasticity"])["elasticity"]
-    contracts = _statics(data, data.markets.index,
-                         ["contract_slope", "contract_constant", "contract_lag"])
     file = display_path(data.directory / "values")
     rows, segs = [], []
     for market, spec in markets.iterrows():
@@ -334,14 +332,11 @@ def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,
             means[p] = (_period_mean(anchors, years, "linear") if len(anchors)
                         else pd.Series(np.nan, index=years.index))
         where = f"market {market}, pathway {spec['pathway']}"
-        oil_indexed = _oil_indexed(data.series(market, "oil_price", spec["pathway"]),
-                                   contracts.loc[market], years)
         for year in years.index:
             v = {p: means[p][year] for p in path_params}
             a, b, segments = _market_curve(v, elasticity[market], file, where)
             rows.append({"market": market, "year": year, **v, "elasticity": elasticity[market],
-                         "intercept": a, "slope": b, **contracts.loc[market],
-                         **oil_indexed.loc[year]})
+                         "intercept": a, "slope": b})
             segs += [{"market": market, "year": year, "segment": k, "start": s.start,
                       "price": s.price, "slope": s.slope, "width": s.width}
                      for k, s in enumerate(segments)]
@@ -349,21 +344,60 @@ def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,
     return pd.DataFrame(rows).set_index(["market", "year"]), demand.with_terms(segments, 0.0)
 
 
-def _oil_indexed(brent: pd.Series, contract: pd.Series, years: pd.DataFrame) -> pd.DataFrame:
-    """By model year: Brent lagged by `lag` months [USD/bbl], the lag taken as the share
-    lag/12 of the previous year's Brent, and the oil-indexed contract price slope x lagged
-    Brent + constant [USD/MMBtu]; NaN where the market has no contract terms or oil price."""
+CONTRACT = ["contract_slope", "contract_constant", "contract_lag", "contract_hub_share",
+            "contract_hub_lag", "contract_start", "contract_end"]
+
+
+def _contracts(data: DataSet, years: pd.DataFrame, markets: pd.DataFrame) -> pd.DataFrame:
+    """Each route's contract price formula by (route, year) (NaN where the route has none):
+
+        formula = (1 - h) (slope x lagged Brent + constant) + h x lagged hub price
+
+    with Brent the route's market's oil_price and the hub price its price_cap (both on the
+    market's pathway), each lagged by its lag in months as the share lag/12 of last year's
+    value; `legacy` marks the years a legacy contract (contract_start to contract_end)
+    prices the route. Columns lagged_oil_price [USD/bbl], contract_slope, contract_constant,
+    formula_price [USD/MMBtu], legacy [bool]."""
+    terms = _statics(data, data.routes.index, CONTRACT)
     calendar = _calendar(years)
-    if len(brent) == 0 or contract.isna().any():
-        return pd.DataFrame({"lagged_oil_price": np.nan, "oil_indexed_price": np.nan},
-                            index=years.index)
     t = calendar.index.to_numpy(float)
-    share = contract["contract_lag"] / 12
-    lagged = share * _evaluate(brent, t - 1, "linear") + (1 - share) * _evaluate(brent, t,
-                                                                                  "linear")
-    price = contract["contract_slope"] * lagged + contract["contract_constant"]
-    return pd.DataFrame({"lagged_oil_price": lagged, "oil_indexed_price": price},
-                        index=calendar.to_numpy()).groupby(level=0).mean()
+    frames = []
+    for route, c in terms.iterrows():
+        market = data.routes.at[route, "market"]
+        pathway = markets.at[market, "pathway"]
+        brent = data.series(market, "oil_price", pathway)
+        columns = {"lagged_oil_price": np.full(len(t), np.nan),
+                   "formula_price": np.full(len(t), np.nan)}
+        if len(brent) and not np.isnan(c["contract_slope"]):
+            lagged = _lagged(brent, t, c["contract_lag"])
+            oil = c["contract_slope"] * lagged + np.nan_to_num(c["contract_constant"])
+            h = np.nan_to_num(c["contract_hub_share"])
+            hub = data.series(market, "price_cap", pathway)
+            if h > 0:
+                oil = (1 - h) * oil + h * _lagged(hub, t, c["contract_hub_lag"])
+            columns = {"lagged_oil_price": lagged, "formula_price": oil}
+        frame = pd.DataFrame(columns, index=calendar.to_numpy()).groupby(level=0).mean()
+        start, end = c["contract_start"], c["contract_end"]
+        frame["legacy"] = ((frame.index >= start) & (frame.index <= end)
+                           if not (np.isnan(start) or np.isnan(end)) else False)
+        frame["legacy"] &= frame["formula_price"].notna()
+        frame["contract_slope"] = c["contract_slope"]
+        frame["contract_constant"] = np.nan_to_num(c["contract_constant"])
+        frames.append(frame.rename_axis("year").reset_index().assign(route=route))
+    columns = ["lagged_oil_price", "formula_price", "legacy", "contract_slope",
+               "contract_constant"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames).set_index(["route", "year"])[columns]
+
+
+def _lagged(path: pd.Series, t: np.ndarray, lag: float) -> np.ndarray:
+    """A price path at calendar years t, lagged by `lag` months: the share lag/12 of last
+    year's value and the rest this year's (linear between anchors) [the path's unit]."""
+    share = (0.0 if np.isnan(lag) else lag) / 12
+    if len(path) == 0:
+        return np.full(len(t), np.nan)
+    return share * _evaluate(path, t - 1, "linear") + (1 - share) * _evaluate(path, t, "linear")
 
 
 def _market_curve(v: dict[str, float], elasticity: float, file: str,
@@ -439,6 +473,20 @@ def with_market_prices(inp: Inputs, market: str, prices: pd.Series) -> Inputs:
     markets.loc[market, "structure"] = "price_taker"
     return replace(inp, segments=pd.concat([segments, flat]).sort_index(), markets=markets,
                    basins=inp.basins.assign(buyer_markup=0.0))
+
+
+def with_fixed_flows(inp: Inputs, flows: pd.Series) -> Inputs:
+    """The inputs with the route-years of `flows` (by route, year) carrying exactly that
+    flow [bcm/y]: capacity and contracted minimum both set to it, availability one, and no
+    new unit of an option on those routes."""
+    route_years = inp.route_years.copy()
+    at = flows.index
+    route_years.loc[at, "availability"] = 1.0
+    route_years.loc[at, "capacity"] = flows.clip(lower=0.0).to_numpy()
+    route_years.loc[at, "min_flow"] = flows.clip(lower=0.0).to_numpy()
+    options = inp.options.copy()
+    options.loc[options["route"].isin(set(at.get_level_values("route"))), "max_units"] = 0.0
+    return replace(inp, route_years=route_years, options=options)
 
 
 def with_competitive(inp: Inputs, market: str) -> Inputs:

@@ -59,8 +59,10 @@ COLUMNS = {
     "usable_capacity_bcm_per_y": "availability x capacity: what the route can carry",
     "utilisation": "flow / usable capacity (0 where none is usable); for basins flow / "
                    "capacity",
-    "price_usd_per_mmbtu": "price of Russian gas in the market: its inverse demand at the "
-                           "volume, or the price a contract or the buyer sets (price_basis)",
+    "price_usd_per_mmbtu": "flows: the price the route's seller gets at its border (a legacy "
+                           "contract's formula, a bargained or buyer-set price, or the "
+                           "market's demand price less the buyer's delivery cost: "
+                           "price_basis); markets: the inverse demand at the volume",
     "price_basis": "what sets the price: the inverse demand, a bargained contract, the "
                    "buyer (monopsony) or Russia's marginal cost (monopsony QP)",
     "demand_price_usd_per_mmbtu": "the market's inverse demand at the volume sold",
@@ -86,7 +88,7 @@ COLUMNS = {
                                    "(Hotelling rent)",
     "buyer_term_usd_per_mmbtu": "buyer-side term phi x d x output of a monopsony QP in the "
                                 "basin's netback",
-    "revenue_usd_bn": "price x volume",
+    "revenue_usd_bn": "price x volume (a market's: its sellers' revenue, route by route)",
     "transport_cost_usd_bn": "route unit cost x flow",
     "production_cost_usd_bn": "production cost, shared over a basin's routes by volume",
     "capacity_cost_usd_bn": "annuity and fixed O&M of new units online",
@@ -107,6 +109,8 @@ COLUMNS = {
     "volume_bcm_per_y": "gas the market buys from Russia",
     "export_volume_bcm_per_y": "Russia's export volume (non-domestic routes)",
     "unit_cost_usd_per_mmbtu": "transport (or liquefaction and shipping) cost of the route",
+    "delivery_cost_usd_per_mmbtu": "the buyer's cost of carrying the gas from the route's "
+                                   "border to its demand (China's inland tariffs)",
     "theta": "conjectural parameter of seller power (0 competitive, 1 monopoly)",
     "intercept_usd_per_mmbtu": "inverse demand's intercept a (price at zero volume)",
     "slope_usd_per_mmbtu_per_bcm": "inverse demand's slope b",
@@ -295,31 +299,51 @@ def resolved_scenario(scenario: Scenario) -> dict:
     return resolved
 
 
-def extract(solve: Solve, prices: dict[str, pd.Series] | None = None
-            ) -> dict[str, pd.DataFrame]:
-    """Tidy tables of a solve, from its solution vectors. `prices` (market -> USD/MMBtu by
-    year) replaces the inverse demand's price where a buyer sets or bargains it."""
+def extract(solve: Solve, prices: dict[str, pd.Series] | None = None,
+            basis: str = "set outside the inverse demand",
+            duals_from: str = "Russia's optimum") -> dict[str, pd.DataFrame]:
+    """Tidy tables of a solve, from its solution vectors. `prices` (route -> USD/MMBtu by
+    year, at the border) replaces a route's price where a buyer sets or a bargain fixes it,
+    `basis` says which (see `route_prices`); `duals_from` names the solve (a plan reports
+    the joint-surplus solve of a bargain, or Russia's answer to a buyer's prices)."""
     inp = solve.inputs
     markets = _markets(solve)
-    for market, price in (prices or {}).items():
-        rows = markets["market"] == market
-        markets.loc[rows, "price_usd_per_mmbtu"] = price.reindex(
-            markets.loc[rows, "year"]).to_numpy()
-        structure = inp.markets.at[market, "structure"]
-        markets.loc[rows, "price_basis"] = PRICE_BASES.get(structure, "set outside the "
-                                                                      "inverse demand")
-        if structure == "competitive":
-            markets.loc[rows, "duals_from"] = "joint-surplus optimum of the bargain"
-    markets.insert(markets.columns.get_loc("demand_limit_rent_usd_per_mmbtu") + 1,
-                   "contract_wedge_usd_per_mmbtu",
-                   markets["price_usd_per_mmbtu"] - markets["demand_price_usd_per_mmbtu"])
-    markets["revenue_usd_bn"] = markets["price_usd_per_mmbtu"] * markets["volume_bcm_per_y"] * K
+    markets["duals_from"] = duals_from
     basins = _basins(solve)
-    flows = _flows(solve, markets, basins)
+    flows = _flows(solve, markets, basins, prices or {}, basis)
+    # what the market pays its sellers: their route prices, contracts included
+    markets["revenue_usd_bn"] = flows.groupby(["market", "year"])["revenue_usd_bn"].sum(
+    ).reindex(pd.MultiIndex.from_frame(markets[["market", "year"]])).fillna(0.0).to_numpy()
     investments = _investments(solve)
     summary = _summary(flows, inp.years["weight"], solve.objective)
     return {"flows": flows, "markets": markets, "basins": basins, "investments": investments,
             "summary": summary}
+
+
+def route_prices(inp: Inputs, demand_price: np.ndarray, prices: dict[str, pd.Series],
+                 basis: str = "set outside the inverse demand"
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The price each route's seller gets at its border, per route-year (rows of
+    inp.route_years) [USD/MMBtu], and what sets it:
+        a price a buyer sets or a bargain fixes (`prices`, route -> by year)   `basis`
+        a legacy contract's formula in its years                           legacy contract
+        else the market's demand price less the buyer's delivery cost       inverse demand
+    `demand_price` is the market's inverse demand at its volume, per route-year."""
+    ry = inp.route_years
+    legacy = ry["legacy"].fillna(False).to_numpy(dtype=bool) if "legacy" in ry else \
+        np.zeros(len(ry), dtype=bool)
+    price = np.where(legacy, ry["formula_price"].to_numpy() if "formula_price" in ry else np.nan,
+                     demand_price - ry["delivery_cost"].to_numpy())
+    source = np.where(legacy, "legacy contract", "inverse demand").astype(object)
+    routes = ry.index.get_level_values("route")
+    years = ry.index.get_level_values("year")
+    for route, path in prices.items():
+        rows = np.flatnonzero(routes == route)
+        given = path.reindex(years[rows]).to_numpy(dtype=float)
+        set_here = ~np.isnan(given)
+        price[rows[set_here]] = given[set_here]
+        source[rows[set_here]] = basis
+    return price, source
 
 
 def _dual(solve: Solve, constraint: str, index: pd.Index, sign: float) -> pd.Series:
@@ -338,13 +362,6 @@ def _dual(solve: Solve, constraint: str, index: pd.Index, sign: float) -> pd.Ser
     values /= weight.reindex(index.get_level_values("year")).to_numpy() * K
     values[np.abs(values) < 1e-9] = 0.0  # solver noise around a slack constraint's zero
     return pd.Series(values, index=index)
-
-
-# How the buyer-power solve that replaced a market's price saw the market (its structure in
-# the solved inputs): a bargain solves the joint surplus as if competitive, a monopsony
-# solves Russia's answer to the buyer's prices as a price taker, or the equivalent QP.
-PRICE_BASES = {"competitive": "bargained contract", "price_taker": "buyer's price (monopsony)",
-               "monopsony": "Russia's marginal cost (monopsony QP)"}
 
 
 def _marginal_segment(seg: pd.DataFrame, marginal_value: pd.Series) -> pd.DataFrame:
@@ -383,6 +400,8 @@ def _markets(solve: Solve) -> pd.DataFrame:
     table = pd.DataFrame({
         "market": my.index.get_level_values("market"),
         "year": my.index.get_level_values("year"),
+        "role": inp.data.markets["role"].reindex(my.index.get_level_values("market"))
+        .to_numpy(),
         "structure": inp.markets["structure"].reindex(my.index.get_level_values("market"))
         .to_numpy(),
         "theta": inp.markets["theta"].reindex(my.index.get_level_values("market")).to_numpy(),
@@ -459,7 +478,8 @@ def _basins(solve: Solve) -> pd.DataFrame:
     })
 
 
-def _flows(solve: Solve, markets: pd.DataFrame, basins: pd.DataFrame) -> pd.DataFrame:
+def _flows(solve: Solve, markets: pd.DataFrame, basins: pd.DataFrame,
+           prices: dict[str, pd.Series], basis: str) -> pd.DataFrame:
     inp = solve.inputs
     ry = inp.route_years
     index = ry.index
@@ -492,9 +512,17 @@ def _flows(solve: Solve, markets: pd.DataFrame, basins: pd.DataFrame) -> pd.Data
     m = markets.set_index(["market", "year"])
     at_market = pd.MultiIndex.from_arrays([table["market"], table["year"]])
     for column in ("marginal_value_usd_per_mmbtu", "markup_usd_per_mmbtu",
-                   "demand_limit_rent_usd_per_mmbtu", "contract_wedge_usd_per_mmbtu",
-                   "price_usd_per_mmbtu", "price_basis", "duals_from"):
+                   "demand_limit_rent_usd_per_mmbtu", "demand_price_usd_per_mmbtu",
+                   "duals_from"):
         table[column] = m[column].reindex(at_market).to_numpy()
+    table.insert(table.columns.get_loc("unit_cost_usd_per_mmbtu") + 1,
+                 "delivery_cost_usd_per_mmbtu", ry["delivery_cost"].to_numpy())
+    price, source = route_prices(inp, table["demand_price_usd_per_mmbtu"].to_numpy(), prices,
+                                 basis)
+    table["contract_wedge_usd_per_mmbtu"] = price - (table["demand_price_usd_per_mmbtu"]
+                                                     - table["delivery_cost_usd_per_mmbtu"])
+    table["price_usd_per_mmbtu"] = price
+    table["price_basis"] = source
     for block in inp.blocks:  # a supplier's own markup where it competes a la Cournot
         markup = getattr(block, "route_markup", None)
         if markup is not None:
@@ -538,38 +566,50 @@ def _money(inp: Inputs, flow: np.ndarray, price: np.ndarray, average_cost: np.nd
     return money
 
 
-def accounts(inp: Inputs, values: Callable[[str], pd.Series]) -> dict[str, pd.DataFrame]:
+def accounts(inp: Inputs, values: Callable[[str], pd.Series],
+             prices: dict[str, pd.Series] | None = None) -> dict[str, pd.DataFrame]:
     """The volumes, revenues, profits and builds of a solve (variable name -> its values
-    by index), prices from the inverse demand: the same numbers as extract's tables, in
-    their columns and rows, without the duals and the rest. For solve plans that weigh
-    many solves (a hold-up's build plans)."""
+    by index), route prices as `route_prices` sets them: the same numbers as extract's
+    tables, in their columns and rows, without the duals and the rest. For solve plans that
+    weigh many solves (a hold-up's build plans)."""
     _, volume = _sales(inp, values("sales"))
     my = inp.market_years.index
-    price = demand.prices(inp.segments, volume).reindex(my).to_numpy()
+    demand_price = demand.prices(inp.segments, volume).reindex(my).to_numpy()
     production, cost, _ = _production_cost(inp, values)
-    average = np.where(production.to_numpy() > 1e-9, cost * K / production.to_numpy(), 0.0)
+    q = production.to_numpy()
+    average = np.divide(cost * K, q, out=np.zeros_like(q), where=q > 1e-9)
     ry = inp.route_years.index
-    markets = inp.routes["market"].reindex(ry.get_level_values("route")).to_numpy()
+    routes = ry.get_level_values("route")
+    markets = inp.routes["market"].reindex(routes).to_numpy()
     years = ry.get_level_values("year")
     at_market = my.get_indexer(pd.MultiIndex.from_arrays([markets, years]))
     at_basin = production.index.get_indexer(pd.MultiIndex.from_arrays(
-        [inp.routes["basin"].reindex(ry.get_level_values("route")).to_numpy(), years]))
+        [inp.routes["basin"].reindex(routes).to_numpy(), years]))
     flow = values("flow").reindex(ry).to_numpy()
     units = values("units")
-    money = _money(inp, flow, np.where(at_market >= 0, price[at_market], np.nan),
-                   np.where(at_basin >= 0, average[at_basin], np.nan),
+    price, _ = route_prices(inp, np.where(at_market >= 0, demand_price[at_market], np.nan),
+                            prices or {})
+    money = _money(inp, flow, price, np.where(at_basin >= 0, average[at_basin], np.nan),
                    _added_capacity(inp, units)[0])
     built = units[units > 1e-9]
-    return {"flows": pd.DataFrame({"market": markets, "year": years, "flow_bcm_per_y": flow,
-                                   "role": inp.routes["role"].reindex(
-                                       ry.get_level_values("route")).to_numpy(), **money}),
+    return {"flows": pd.DataFrame({"route": routes, "market": markets, "year": years,
+                                   "flow_bcm_per_y": flow, "price_usd_per_mmbtu": price,
+                                   "delivery_cost_usd_per_mmbtu":
+                                       inp.route_years["delivery_cost"].to_numpy(),
+                                   "supplier": inp.routes["supplier"].reindex(routes).to_numpy(),
+                                   "role": inp.routes["role"].reindex(routes).to_numpy(),
+                                   **money}),
             "markets": pd.DataFrame({"market": my.get_level_values("market"),
                                      "year": my.get_level_values("year"),
                                      "volume_bcm_per_y": volume.reindex(my).to_numpy(),
-                                     "price_usd_per_mmbtu": price}),
+                                     "price_usd_per_mmbtu": demand_price}),
             "investments": pd.DataFrame({"option": [o for o, _ in built.index],
                                          "decision_year": [int(d) for _, d in built.index],
-                                         "units": built.to_numpy()})}
+                                         "units": built.to_numpy()}),
+            "basins": pd.DataFrame({"basin": production.index.get_level_values("basin"),
+                                    "year": production.index.get_level_values("year"),
+                                    "production_bcm_per_y": production.to_numpy(),
+                                    "production_cost_usd_bn": cost * K})}
 
 
 def _investments(solve: Solve) -> pd.DataFrame:

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import energymodel as em
@@ -97,3 +98,13 @@ def hostile_report(folders, hostile, tmp_path_factory) -> Path:
     """The report of the baseline and the hostile-named scenario (no PDF)."""
     return build_report([folders["baseline"], hostile],
                         tmp_path_factory.mktemp("reports") / "hostile", pdf=False)
+
+
+def exporter_prices(results: em.Results, market: str) -> pd.DataFrame:
+    """By year: the exporter's volume into `market` and the price it gets there (its
+    routes' revenue per unit; a bargained or buyer-set price lives on the routes)."""
+    f = results.exports
+    f = f[f["market"] == market].groupby("year")[["flow_bcm_per_y", "revenue_usd_bn"]].sum()
+    return pd.DataFrame({"volume_bcm_per_y": f["flow_bcm_per_y"],
+                         "price_usd_per_mmbtu": f["revenue_usd_bn"]
+                         / (0.0358 * f["flow_bcm_per_y"])})

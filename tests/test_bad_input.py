@@ -209,7 +209,7 @@ def test_debug_shows_the_traceback(tmp_path):
     ("markets:\n  china: {structure: bargaining, beta: 0.5, holdup: pos3}\n",
      ["markets.china.holdup", "no investment option 'pos3'"]),
     ("markets:\n  china: {structure: bargaining, beta: 0.5, holdup: ust_luga_lng}\n",
-     ["markets.china.holdup", "does not add capacity to a route to china"]),
+     ["markets.china.holdup", "does not add capacity to a route of the exporter to china"]),
     ("markets:\n  china: {structure: monopsony, phi: 1, theta: 0.5}\n",
      ["markets.china.theta", "not a parameter of monopsony (it takes: benchmark, phi, method)"]),
     ("markets:\n  china: {structure: monopsony}\n", ["markets.china.phi", "monopsony needs phi"]),
@@ -235,7 +235,7 @@ def test_oil_indexed_benchmark_needs_contract_data(tmp_path):
                              "benchmark: oil_indexed}\n")
     code, err = run(tmp_path, scenario)
     assert code == 2
-    assert_one_line(err, "markets.buyer.benchmark", "oil_indexed needs contract_slope")
+    assert_one_line(err, "markets.buyer.benchmark", "oil_indexed needs the oil_price path")
 
 
 def test_pressure_needs_a_buyer_power_market(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 import energymodel as em
 from energymodel.units import K
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, exporter_prices
 from .test_buyer_power import nash_closed_form
 
 FORMS = [{"form": "levelised"}, {"form": "indexed"},
@@ -29,7 +29,7 @@ def bargain(contract: dict, beta: float = 0.5, scenario: str = "contract.yaml",
 
 def paid(results: em.Results) -> float:
     """NPV of the buyer's payments: sum_y W_y K Q_y p_y [USD bn]."""
-    m = results.markets[results.markets["market"] == "buyer"].set_index("year")
+    m = exporter_prices(results, "buyer")
     weight = 1.08 ** -(m.index.to_numpy() - 2025) if len(m) > 1 else 1.0
     return float((weight * K * m["volume_bcm_per_y"] * m["price_usd_per_mmbtu"]).sum())
 
@@ -43,8 +43,7 @@ def test_indexed_price_moves_with_the_lagged_index(indexed):
     """p_y = slope x L_y + constant: one constant, the data's slope, and the lagged Brent
     path of the data's oil-indexed formula."""
     c = indexed.tables["contract"].set_index("year")
-    markets = indexed.markets
-    price = markets[markets["market"] == "buyer"].set_index("year")["price_usd_per_mmbtu"]
+    price = exporter_prices(indexed, "buyer")["price_usd_per_mmbtu"]
     lagged = c["lagged_oil_price_usd_per_bbl"]
     assert np.allclose(price, c["price_usd_per_mmbtu"], rtol=0, atol=1e-12)
     assert np.allclose(price - 0.05 * lagged, (price - 0.05 * lagged).iloc[0], atol=1e-12)
@@ -78,7 +77,7 @@ def test_every_form_pays_the_nash_share(contract, scenario):
 @pytest.mark.parametrize("beta", [0.0, 0.3, 1.0])
 def test_indexed_matches_the_closed_form_at_any_beta(beta):
     results = bargain({"form": "indexed"}, beta=beta, scenario="nash.yaml")
-    price = results.markets.set_index("market").loc["buyer", "price_usd_per_mmbtu"]
+    price = exporter_prices(results, "buyer")["price_usd_per_mmbtu"].iloc[0]
     assert price == pytest.approx(nash_closed_form(beta, 4.0, 20.0), rel=1e-6)
 
 
@@ -130,21 +129,30 @@ def test_review_with_holdup_never_pays_russia_more_than_ex_ante(five_year):
     assert choice["russia_payoff_ex_post_usd_bn"] == plans["russia_payoff_ex_post_usd_bn"].max()
 
 
-def test_baseline_price_follows_the_pos1_formula(baseline):
-    """The baseline's China price is the oil-indexed Power of Siberia 1 formula with the
-    bargained constant: it moves with the formula year by year, within 0.05 USD/MMBtu of it
-    (beta 0.36 is calibrated so), and NPV transferred = benchmark value of China's volumes
-    less the bargained payment, whatever the path."""
+def test_baseline_prices_follow_their_contracts(baseline):
+    """Power of Siberia 1 keeps its 2014 formula to the end of its term (2049): its price is
+    the formula, year by year; the bargained contract (Power of Siberia 2, and the older
+    pipelines once their terms end) moves with the same index, its constant set by the
+    bargain; and NPV transferred = the benchmark value of Russia's volumes to China less
+    what China pays for them, route by route."""
+    f = baseline.flows.set_index(["route", "year"])
+    pos1 = f.xs("power_of_siberia_1", level="route")
+    legacy = pos1.loc[2025:2049]
+    assert (legacy["price_basis"] == "legacy contract").all()
     c = baseline.tables["contract"].set_index("year")
     gap = c["price_usd_per_mmbtu"] - c["oil_indexed_formula_usd_per_mmbtu"]
-    assert np.allclose(gap, gap.iloc[0], atol=1e-9) and abs(gap.iloc[0]) < 0.05
+    assert np.allclose(gap, gap.iloc[0], atol=1e-9)
+    pos2 = f.xs("power_of_siberia_2", level="route")
+    flowing = pos2[pos2["flow_bcm_per_y"] > 1e-6]
+    assert len(flowing) > 0 and (flowing["price_basis"] == "bargained contract").all()
+    assert np.allclose(flowing["price_usd_per_mmbtu"],
+                       c["price_usd_per_mmbtu"].reindex(flowing.index), atol=1e-9)
     p = baseline.tables["pressure"]
     weight = 1.08 ** -(p["year"] - 2025)
-    bargained = baseline.tables["bargaining"].set_index("metric")["value"]["payment_npv"]
-    benchmark_value = (weight * K * p["volume_bcm_per_y"] * p["benchmark_price_usd_per_mmbtu"])
+    transferred = (weight * K * p["volume_bcm_per_y"] * (p["benchmark_price_usd_per_mmbtu"]
+                                                         - p["price_usd_per_mmbtu"])).sum()
     summary = baseline.summary.set_index("metric")["value"]
-    assert summary["npv_transferred"] == pytest.approx(benchmark_value.sum() - bargained,
-                                                       rel=1e-9)
+    assert summary["npv_transferred"] == pytest.approx(transferred, rel=1e-9)
 
 
 @pytest.mark.parametrize(("contract", "match"), [
@@ -161,7 +169,7 @@ def test_indexed_needs_the_contract_data():
     scenario = em.load_scenario(EXAMPLES / "competitive.yaml").updated(markets={"buyer": {
         "structure": "bargaining", "beta": 0.5, "contract": {"form": "indexed"}}})
     with pytest.raises(em.InputError, match=re.escape(
-            "markets.buyer.contract: contract form indexed needs contract_slope")):
+            "markets.buyer.contract: contract form indexed needs the oil_price path")):
         em.solve(scenario)
 
 

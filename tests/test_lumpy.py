@@ -11,14 +11,15 @@ import energymodel as em
 
 @pytest.fixture(scope="module")
 def dear_pos2(competitive_scenario):
-    """Power of Siberia 2 at a capex where the continuous model builds fractions of it."""
+    """Power of Siberia 2 at a dear capex (still built, wholly): the continuous model builds
+    a fraction of the Ust-Luga LNG plant."""
     return competitive_scenario.with_overrides(
-        {"entity": "pos2_pipeline", "parameter": "capex", "value": 80})
+        {"entity": "pos2_pipeline", "parameter": "capex", "value": 55})
 
 
 def test_continuous_builds_fractions(dear_pos2):
     units = em.solve(dear_pos2).investments.set_index("option")["units"]
-    assert not np.allclose(units, np.round(units))
+    assert not np.allclose(units, np.round(units), atol=1e-4)
 
 
 def test_lumpy_builds_whole_units_and_costs_objective(dear_pos2):

@@ -103,7 +103,7 @@ def test_cli_pressure_prints_table_and_dependence(tmp_path):
     # a better outside option for the seller raises the bargained price
     price = [em.solve(em.load_scenario(scenario).with_overrides(
         {"entity": "outside_link", "parameter": "capacity", "value": q}), dependence=False)
-        .markets.iloc[0]["price_usd_per_mmbtu"] for q in (0, 20, 40)]
+        .tables["pressure"].iloc[0]["price_usd_per_mmbtu"] for q in (0, 20, 40)]
     assert price == sorted(price)
 
 

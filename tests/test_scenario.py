@@ -18,10 +18,10 @@ def test_extends_merges_mappings_and_replaces_values():
     history = em.load_scenario(SCENARIOS / "history.yaml")
     baseline = em.load_scenario(SCENARIOS / "baseline.yaml")
     assert history.horizon.start_year == 2019 and history.pathway == "history"
-    # markets merge: the hindcast replaces China's structure only (its contract formula)
+    # markets merge: the hindcast replaces China's structure only (competitive)
     assert {m: s for m, s in history.markets.items() if m != "china"} == {
         m: s for m, s in baseline.markets.items() if m != "china"}
-    assert history.markets["china"].structure == "price_taker"
+    assert history.markets["china"].structure == "competitive"
     assert history.policies == baseline.policies
     assert history.data_dir == baseline.data_dir == DATA
 
@@ -90,8 +90,8 @@ def test_override_value_scale_and_unit(baseline_scenario):
         data.series("pos2_pipeline", "capex"))
     assert value(changed, "power_of_siberia_1", "unit_cost") == pytest.approx(10.0)
     assert value(changed, "china", "ref_quantity", 2040, "net_zero") == 20
-    assert value(changed, "china", "ref_quantity", 2030, "net_zero") == 60  # untouched
-    assert value(changed, "china", "ref_quantity", 2040, "stated_policies") == 110  # untouched
+    assert value(changed, "china", "ref_quantity", 2030, "net_zero") == 480  # untouched
+    assert value(changed, "china", "ref_quantity", 2040, "stated_policies") == 610  # untouched
     yamal = changed.series("yamal_lng", "capacity")
     assert set(yamal.round(9)) == {27.2}  # a constant path over the years it spanned
     provenance = changed.values[changed.values["entity"] == "pos2_pipeline"]
@@ -104,7 +104,8 @@ def test_override_changes_the_solution(baseline, baseline_scenario):
     dear = em.solve(baseline_scenario.with_overrides(
         {"entity": "pos2_pipeline", "parameter": "capex", "value": 150}))
     assert "pos2_pipeline" not in set(dear.investments["option"])
-    china = dear.flows[dear.flows["market"] == "china"].groupby("year")["flow_bcm_per_y"].sum()
+    china = dear.exports[dear.exports["market"] == "china"].groupby("year")[
+        "flow_bcm_per_y"].sum()
     assert china.max() <= 56 + 1e-6  # Power of Siberia 1 (44) and the Far Eastern route (12)
     assert dear.npv("export_revenue") < baseline.npv("export_revenue")
 

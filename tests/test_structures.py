@@ -25,7 +25,7 @@ LAYERS = [
      "shapley", "rubinstein"},
     {"files", "publish", "safety"},
     {"scenario"}, {"data"}, {"overrides"}, {"inputs"}, {"model"}, {"solver"}, {"engine"},
-    {"bilevel"}, {"results"}, {"indicators", "outputs"}, {"structures"}, {"api"},
+    {"bilevel"}, {"results"}, {"indicators", "metrics"}, {"structures"}, {"api"},
     # report reads Results (solved or read from a folder), never solves
     {"report"}, {"sweeps"}, {"compare"}, {"cli", "__init__", "__main__"},
 ]

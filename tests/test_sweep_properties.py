@@ -35,11 +35,11 @@ def test_china_price_falls_with_its_bargaining_power(tmp_path):
     """China's price is non-increasing in beta, and the revenue transferred non-decreasing."""
     t = run(tmp_path, "beta", "baseline.yaml", {"method": "grid"},
             [{"field": "markets.china.beta", "values": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]}],
-            ["china_price", "npv_transferred", "npv_export_revenue"])
+            ["buyer_price", "npv_transferred", "npv_export_revenue"])
     t = t.sort_values("markets.china.beta")
-    assert np.all(np.diff(t["china_price"]) <= 1e-9)
+    assert np.all(np.diff(t["price_china"]) <= 1e-9)
     assert np.all(np.diff(t["npv_transferred"]) >= -1e-9)
-    assert t["china_price"].iloc[0] > t["china_price"].iloc[-1] + 1
+    assert t["price_china"].iloc[0] > t["price_china"].iloc[-1] + 1
 
 
 @pytest.fixture(scope="module")
@@ -53,15 +53,15 @@ def latin(tmp_path_factory):
                 {"entity": "lng_global", "parameter": "ref_price"},
                 {"entity": "west_siberia", "parameter": "capacity"},
                 {"field": "markets.china.beta", "low": 0.0, "high": 1.0}],
-               ["checks", "china_price", "dependence"])
+               ["checks", "buyer_price", "dependence"])
 
 
 def test_prices_within_caps_at_every_point(latin):
     """Prices on a demand curve never exceed the cap; over the contract China never pays
     more than its LNG alternative (the bargained levelised price may in single years)."""
     assert (latin["max_price_above_cap"] <= 1e-6).all()
-    assert (latin["npv_china_above_parity"] <= 1e-6).all()
-    assert latin["china_price"].between(0, 20).all()
+    assert (latin["npv_buyer_above_parity"] <= 1e-6).all()
+    assert latin["price_china"].between(0, 20).all()
 
 
 def test_no_route_above_capacity_at_any_point(latin):

@@ -27,7 +27,7 @@ SPEC = {
     "inputs": [{"entity": "china", "parameter": "elasticity"},
                {"entity": "pos2_pipeline", "parameter": "capex"},
                {"field": "markets.china.beta", "low": 0.1, "high": 0.9}],
-    "outputs": ["npv_export_revenue", "china_price", "npv_transferred", "pos2_decision_year"],
+    "outputs": ["npv_export_revenue", "buyer_price", "npv_transferred", "decisions"],
 }
 
 

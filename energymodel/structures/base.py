@@ -41,11 +41,13 @@ class Plan:
     structure adds to it."""
 
     solve: Solve
-    prices: dict[str, pd.Series] = field(default_factory=dict)  # market -> USD/MMBtu by year,
-    #                                     where a buyer sets or bargains the price
+    prices: dict[str, pd.Series] = field(default_factory=dict)  # route -> USD/MMBtu by year
+    #                                     at its border, where a buyer sets or bargains it
     method: dict | None = None  # how the structure solved it, for the manifest
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    benchmark: pd.Series | None = None  # USD/MMBtu by model year: the buyer's price is held to it
+    price_basis: str = "set outside the inverse demand"  # what sets `prices`
+    duals_from: str = "Russia's optimum"  # the solve `solve` is
+    benchmark: pd.Series | None = None  # USD/MMBtu by (route, year): prices are held to it
     benchmark_name: str = ""
 
 
@@ -94,10 +96,11 @@ def tables(solve: Solve) -> dict[str, pd.DataFrame]:
     return extract(solve)
 
 
-def money(solve: Solve) -> dict[str, pd.DataFrame]:
+def money(solve: Solve, prices: dict[str, pd.Series] | None = None
+          ) -> dict[str, pd.DataFrame]:
     """The volumes, revenues, profits and builds of a solve, as in its results tables
     (results.accounts): what a solve plan's accounts read, without extracting the rest."""
-    return accounts(solve.inputs, solve.values)
+    return accounts(solve.inputs, solve.values, prices)
 
 
 def market_rows(table: dict[str, pd.DataFrame], market: str) -> pd.DataFrame:

@@ -1,8 +1,12 @@
-"""What the buyer-power structures (monopsony, bargaining) share: the benchmark their price
-is held to and the price pressure they add to the results (indicators.py).
+"""What the buyer-power structures (monopsony, bargaining) share: the exporter's routes into
+the buyer market, the benchmark their prices are held to and the price pressure they add to
+the results (indicators.py).
 
-benchmark: competitive   the price at the joint-surplus optimum (the market competitive);
-           oil_indexed   the contract formula slope x lagged Brent + constant (data).
+benchmark, per route and year:
+    competitive   the border price at the joint-surplus optimum (the market competitive):
+                  the buyer's marginal value of gas less its delivery cost from the border,
+                  i.e. the border price of its marginal alternative;
+    oil_indexed   the route's own contract formula, slope x lagged Brent + constant (data).
 """
 
 from __future__ import annotations
@@ -18,14 +22,20 @@ from energymodel.engine import Session, Solve
 from energymodel.errors import InputError
 from energymodel.inputs import Inputs, with_competitive
 from energymodel.scenario import Scenario
-from energymodel.structures.base import MarketStructure, Plan, Spec, market_rows, money
-
-CONTRACT_DATA = ["contract_slope", "contract_constant", "contract_lag", "oil_price"]
+from energymodel.structures.base import MarketStructure, Plan, Spec, money
 
 
 class BuyerPowerSpec(Spec):
     benchmark: Literal["competitive", "oil_indexed"] = Field(
         "competitive", description="price pressure is measured against this price")
+
+
+def exporter_routes(data: DataSet, market: str, routes: pd.DataFrame | None = None
+                    ) -> list[str]:
+    """The exporter's routes into `market` (the trade a buyer's power bears on)."""
+    r = data.routes if routes is None else routes
+    exporter = data.exporter
+    return list(r.index[(r["market"] == market) & (r["supplier"] == exporter)])
 
 
 class BuyerPower(MarketStructure):
@@ -36,18 +46,25 @@ class BuyerPower(MarketStructure):
 
     def check(self, scenario: Scenario, data: DataSet, market: str,
               spec: BuyerPowerSpec) -> None:
+        if not exporter_routes(data, market):
+            raise InputError(scenario.file(), f"markets.{market}.structure", f"the exporter "
+                             f"({data.exporter}) has no route to {market}: no trade to "
+                             "bear on")
         if spec.benchmark == "oil_indexed":
-            require_contract_data(scenario, data, market, f"markets.{market}.benchmark",
-                                  "oil_indexed")
+            require_contract_terms(scenario, data, market, f"markets.{market}.benchmark",
+                                   "oil_indexed")
 
     def solve(self, inp: Inputs, market: str, spec: BuyerPowerSpec, session: Session) -> Plan:
         joint = (session.solve(with_competitive(inp, market))
                  if self.needs_joint or spec.benchmark == "competitive" else None)
         plan = self.plan(inp, market, spec, joint, session)
         plan.benchmark_name = spec.benchmark
-        plan.benchmark = (market_rows(money(joint), market)["price_usd_per_mmbtu"]
-                          if joint is not None and spec.benchmark == "competitive"
-                          else inp.market_years.loc[market, "oil_indexed_price"])
+        routes = inp.route_years.index.get_level_values("route").isin(
+            exporter_routes(inp.data, market, inp.routes))
+        if spec.benchmark == "competitive" and joint is not None:
+            plan.benchmark = border_prices(joint, market)[routes]
+        else:
+            plan.benchmark = inp.route_years["formula_price"][routes]
         return plan
 
     def plan(self, inp: Inputs, market: str, spec: BuyerPowerSpec, joint: Solve | None,
@@ -57,16 +74,36 @@ class BuyerPower(MarketStructure):
 
     def indicators(self, inp: Inputs, market: str, spec: BuyerPowerSpec, plan: Plan,
                    tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-        pressure = indicators.pressure_table(tables["flows"], tables["markets"], market,
-                                             plan.benchmark, plan.benchmark_name)
+        pressure = indicators.pressure_table(tables["flows"], market, plan.benchmark,
+                                             plan.benchmark_name)
         return {"pressure": pressure,
                 "summary": indicators.pressure_summary(pressure, inp.years["weight"])}
 
 
-def require_contract_data(scenario: Scenario, data: DataSet, market: str, field: str,
-                          what: str) -> None:
-    """The market's contract terms and oil price path are in the data."""
-    missing = [p for p in CONTRACT_DATA if data.series(market, p).empty]
+def border_prices(solve: Solve, market: str) -> pd.Series:
+    """Every route's border price of the market's gas in `solve`: the market's demand price
+    less the route's delivery cost [USD/MMBtu], by (route, year)."""
+    t = money(solve)
+    demand = t["markets"].set_index(["market", "year"])["price_usd_per_mmbtu"]
+    ry = solve.inputs.route_years
+    markets = solve.inputs.routes["market"].reindex(ry.index.get_level_values("route"))
+    at = pd.MultiIndex.from_arrays([markets.to_numpy(), ry.index.get_level_values("year")])
+    return pd.Series(demand.reindex(at).to_numpy() - ry["delivery_cost"].to_numpy(),
+                     index=ry.index)
+
+
+def require_contract_terms(scenario: Scenario, data: DataSet, market: str, field: str,
+                           what: str) -> None:
+    """The exporter's routes into `market` carry contract terms (contract_slope,
+    contract_lag) and the market an oil price path."""
+    routes = exporter_routes(data, market)
+    missing = [r for r in routes if data.series(r, "contract_slope").empty
+               or data.series(r, "contract_lag").empty]
+    if data.series(market, "oil_price").empty:
+        raise InputError(scenario.file(), field, f"{what} needs the oil_price path of "
+                         f"{market} in the data")
     if missing:
-        raise InputError(scenario.file(), field, f"{what} needs {', '.join(CONTRACT_DATA)} for "
-                         f"{market} in the data (missing: {', '.join(missing)})")
+        raise InputError(scenario.file(), field, f"{what} needs contract_slope and "
+                         f"contract_lag on every route of the exporter to {market} "
+                         f"(missing on: {', '.join(missing)})")
+

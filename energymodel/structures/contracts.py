@@ -55,12 +55,12 @@ def review_starts(years: pd.Index, contract: Contract) -> pd.Series:
 
 
 def price_path(contract: Contract, payments: pd.Series, volume: pd.Series,
-               market_years: pd.DataFrame) -> pd.DataFrame:
+               terms: pd.DataFrame) -> pd.DataFrame:
     """The contract's price by model year [USD/MMBtu] with its terms.
 
     payments: bargained payment by review start year [USD bn]; volume: W_y K Q_y by year
-    [USD bn per USD/MMBtu]; market_years: the market's rows (index year) with
-    contract_slope, contract_constant and lagged_oil_price [USD/bbl].
+    [USD bn per USD/MMBtu]; terms: the deal's index terms by year, contract_slope,
+    contract_constant and lagged_oil_price [USD/bbl].
     """
     starts = review_starts(volume.index, contract)
     table = pd.DataFrame({"review_year": starts, "discounted_volume": volume})
@@ -71,9 +71,9 @@ def price_path(contract: Contract, payments: pd.Series, volume: pd.Series,
         table["constant"] = level.reindex(starts).to_numpy()
         table["price_usd_per_mmbtu"] = table["constant"]
         return table
-    lagged = market_years["lagged_oil_price"].reindex(volume.index)
-    slope = market_years["contract_slope"].reindex(volume.index)
-    constant = market_years["contract_constant"].reindex(volume.index)
+    lagged = terms["lagged_oil_price"].reindex(volume.index)
+    slope = terms["contract_slope"].reindex(volume.index)
+    constant = terms["contract_constant"].reindex(volume.index)
     table["lagged_oil_price_usd_per_bbl"] = lagged
     if contract.bargained == "constant":
         index_npv = (volume * slope * lagged).groupby(starts).sum()

@@ -1,7 +1,5 @@
-"""price_taker: the market buys at an exogenous price path (the data's `ref_price`, or where
-the data give none, the market's oil-indexed contract formula, e.g. China's Power of Siberia 1
-contract in the hindcast), up to its reference quantity where the data give one (unlimited
-otherwise)."""
+"""price_taker: the market buys at an exogenous price path (the data's `ref_price`), up to its
+reference quantity where the data give one (unlimited otherwise)."""
 
 from __future__ import annotations
 
@@ -19,12 +17,11 @@ class PriceTaker(MarketStructure):
 
     def transform(self, inp: Inputs, market: str, spec: Spec) -> Inputs:
         my = inp.market_years.loc[market]
-        price = my["ref_price"].fillna(my["oil_indexed_price"])
+        price = my["ref_price"]
         if price.isna().any():
             raise InputError(display_path(inp.data.directory / "values"),
                              f"market {market}, pathway {inp.markets.at[market, 'pathway']}",
-                             "a price_taker market needs ref_price (or contract terms and an "
-                             "oil_price path)")
+                             "a price_taker market needs ref_price")
         width = my["ref_quantity"].fillna(np.inf)
         flat = pd.DataFrame({"year": my.index, "segment": 0, "start": 0.0,
                              "price": price.to_numpy(), "slope": 0.0,

@@ -33,7 +33,7 @@ from typing import Protocol
 from energymodel.engine import Session
 from energymodel.errors import EnergyModelError, InputError, SolveError
 from energymodel.inputs import periods
-from energymodel.outputs import key_outputs
+from energymodel.metrics import key_outputs
 from energymodel.scenario import Scenario
 from energymodel.solver import silence_banner
 from energymodel.sweeps.factors import Factor, variant
@@ -65,7 +65,7 @@ def evaluate(context: Context, point: int, x: dict[str, float], session: Session
     try:
         scenario = variant(context.base, list(context.factors), x)
         results = solve(scenario, dependence=False, session=session)
-        outputs = key_outputs(results.tables, periods(scenario)["weight"], context.outputs)
+        outputs = key_outputs(results.tables, periods(scenario), context.outputs)
     except SolveError as err:
         status, reason = "no solution", str(err)
     except InputError as err:

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from energymodel.errors import InputError, display_path
-from energymodel.outputs import OUTPUT_GROUPS
+from energymodel.metrics import OUTPUT_GROUPS
 from energymodel.scenario import Selector, Strict, input_error, read_yaml
 
 Method = Literal["grid", "latin", "sobol", "morris", "oat"]
