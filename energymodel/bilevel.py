@@ -241,7 +241,8 @@ def _multiplier_bounds(f: _Follower, inp: Inputs, prices_cap: pd.Series) -> tupl
     route_basin = inp.routes["basin"].reindex(ry.index.get_level_values("route")).to_numpy()
     route_market = inp.routes["market"].reindex(ry.index.get_level_values("route")).to_numpy()
     years = ry.index.get_level_values("year")
-    transport = ry["unit_cost"] * v.reindex(years).to_numpy()
+    # the route cost in the objective: the seller's transport and the buyer's delivery
+    transport = (ry["unit_cost"] + ry["delivery_cost"]) * v.reindex(years).to_numpy()
     netback = pd.Series(mu_hi.reindex(list(zip(route_market, years, strict=True))).to_numpy()
                         - transport.to_numpy(), index=ry.index)
     by_basin = netback.groupby([route_basin, years]).max().reindex(pi_lo.index)

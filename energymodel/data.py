@@ -38,9 +38,9 @@ SCHEMA_FILE = Path(__file__).parent / "schema" / "parameters.csv"
 ENTITY_FILES = {"supplier": "suppliers.csv", "basin": "basins.csv", "market": "markets.csv",
                 "route": "routes.csv", "option": "options.csv"}
 ENTITY_COLUMNS = {
-    "supplier": ["supplier", "name", "role", "note"],
+    "supplier": ["supplier", "name", "role", "region", "note"],
     "basin": ["basin", "name", "supplier", "note"],
-    "market": ["market", "name", "role", "note"],
+    "market": ["market", "name", "role", "region", "note"],
     "route": ["route", "name", "basin", "market", "kind", "note"],
     "option": ["option", "route", "name", "note"],
 }
@@ -48,7 +48,8 @@ ROUTE_KINDS = {"pipeline", "lng", "domestic"}
 # Roles (suppliers.csv, markets.csv): the exporter is the supplier whose choices, revenue and
 # profit the model reports (Russia); rivals sell into its markets with their own conduct;
 # a domestic supplier is the buyer's own production. The buyer market is the one whose
-# dependence on the exporter the results follow (China), buyer-power structure or not.
+# dependence on the exporter the results follow (China), buyer-power structure or not. `name`
+# is how results and briefings show an entity, `region` (suppliers, markets) its IAMC region.
 SUPPLIER_ROLES = {"exporter", "rival", "domestic"}
 MARKET_ROLES = {"buyer", ""}
 PROVENANCE = ["basis", "confidence", "source", "source_date", "note"]

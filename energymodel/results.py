@@ -37,6 +37,7 @@ import pandas as pd
 
 from energymodel import demand
 from energymodel._version import __version__
+from energymodel.data import DataSet
 from energymodel.engine import Solve
 from energymodel.errors import InputError, display_path
 from energymodel.inputs import Inputs
@@ -151,6 +152,9 @@ COLUMNS = {
     "tolerance": "largest difference accepted (history.csv states it with its rule)",
     "within_tolerance": "|difference| <= tolerance",
     "to_year": "last year of a multi-year observation (the mean over year..to_year)",
+    "id": "entities: the entity's id in the data (supplier, basin, market, route, option)",
+    "name": "entities: how the data name it (the id made readable where they give none)",
+    "region": "entities: its IAMC region (a basin's, route's or option's is its supplier's)",
 }
 # Columns that name what a row is about rather than measure it
 KEYS = frozenset({"route", "basin", "market", "kind", "supplier", "role", "year", "option",
@@ -202,6 +206,29 @@ class Results:
     def validation(self) -> pd.DataFrame | None:
         """Observed against modelled values, where an annual run covers observed years."""
         return self.tables.get("validation")
+
+    def name_of(self, entity: str) -> str:
+        """How the data name an entity (its `name`; the id made readable where the results
+        hold no names)."""
+        names = self.tables.get("entities")
+        if names is not None and entity in set(names["id"]):
+            return str(names.set_index("id").at[entity, "name"])
+        return readable(entity)
+
+    def region_of(self, entity: str) -> str:
+        """An exporter's or market's IAMC region (its name where the data give none)."""
+        names = self.tables.get("entities")
+        if names is not None and entity in set(names["id"]):
+            region = names.set_index("id").at[entity, "region"]
+            if isinstance(region, str) and region:
+                return region
+        return self.name_of(entity)
+
+    @property
+    def exporter(self) -> str:
+        """The exporter (the supplier with role exporter)."""
+        own = self.flows.loc[self.flows["role"] == "exporter", "supplier"]
+        return str(own.iloc[0]) if len(own) else "exporter"
 
     @property
     def exports(self) -> pd.DataFrame:
@@ -281,6 +308,34 @@ class Results:
         return read_results(folder)
 
 
+def readable(code: str) -> str:
+    """'power_of_siberia_1' -> 'Power of Siberia 1', 'yamal_gydan_lng' -> 'Yamal Gydan LNG'."""
+    words = {"of": "of", "lng": "LNG", "and": "and"}
+    return " ".join(words.get(w, w.capitalize()) for w in code.split("_"))
+
+
+def entities(data: DataSet) -> pd.DataFrame:
+    """The data's entities as results show them: kind, id, name, role (a basin's, route's or
+    option's is its supplier's; a market without one is 'other'), region (likewise; the name
+    where none is given)."""
+    tables = data.entity_tables()
+    roles, regions = tables["supplier"]["role"], tables["supplier"]["region"]
+    supplier = tables["basin"]["supplier"]
+    owner = {"supplier": lambda i, r: i, "basin": lambda i, r: r["supplier"],
+             "route": lambda i, r: supplier[r["basin"]],
+             "option": lambda i, r: supplier[tables["route"].at[r["route"], "basin"]]}
+    rows = []
+    for kind, table in tables.items():
+        for ident, row in table.iterrows():
+            who = owner[kind](ident, row) if kind in owner else None
+            name = row.get("name", "") or readable(ident)
+            rows.append({"kind": kind, "id": ident, "name": name,
+                         "role": row.get("role", "") or (roles[who] if who else "") or "other",
+                         "region": row.get("region", "") or (regions[who] if who else "")
+                         or name})
+    return pd.DataFrame(rows, columns=["kind", "id", "name", "role", "region"])
+
+
 def exporter(flows: pd.DataFrame) -> pd.DataFrame:
     """The rows of a flows table on the exporter's routes (Russia's own assets)."""
     return flows[flows["role"] == "exporter"] if "role" in flows else flows
@@ -317,7 +372,7 @@ def extract(solve: Solve, prices: dict[str, pd.Series] | None = None,
     investments = _investments(solve)
     summary = _summary(flows, inp.years["weight"], solve.objective)
     return {"flows": flows, "markets": markets, "basins": basins, "investments": investments,
-            "summary": summary}
+            "summary": summary, "entities": entities(inp.data)}
 
 
 def route_prices(inp: Inputs, demand_price: np.ndarray, prices: dict[str, pd.Series],
@@ -401,7 +456,7 @@ def _markets(solve: Solve) -> pd.DataFrame:
         "market": my.index.get_level_values("market"),
         "year": my.index.get_level_values("year"),
         "role": inp.data.markets["role"].reindex(my.index.get_level_values("market"))
-        .to_numpy(),
+        .replace("", "other").to_numpy(),
         "structure": inp.markets["structure"].reindex(my.index.get_level_values("market"))
         .to_numpy(),
         "theta": inp.markets["theta"].reindex(my.index.get_level_values("market")).to_numpy(),

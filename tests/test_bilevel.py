@@ -17,6 +17,10 @@ from energymodel.units import K
 from .conftest import SCENARIOS
 
 FIVE_YEAR = {"start_year": 2025, "end_year": 2060, "step": 5}
+# The annual comparison runs over 2025-2039: at annual steps over the whole horizon the
+# bilevel on China's whole market (a delivered price over pipelines of different delivery
+# costs) does not close its MILP gap within minutes (README, "China's buyer power").
+WINDOW = {"start_year": 2025, "end_year": 2039}
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +68,7 @@ def test_bilevel_is_deterministic(follower):
 
 @pytest.fixture(scope="module")
 def by_step(five_year) -> dict[int, em.Results]:
-    return {step: em.solve(five_year.updated(horizon={**FIVE_YEAR, "step": step}),
+    return {step: em.solve(five_year.updated(horizon={**WINDOW, "step": step}),
                            dependence=False) for step in (5, 1)}
 
 

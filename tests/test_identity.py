@@ -18,7 +18,11 @@ import energymodel as em
 
 from .conftest import EXAMPLES, SCENARIOS
 
-ATOL = 1e-5  # USD/MMBtu: duals of the QP are accurate to about 1e-7
+# USD/MMBtu: duals of the QP are accurate to about 1e-7 in NPV terms; divided by the small
+# discount weight of a late year they are good to about 2e-5 (China's whole market, in
+# the objective since 2026-12-03, makes its terms larger)
+ATOL = 5e-5
+FLOWING = 1e-5  # bcm/y: below this an interior-point solution's route is idle
 FIVE_YEAR = {"start_year": 2025, "end_year": 2060, "step": 5}
 SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
 EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
@@ -52,7 +56,7 @@ def netback_identity(flows: pd.DataFrame) -> pd.Series:
 @pytest.mark.parametrize("name", names())
 def test_netback_identity_on_every_row_with_flow(solved, name):
     flows = solved[name].flows
-    flowing = flows[flows["flow_bcm_per_y"] > 1e-6]
+    flowing = flows[flows["flow_bcm_per_y"] > FLOWING]
     assert len(flowing) > 0
     gap = netback_identity(flowing)
     assert np.abs(gap).max() < ATOL, flowing.assign(gap=gap)[gap.abs() >= ATOL].to_string()
@@ -61,14 +65,14 @@ def test_netback_identity_on_every_row_with_flow(solved, name):
 @pytest.mark.parametrize("name", names())
 def test_market_prices_and_basin_netbacks_decompose(solved, name):
     m = solved[name].markets
-    m = m[m["volume_bcm_per_y"] > 1e-6]
+    m = m[m["volume_bcm_per_y"] > FLOWING]
     parts = (m["marginal_value_usd_per_mmbtu"] + m["markup_usd_per_mmbtu"]
-             + m["demand_limit_rent_usd_per_mmbtu"] + m["contract_wedge_usd_per_mmbtu"])
+             + m["demand_limit_rent_usd_per_mmbtu"])
     assert np.allclose(m["price_usd_per_mmbtu"], parts, atol=ATOL)
     assert (m["markup_usd_per_mmbtu"] >= -ATOL).all()
     assert (m["demand_limit_rent_usd_per_mmbtu"] >= -ATOL).all()
     b = solved[name].basins
-    b = b[b["production_bcm_per_y"] > 1e-6]
+    b = b[b["production_bcm_per_y"] > FLOWING]
     parts = (b["marginal_cost_usd_per_mmbtu"] + b["capacity_rent_usd_per_mmbtu"]
              + b["reserves_rent_usd_per_mmbtu"] + b["buyer_term_usd_per_mmbtu"])
     assert np.allclose(b["netback_usd_per_mmbtu"], parts, atol=ATOL)
@@ -83,8 +87,8 @@ def test_rent_only_on_usable_capacity_that_is_full(solved, name):
     assert (closed["capacity_rent_usd_per_mmbtu"] == 0).all()
     assert (closed["utilisation"] == 0).all()
     assert (f["utilisation"] <= 1 + 1e-6).all()
-    rent = f[f["capacity_rent_usd_per_mmbtu"] > 1e-6]
-    assert np.allclose(rent["utilisation"], 1.0, atol=1e-6)
+    rent = f[f["capacity_rent_usd_per_mmbtu"] > ATOL]
+    assert np.allclose(rent["utilisation"], 1.0, atol=1e-5)
 
 
 def test_baseline_tables_explain_the_domestic_and_turkish_prices(baseline):
@@ -101,14 +105,22 @@ def test_baseline_tables_explain_the_domestic_and_turkish_prices(baseline):
         rel=1e-6)
 
 
-def test_bargained_market_labels_its_joint_solve(baseline):
-    china = baseline.markets[baseline.markets["market"] == "china"]
-    assert (china["price_basis"] == "bargained contract").all()
-    assert (china["duals_from"] == "joint-surplus optimum of the bargain").all()
-    assert np.allclose(china["contract_wedge_usd_per_mmbtu"],
-                       china["price_usd_per_mmbtu"] - china["demand_price_usd_per_mmbtu"])
-    others = baseline.markets[baseline.markets["market"] != "china"]
-    assert (others["contract_wedge_usd_per_mmbtu"] == 0).all()
+def test_routes_label_what_sets_their_price(baseline):
+    """Legacy contracts price Power of Siberia 1 (to 2049) and the Far Eastern route (from
+    2027), the bargain Power of Siberia 2; the contract wedge is each route's price less the
+    demand price at its border (the market's, less the buyer's delivery cost); a route the
+    market prices has none."""
+    f = baseline.flows
+    flowing = f[f["flow_bcm_per_y"] > 1e-6]
+    basis = flowing.groupby("route")["price_basis"].agg(set)
+    assert basis["power_of_siberia_1"] == {"legacy contract", "bargained contract"}
+    assert basis["power_of_siberia_2"] == {"bargained contract"}
+    assert basis["far_eastern_route"] == {"legacy contract", "bargained contract"}  # to 2051
+    assert np.allclose(f["contract_wedge_usd_per_mmbtu"], f["price_usd_per_mmbtu"] - (
+        f["demand_price_usd_per_mmbtu"] - f["delivery_cost_usd_per_mmbtu"]), equal_nan=True)
+    market_priced = f[f["price_basis"] == "inverse demand"]
+    assert np.allclose(market_priced["contract_wedge_usd_per_mmbtu"], 0.0, atol=1e-12)
+    assert (baseline.markets["duals_from"] == "the joint-surplus optimum of the bargain").all()
 
 
 def textbook(entity: str, parameter: str, value: float) -> em.Results:

@@ -18,8 +18,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from energymodel._version import __version__
+from energymodel.metrics import buyer
 from energymodel.report.findings import export_revenue, revenue_by_outlet
-from energymodel.report.load import OUTLETS, Sweep, outlet
+from energymodel.report.load import Sweep
 from energymodel.results import Results, exporter
 
 WIDTH = 6.7  # inches: the text width of an A4 page with 2 cm margins
@@ -102,14 +103,16 @@ def _years_axis(ax) -> None:
 def revenue(run: Results) -> Chart:
     """Export revenue by outlet, stacked [USD bn per year]."""
     table = revenue_by_outlet(run)
-    stack = ["china", *(m for m in OUTLETS if m != "china")]  # China at the bottom
+    first = buyer(run.tables)  # the buyer market at the bottom, the others as the data list
+    markets = list(run.markets["market"].unique())
+    stack = [*([first] if first else []), *(m for m in markets if m != first)]
     order = [m for m in stack if m in table.columns] + sorted(set(table.columns) - set(stack))
     table = table[order]  # the same fill for an outlet in every scenario's chart
     fills = dict(zip(table.columns, zip(GREYS, cycle(HATCHES), strict=False), strict=False))
     table = table.loc[:, table.max() > 1e-6]
     chart, ax = _figure(f"revenue_{run.name}", f"Export revenue by outlet — {run.name}",
                         source_line([run]))
-    stacks = ax.stackplot(table.index, table.T.to_numpy(), labels=[outlet(c) for c in table],
+    stacks = ax.stackplot(table.index, table.T.to_numpy(), labels=[run.name_of(c) for c in table],
                           colors=[fills[c][0] for c in table], edgecolor="#ffffff",
                           linewidth=0.5)
     for stack, market in zip(stacks, table.columns, strict=True):
@@ -146,7 +149,7 @@ def price(run: Results) -> Chart | None:
     if p is None or p.empty:
         return None
     p = p.sort_values("year")
-    market = outlet(str(p["market"].iloc[0]))
+    market = run.name_of(str(p["market"].iloc[0]))
     benchmark = str(p["benchmark"].iloc[0])
     chart, ax = _figure(f"price_{run.name}", f"{market}: price against its {benchmark} "
                         f"benchmark — {run.name}", source_line([run]))

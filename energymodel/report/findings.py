@@ -1,13 +1,15 @@
 """Key findings: the numbers a briefing leads with, and sentences worded from them.
 
-Definitions (export = every route that is not domestic; revenue in USD bn per year):
+Definitions (export = the exporter's routes that are not domestic, results.exports; revenue
+in USD bn per year; the buyer is the buyer-power market, else the data's role buyer):
     cumulative revenue  = sum over model years of export revenue x calendar years of its period
     NPV                 = the results' summary `npv_export_revenue` (discounted to the start)
-    China overtakes     = the first year China's export revenue exceeds Europe's
+    buyer overtakes     = the first year the buyer's export revenue exceeds every other
+                          outlet's
     window (revenue)    = years from the start until export revenue first falls below half of
                           its peak, after the peak
-    window (China)      = years from the start until China first takes more than half of
-                          Russia's export volume
+    window (buyer)      = years from the start until the buyer first takes more than half of
+                          the exporter's export volume
     price pressure      = the results' volume-weighted mean pressure 2030-2060 and NPV
                           transferred (summary of the pressure table)
 Wording follows thresholds on these numbers; no result is written into the text.
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from energymodel.report.load import outlet
+from energymodel.metrics import buyer
 from energymodel.results import Results
 
 DECADE = 12  # a monetisation window up to this many years counts as "about a decade"
@@ -47,12 +49,17 @@ def revenue_by_outlet(run: Results) -> pd.DataFrame:
                                    aggfunc="sum").reindex(run.years).fillna(0.0)
 
 
-def china_share(run: Results) -> pd.Series:
-    """China's share of Russia's export volume by model year."""
+def buyer_name(run: Results) -> str:
+    market = buyer(run.tables)
+    return run.name_of(market) if market else "the buyer"
+
+
+def buyer_share(run: Results) -> pd.Series:
+    """The buyer's share of the exporter's export volume by model year."""
     e = run.exports
     total = e.groupby("year")["flow_bcm_per_y"].sum()
-    china = e[e["market"] == "china"].groupby("year")["flow_bcm_per_y"].sum()
-    return (china.reindex(total.index, fill_value=0.0) / total.where(total > 0)).reindex(
+    bought = e[e["market"] == buyer(run.tables)].groupby("year")["flow_bcm_per_y"].sum()
+    return (bought.reindex(total.index, fill_value=0.0) / total.where(total > 0)).reindex(
         run.years)
 
 
@@ -63,10 +70,12 @@ def numbers(run: Results) -> dict[str, float | int | None]:
     peak_year = int(revenue.idxmax())
     after = revenue[(revenue.index > peak_year) & (revenue < 0.5 * revenue.max())]
     outlets = revenue_by_outlet(run)
-    china = outlets.get("china", pd.Series(0.0, index=run.years))
-    europe = outlets.get("europe", pd.Series(0.0, index=run.years))
-    overtakes = china[china > europe + 1e-9]
-    share = china_share(run)
+    market = buyer(run.tables)
+    mine = outlets.get(market, pd.Series(0.0, index=run.years))
+    others = outlets.drop(columns=[market], errors="ignore").max(axis=1).reindex(
+        run.years).fillna(0.0)
+    overtakes = mine[mine > others + 1e-9]
+    share = buyer_share(run)
     majority = share[share > 0.5]
     cumulative = float((revenue * run.period_years).sum())
     return {
@@ -76,12 +85,14 @@ def numbers(run: Results) -> dict[str, float | int | None]:
         "discount_rate": run.scenario.discount_rate,
         "peak_year": peak_year, "peak_export_revenue": float(revenue.max()),
         "final_export_revenue": float(revenue.iloc[-1]),
-        "china_overtakes_year": int(overtakes.index[0]) if len(overtakes) else None,
-        "main_outlet_final": str(outlets.iloc[-1].idxmax()) if outlets.size else None,
+        "buyer": buyer_name(run), "exporter": run.name_of(run.exporter),
+        "buyer_overtakes_year": int(overtakes.index[0]) if len(overtakes) else None,
+        "main_outlet_final": run.name_of(str(outlets.iloc[-1].idxmax())) if outlets.size
+        else None,
         "half_peak_year": int(after.index[0]) if len(after) else None,
         "years_to_half_peak": int(after.index[0]) - first if len(after) else None,
-        "china_majority_year": int(majority.index[0]) if len(majority) else None,
-        "years_to_china_majority": int(majority.index[0]) - first if len(majority) else None,
+        "buyer_majority_year": int(majority.index[0]) if len(majority) else None,
+        "years_to_buyer_majority": int(majority.index[0]) - first if len(majority) else None,
         "mean_pressure": run.value("mean_pressure"),
         "mean_pressure_pct": run.value("mean_pressure_pct"),
         "npv_transferred": run.value("npv_transferred"),
@@ -118,7 +129,8 @@ def _revenue(n: dict) -> Finding:
     npv = "" if n["npv_export_revenue"] is None else (
         f" (net present value {_bn(n['npv_export_revenue'])} at "
         f"{n['discount_rate']:.0%})")
-    return Finding("revenue", f"Russia earns {_bn(n['cumulative_export_revenue'])} from gas "
+    return Finding("revenue", f"{n['exporter']} earns {_bn(n['cumulative_export_revenue'])} "
+                   "from gas "
                    f"exports over {n['first_year']}–{n['last_year']}{npv}; export revenue "
                    f"{path}.", {k: n[k] for k in ("cumulative_export_revenue",
                                                    "npv_export_revenue", "peak_year",
@@ -127,17 +139,17 @@ def _revenue(n: dict) -> Finding:
 
 
 def _outlet(n: dict) -> Finding:
-    year, main = n["china_overtakes_year"], n["main_outlet_final"]
+    year, main, who = n["buyer_overtakes_year"], n["main_outlet_final"], n["buyer"]
     if year is None:
-        text = (f"China does not overtake Europe as an outlet before {n['last_year']}; the "
-                f"largest export outlet in {n['last_year']} is {outlet(main)}.")
+        text = (f"{who} does not become the largest outlet for {n['exporter']}'s gas before "
+                f"{n['last_year']}; the largest export outlet in {n['last_year']} is {main}.")
     elif year == n["first_year"]:
-        text = (f"China already earns Russia more than Europe in {year}; by "
-                f"{n['last_year']} the largest export outlet is {outlet(main)}.")
+        text = (f"{who} is already the largest outlet for {n['exporter']}'s gas in {year}; "
+                f"by {n['last_year']} the largest export outlet is {main}.")
     else:
-        text = (f"China overtakes Europe as an outlet for Russian gas in {year}; by "
-                f"{n['last_year']} the largest export outlet is {outlet(main)}.")
-    return Finding("outlet", text, {"china_overtakes_year": year})
+        text = (f"{who} becomes the largest outlet for {n['exporter']}'s gas in {year}; by "
+                f"{n['last_year']} the largest export outlet is {main}.")
+    return Finding("outlet", text, {"buyer_overtakes_year": year})
 
 
 def _pressure(run: Results, n: dict) -> Finding | None:
@@ -147,15 +159,17 @@ def _pressure(run: Results, n: dict) -> Finding | None:
     benchmark = str(run.tables["pressure"]["benchmark"].iloc[0])
     window = f"{n['mean_from_year']:.0f}–{n['mean_to_year']:.0f}"
     if p > FLAT:
-        text = (f"China pays on average {p:.2f} USD/MMBtu ({n['mean_pressure_pct']:.0f}%) "
-                f"less than the {benchmark} benchmark over {window}, moving "
-                f"{_bn(n['npv_transferred'])} (net present value) from Russia to China.")
+        text = (f"{n['buyer']} pays on average {p:.2f} USD/MMBtu "
+                f"({n['mean_pressure_pct']:.0f}%) less than the {benchmark} benchmark over "
+                f"{window}, moving {_bn(n['npv_transferred'])} (net present value) from "
+                f"{n['exporter']} to {n['buyer']}.")
     elif p < -FLAT:
-        text = (f"China pays on average {-p:.2f} USD/MMBtu more than the {benchmark} "
-                f"benchmark over {window}: its buyer power does not bind, and Russia gains "
+        text = (f"{n['buyer']} pays on average {-p:.2f} USD/MMBtu more than the {benchmark} "
+                f"benchmark over {window}: its buyer power does not bind, and {n['exporter']} "
+                "gains "
                 f"{_bn(-n['npv_transferred'])} (net present value).")
     else:
-        text = (f"China pays close to the {benchmark} benchmark over {window} (within "
+        text = (f"{n['buyer']} pays close to the {benchmark} benchmark over {window} (within "
                 f"{FLAT:.2f} USD/MMBtu on average; {p:.2f}), so little revenue moves to it "
                 f"({_bn(n['npv_transferred'])}, net present value).")
     return Finding("pressure", text, {"mean_pressure": p, "npv_transferred":
@@ -163,7 +177,7 @@ def _pressure(run: Results, n: dict) -> Finding | None:
 
 
 def _window(n: dict) -> Finding:
-    half, majority = n["years_to_half_peak"], n["years_to_china_majority"]
+    half, majority, who = n["years_to_half_peak"], n["years_to_buyer_majority"], n["buyer"]
     if half is None:
         first = (f"export revenue stays above half of its peak through {n['last_year']}, a "
                  "monetisation window longer than the horizon")
@@ -172,14 +186,14 @@ def _window(n: dict) -> Finding:
         first = (f"export revenue falls below half of its peak in {n['half_peak_year']}, "
                  f"{half} years from {n['first_year']} ({size})")
     if majority is None:
-        second = f"China never takes more than half of export volume before {n['last_year']}"
+        second = f"{who} never takes more than half of export volume before {n['last_year']}"
     elif majority == 0:
-        second = f"China already takes more than half of export volume in {n['first_year']}"
+        second = f"{who} already takes more than half of export volume in {n['first_year']}"
     else:
-        second = (f"China takes more than half of export volume from "
-                  f"{n['china_majority_year']}, after {majority} years")
+        second = (f"{who} takes more than half of export volume from "
+                  f"{n['buyer_majority_year']}, after {majority} years")
     return Finding("window", f"Monetisation window: {first}; {second}.",
-                   {"years_to_half_peak": half, "years_to_china_majority": majority})
+                   {"years_to_half_peak": half, "years_to_buyer_majority": majority})
 
 
 def _compare(base: Results, other: Results) -> Finding | None:

@@ -1,19 +1,21 @@
 """Results in the IAMC long format (model, scenario, region, variable, unit, year, value), the
 exchange format of the integrated-assessment community (pyam, the IIASA scenario explorers).
 
-Variables, `|`-separated from general to specific (region: where the quantity is located):
-    Trade|Gas|Export|Russia[|<outlet>]           bcm/yr           region Russia
-    Revenue|Gas|Export|Russia[|<outlet>]         billion US$/yr   region Russia
-    Profit|Gas|Export|Russia                     billion US$/yr   region Russia
-    Production|Gas|<basin>                       bcm/yr           region Russia
-    Capacity|Gas|Pipeline|<route>                bcm/yr           region Russia
-    Capacity Utilisation|Gas|Pipeline|<route>    %                region Russia
-    Price|Gas|Import|Russia                      US$/MMBtu        region: the market
-    Price|Gas|Import|Russia|Benchmark            US$/MMBtu        region: the buyer market
-    Price Pressure|Gas|Import|Russia             US$/MMBtu        region: the buyer market
-    Revenue Transferred|Gas|Export|Russia|<buyer> billion US$/yr  region Russia
-    Dependence|Gas|Export|Russia|<buyer>          %               region Russia
-Outlets: Europe, Turkey, China, LNG (the global LNG market, region World), Domestic.
+Variables, `|`-separated from general to specific. <Exporter> is the exporter's name and
+<market>, <basin>, <route> are names from the data; regions come from the data's `region`
+column (the exporter's region unless said otherwise):
+    Trade|Gas|Export|<Exporter>[|<market>]          bcm/yr
+    Revenue|Gas|Export|<Exporter>[|<market>]        billion US$/yr
+    Profit|Gas|Export|<Exporter>                    billion US$/yr
+    Production|Gas|<basin>                          bcm/yr           region: the basin's supplier
+    Capacity|Gas|Pipeline|<route>                   bcm/yr
+    Capacity Utilisation|Gas|Pipeline|<route>       %
+    Price|Gas|Import|<Exporter>                     US$/MMBtu        region: the export market
+        (the exporter's volume-weighted price at its border in that market)
+    Price|Gas|Import|<Exporter>|Benchmark           US$/MMBtu        region: the buyer
+    Price Pressure|Gas|Import|<Exporter>            US$/MMBtu        region: the buyer
+    Revenue Transferred|Gas|Export|<Exporter>|<buyer> billion US$/yr
+    Dependence|Gas|Export|<Exporter>|<buyer>          %
 With 5-year periods each model year is the first year of its period.
 """
 
@@ -24,15 +26,7 @@ import pandas as pd
 from energymodel.results import Results, exporter
 
 COLUMNS = ["model", "scenario", "region", "variable", "unit", "year", "value"]
-OUTLETS = {"europe": "Europe", "turkey": "Turkey", "china": "China", "lng_global": "LNG",
-           "russia_domestic": "Domestic"}
-REGIONS = {"europe": "Europe", "turkey": "Turkey", "china": "China", "lng_global": "World",
-           "russia_domestic": "Russia"}
 BCM, USD_BN, PRICE = "bcm/yr", "billion US$/yr", "US$/MMBtu"
-
-
-def _name(code: str, names: dict[str, str]) -> str:
-    return names.get(code, _label(code))
 
 
 def _rows(values: pd.Series, variable, unit: str, region="Russia") -> pd.DataFrame:
@@ -49,44 +43,50 @@ def _rows(values: pd.Series, variable, unit: str, region="Russia") -> pd.DataFra
 
 def to_iamc(run: Results, model: str = "energymodel") -> pd.DataFrame:
     """One run's results as an IAMC long table, sorted by region, variable and year."""
-    f = run.tables["flows"]
+    name, seller = run.name_of, run.name_of(run.exporter)
+    home = run.region_of(run.exporter)
     exports = run.exports
-    base = "Trade|Gas|Export|Russia"
-    revenue = "Revenue|Gas|Export|Russia"
+    trade, revenue = f"Trade|Gas|Export|{seller}", f"Revenue|Gas|Export|{seller}"
+    by_market = exports.groupby(["market", "year"])
+    basins = run.tables["basins"]
+    supplier = basins.drop_duplicates("basin").set_index("basin")["supplier"] \
+        if "supplier" in basins else pd.Series(dtype=str)
     frames = [
-        _rows(exports.groupby("year")["flow_bcm_per_y"].sum(), base, BCM),
-        _rows(exports.groupby(["market", "year"])["flow_bcm_per_y"].sum(),
-              lambda m: f"{base}|{_name(m, OUTLETS)}", BCM),
-        _rows(exports.groupby("year")["revenue_usd_bn"].sum(), revenue, USD_BN),
-        _rows(exports.groupby(["market", "year"])["revenue_usd_bn"].sum(),
-              lambda m: f"{revenue}|{_name(m, OUTLETS)}", USD_BN),
-        _rows(exports.groupby("year")["profit_usd_bn"].sum(), "Profit|Gas|Export|Russia",
-              USD_BN),
-        _rows(run.tables["basins"].set_index(["basin", "year"])["production_bcm_per_y"],
-              lambda b: f"Production|Gas|{_label(b)}", BCM),
+        _rows(exports.groupby("year")["flow_bcm_per_y"].sum(), trade, BCM, home),
+        _rows(by_market["flow_bcm_per_y"].sum(), lambda m: f"{trade}|{name(m)}", BCM, home),
+        _rows(exports.groupby("year")["revenue_usd_bn"].sum(), revenue, USD_BN, home),
+        _rows(by_market["revenue_usd_bn"].sum(), lambda m: f"{revenue}|{name(m)}", USD_BN,
+              home),
+        _rows(exports.groupby("year")["profit_usd_bn"].sum(), f"Profit|Gas|Export|{seller}",
+              USD_BN, home),
+        _rows(basins.set_index(["basin", "year"])["production_bcm_per_y"],
+              lambda b: f"Production|Gas|{name(b)}", BCM,
+              region=lambda b: run.region_of(str(supplier.get(b, run.exporter)))),
+        _rows(_border_price(exports), f"Price|Gas|Import|{seller}", PRICE,
+              region=run.region_of),
     ]
-    own = exporter(f)
-    pipes = own[own["kind"] == "pipeline"].set_index(["route", "year"])
+    pipes = exporter(run.flows)
+    pipes = pipes[pipes["kind"] == "pipeline"].set_index(["route", "year"])
     frames += [
-        _rows(pipes["capacity_bcm_per_y"], lambda r: f"Capacity|Gas|Pipeline|{_label(r)}", BCM),
+        _rows(pipes["capacity_bcm_per_y"], lambda r: f"Capacity|Gas|Pipeline|{name(r)}", BCM,
+              home),
         _rows(100 * pipes["utilisation"].dropna(),
-              lambda r: f"Capacity Utilisation|Gas|Pipeline|{_label(r)}", "%"),
-        _rows(run.tables["markets"].set_index(["market", "year"])["price_usd_per_mmbtu"],
-              "Price|Gas|Import|Russia", PRICE, region=lambda m: _name(m, REGIONS)),
+              lambda r: f"Capacity Utilisation|Gas|Pipeline|{name(r)}", "%", home),
     ]
     p = run.tables.get("pressure")
     if p is not None and not p.empty:
         buyer = str(p["market"].iloc[0])
-        region, who = _name(buyer, REGIONS), _name(buyer, OUTLETS)
+        region, who = run.region_of(buyer), name(buyer)
         p = p.set_index("year")
         frames += [
-            _rows(p["benchmark_price_usd_per_mmbtu"], "Price|Gas|Import|Russia|Benchmark",
+            _rows(p["benchmark_price_usd_per_mmbtu"], f"Price|Gas|Import|{seller}|Benchmark",
                   PRICE, region),
-            _rows(p["pressure_usd_per_mmbtu"], "Price Pressure|Gas|Import|Russia", PRICE,
+            _rows(p["pressure_usd_per_mmbtu"], f"Price Pressure|Gas|Import|{seller}", PRICE,
                   region),
-            _rows(p["transferred_usd_bn"], f"Revenue Transferred|Gas|Export|Russia|{who}",
-                  USD_BN),
-            _rows(100 * p["dependence_volume"], f"Dependence|Gas|Export|Russia|{who}", "%"),
+            _rows(p["transferred_usd_bn"], f"Revenue Transferred|Gas|Export|{seller}|{who}",
+                  USD_BN, home),
+            _rows(100 * p["dependence_volume"], f"Dependence|Gas|Export|{seller}|{who}", "%",
+                  home),
         ]
     table = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
     table.insert(0, "scenario", run.name)
@@ -94,7 +94,11 @@ def to_iamc(run: Results, model: str = "energymodel") -> pd.DataFrame:
     return table[COLUMNS].sort_values(["region", "variable", "year"], ignore_index=True)
 
 
-def _label(code: str) -> str:
-    """'power_of_siberia_1' -> 'Power of Siberia 1', 'yamal_gydan_lng' -> 'Yamal Gydan LNG'."""
-    words = {"of": "of", "lng": "LNG", "and": "and"}
-    return " ".join(words.get(w, w.capitalize()) for w in code.split("_"))
+def _border_price(exports: pd.DataFrame) -> pd.Series:
+    """The exporter's volume-weighted border price by (market, year), US$/MMBtu; years with no
+    flow to a market have none."""
+    flowing = exports[exports["flow_bcm_per_y"] > 0]
+    weight = flowing["flow_bcm_per_y"]
+    paid = (flowing["price_usd_per_mmbtu"] * weight).groupby(
+        [flowing["market"], flowing["year"]]).sum()
+    return paid / weight.groupby([flowing["market"], flowing["year"]]).sum()

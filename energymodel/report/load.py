@@ -18,10 +18,6 @@ import pandas as pd
 from energymodel.errors import InputError, display_path
 from energymodel.results import read_json, read_table
 
-# Market codes as a reader sees them (others are shown with their first letter capitalised).
-OUTLETS = {"europe": "Europe", "turkey": "Turkey", "china": "China", "lng_global": "LNG",
-           "russia_domestic": "Russia (domestic)"}
-
 
 @dataclass
 class Sweep:
@@ -77,7 +73,3 @@ def _sweep_table(path: Path) -> pd.DataFrame:
                 or np.isinf(table[column].to_numpy(dtype=float)).any()):
             raise InputError(display_path(path), str(column), "not finite numbers")
     return table
-
-
-def outlet(market: str) -> str:
-    return OUTLETS.get(market, market.replace("_", " ").capitalize())

@@ -13,8 +13,7 @@ import pandas as pd
 
 from energymodel.data import load_dataset
 from energymodel.errors import InputError
-from energymodel.report.findings import china_share, export_revenue, numbers
-from energymodel.report.load import outlet
+from energymodel.report.findings import buyer_name, buyer_share, export_revenue, numbers
 from energymodel.results import Results
 
 UNITS = {"_usd_bn": "USD bn", "_usd_per_mmbtu_per_bcm": "USD/MMBtu per bcm/y",
@@ -46,15 +45,16 @@ def decade_table(run: Results) -> pd.DataFrame:
         ("export revenue", "USD bn/y"): export_revenue(run),
         ("export profit", "USD bn/y"): e.groupby("year")["profit_usd_bn"].sum(),
         ("export volume", "bcm/y"): e.groupby("year")["flow_bcm_per_y"].sum(),
-        ("China's share of export volume", "%"): 100 * china_share(run),
+        (f"{buyer_name(run)}'s share of export volume", "%"): 100 * buyer_share(run),
     }
     for market, r in e.groupby("market"):
-        rows[(f"revenue from {outlet(market)}", "USD bn/y")] = r.groupby("year")[
+        rows[(f"revenue from {run.name_of(market)}", "USD bn/y")] = r.groupby("year")[
             "revenue_usd_bn"].sum()
     p = run.tables.get("pressure")
     if p is not None and not p.empty:
         p = p.set_index("year")
-        rows[("China's price", "USD/MMBtu")] = p["price_usd_per_mmbtu"]
+        rows[(f"{run.name_of(str(p['market'].iloc[0]))}'s price", "USD/MMBtu")] = p[
+            "price_usd_per_mmbtu"]
         rows[(f"benchmark price ({p['benchmark'].iloc[0]})", "USD/MMBtu")] = p[
             "benchmark_price_usd_per_mmbtu"]
         rows[("price pressure", "USD/MMBtu")] = p["pressure_usd_per_mmbtu"]
@@ -108,10 +108,10 @@ def assumptions(run: Results) -> pd.DataFrame:
         spec = {k: v for k, v in (spec or {}).items() if v is not None}
         structure = spec.pop("structure", "?")
         extra = ", ".join(f"{k} {v}" for k, v in spec.items())
-        rows.append(("market structure", outlet(market),
+        rows.append(("market structure", run.name_of(market),
                      structure.replace("_", " ") + (f" ({extra})" if extra else "")))
         if structure in ("bargaining", "monopsony"):
-            rows += [("bargaining / buyer power", f"{outlet(market)}: {k}", v)
+            rows += [("bargaining / buyer power", f"{run.name_of(market)}: {k}", v)
                      for k, v in spec.items()]
     rows += [("policies", str(p), "in force") for p in s.get("policies") or []]
     rows += [("investment", "investment", s.get("investment")),
