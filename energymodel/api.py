@@ -53,7 +53,7 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True,
     start = time.perf_counter()
     if dependence and scenario.dependence is not None:
         tables["dependence"] = dependence_curve(scenario, session)
-    validation = (validation_table(tables["flows"], inputs.data.history)
+    validation = (validation_table(tables["flows"], inputs.data.history, tables["markets"])
                   if scenario.horizon.step == 1 else None)  # observations are annual
     if validation is not None:
         tables["validation"] = validation

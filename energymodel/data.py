@@ -7,7 +7,8 @@ Layout of a data directory:
     values/*.csv                                       every number: entity, parameter,
         pathway, year, value, unit, low, high, basis, confidence, source, source_date, note
     policies.csv                                       dated route availability and cost effects
-    history.csv                                        observed flows, prices and revenues
+    history.csv                                        observed flows, prices, revenues and
+                                                       shares, each with its kind of check
     sources.csv                                        the bibliography: every `source` cell
                                                        of the other tables lists its ids
 
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from energymodel import history as observations
 from energymodel import units
 from energymodel.errors import InputError, display_path
 from energymodel.files import read_text
@@ -58,8 +60,8 @@ VALUE_COLUMNS = ["entity", "parameter", "pathway", "year", "value", "unit", "low
 POLICY_COLUMNS = ["policy", "entity", "effect", "from_year", "to_year", "value", "unit", "low",
                   "high", *PROVENANCE]
 HISTORY_COLUMNS = ["quantity", "entity", "year", "to_year", "value", "unit", "low", "high",
-                   "tolerance", *PROVENANCE]
-HISTORY_QUANTITIES = {"flow": "bcm/y", "price": "USD/MMBtu", "revenue": "USD bn"}
+                   "tolerance", "check", *PROVENANCE]
+HISTORY_QUANTITIES = observations.QUANTITIES  # quantity -> its canonical unit
 SOURCE_COLUMNS = ["id", "kind", "publisher", "title", "date", "link", "note"]
 SOURCE_KINDS = {"statistics", "official", "company", "news", "research", "project"}
 POLICY_EFFECTS = {"availability": "1", "unit_cost_adder": "USD/MMBtu"}
@@ -429,21 +431,25 @@ def _check_policies(table: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> p
 
 
 def _check_history(table: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Observations: a quantity (flow, price, revenue) of a route, a market or a sum of them
-    (`a+b`), in one year or averaged over year..to_year, with the tolerance the model must
-    meet, in the row's unit; values converted to the quantity's canonical unit."""
+    """Observations: a quantity (energymodel.history: flow, price, revenue, residual,
+    revenue_share, price_ratio) of an entity (a route, a market, `supplier@market`,
+    `imports@market`, sums `a+b`, ratios `A/B`), in one year or averaged over year..to_year,
+    with the tolerance the model must meet, in the row's unit, and the kind of check it is;
+    values converted to the quantity's canonical unit."""
     records = []
-    known = entities["route"].index.union(entities["market"].index)
+    ids = {kind: entities[kind].index for kind in ("route", "market", "supplier")}
     keys = ("quantity", "entity", "year")
     for _, row in table.iterrows():
         if row["quantity"] not in HISTORY_QUANTITIES:
             raise _fail(row, "quantity", f"'{row['quantity']}' is not one of "
                         f"{', '.join(HISTORY_QUANTITIES)}", "entity", "year")
-        parts = row["entity"].split("+")
-        unknown = [p for p in parts if p not in known]
-        if unknown or len(set(parts)) < len(parts):
-            what = f"no route or market '{unknown[0]}'" if unknown else "an entity listed twice"
-            raise _fail(row, "entity", what, "quantity", "year")
+        problem = observations.entity_problem(row["quantity"], row["entity"], ids["route"],
+                                              ids["market"], ids["supplier"])
+        if problem:
+            raise _fail(row, "entity", problem, "quantity", "year")
+        if row["check"] not in observations.CHECKS:
+            raise _fail(row, "check", f"'{row['check']}' is not one of "
+                        f"{', '.join(observations.CHECKS)}", *keys)
         _provenance(row, *keys)
         year = _year(row, "year", *keys, required=True)
         to_year = _year(row, "to_year", *keys, required=False)

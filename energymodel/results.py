@@ -117,6 +117,12 @@ COLUMNS = {
     "slope_usd_per_mmbtu_per_bcm": "inverse demand's slope b",
     "price_cap_usd_per_mmbtu": "the market's alternative-supply price (LNG import parity): "
                                "it pays no more",
+    "residual_bcm_per_y": "the market's demand at its price cap (its alternative supply) "
+                          "that the modelled suppliers leave unmet, bought from the "
+                          "alternative: China's LNG imports; NaN without a price cap",
+    "check": "kind of check: independent (no data value was set from the observation), "
+             "fit (data were calibrated or fitted on it) or accounting (it follows from "
+             "observed inputs by an identity)",
     "units": "investment units built",
     "decision_year": "year the investment is decided (capex committed)",
     "online_year": "first year the new capacity runs (decision + lead time)",
@@ -472,6 +478,9 @@ def _markets(solve: Solve) -> pd.DataFrame:
         "intercept_usd_per_mmbtu": my["intercept"].to_numpy(),
         "slope_usd_per_mmbtu_per_bcm": my["slope"].to_numpy(),
         "price_cap_usd_per_mmbtu": my["price_cap"].to_numpy(),
+        # demand at the price cap (where the line meets it) the modelled suppliers leave
+        "residual_bcm_per_y": ((my["intercept"] - my["price_cap"]) / my["slope"]).sub(
+            volume.reindex(my.index)).clip(lower=0.0).to_numpy(),
     })
     return table
 
