@@ -19,13 +19,13 @@ from energymodel._version import __version__
 _HOME = {"solve": "api", "EnergyModelError": "errors", "InputError": "errors",
          "SolveError": "errors", "Results": "results", "Override": "scenario",
          "Scenario": "scenario", "load_scenario": "api", "sweep": "sweeps",
-         "Session": "engine"}
+         "Session": "engine", "leverage": "api"}
 __all__ = ["EnergyModelError", "InputError", "Override", "Results", "Scenario", "Session",
            "SolveError",
-           "__version__", "load_scenario", "solve", "sweep"]
+           "__version__", "leverage", "load_scenario", "solve", "sweep"]
 
 if TYPE_CHECKING:
-    from energymodel.api import load_scenario, solve
+    from energymodel.api import leverage, load_scenario, solve
     from energymodel.engine import Session
     from energymodel.errors import EnergyModelError, InputError, SolveError
     from energymodel.results import Results
