@@ -312,7 +312,7 @@ def test_cli_run_with_report(tmp_path, monkeypatch):
                         "horizon: {start_year: 2025, end_year: 2060, step: 5}\n")
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["run", str(scenario), "--out", "results/quick",
-                                      "--report"])
+                                      "--report", "--point"])
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "reports" / "quick" / "report.json").read_text())
     assert report["inputs"][0]["folder"] == "results/quick"
