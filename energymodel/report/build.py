@@ -402,7 +402,8 @@ def _number(v: float) -> str:
 
 def _workbook(runs: list[Results], answer: BottomLine, findings: list[Finding],
               sweep: Sweep | None) -> dict[str, pd.DataFrame]:
-    rows = [{"key": "bottom_line", "finding": answer.text, "value": None, "unit": None}]
+    rows: list[dict[str, object]] = [{"key": "bottom_line", "finding": answer.text,
+                                      "value": None, "unit": None}]
     for f in findings:
         for k, v in (f.values.items() or [(None, None)]):
             rows.append({"key": f.key, "finding": f.text, "number": k, "value": v,

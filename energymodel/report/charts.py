@@ -51,7 +51,7 @@ GREYS = ["#1a1a1a", "#6e6e6e", "#a8a8a8", "#d4d4d4", "#4a4a4a", "#8c8c8c", "#bdb
 HATCHES = ["", "///", "...", "xxx", "\\\\\\", "+++", "ooo"]
 DASHES = ["-", "--", ":", "-."]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
-STYLE = {
+STYLE: dict[str, Any] = {
     "font.family": "DejaVu Sans", "font.size": SMALLEST, "axes.titlesize": SMALLEST,
     "axes.titleweight": "bold", "axes.titlelocation": "left", "axes.labelsize": SMALLEST,
     "xtick.labelsize": SMALLEST, "ytick.labelsize": SMALLEST,
@@ -103,7 +103,7 @@ class Bands:
 
 @contextmanager
 def house_style() -> Iterator[None]:
-    with mpl.rc_context(STYLE):
+    with mpl.rc_context(STYLE):  # type: ignore[arg-type]
         yield
 
 
@@ -209,7 +209,8 @@ def revenue(run: Results, scale: Scale | None = None, bands: Bands | None = None
     stack = [*([first] if first else []), *(m for m in markets if m != first)]
     order = [m for m in stack if m in table.columns] + sorted(set(table.columns) - set(stack))
     table = table[order]  # the same fill for an outlet in every scenario's chart
-    fills = dict(zip(table.columns, zip(GREYS, cycle(HATCHES), strict=False), strict=False))
+    fills = dict(zip(map(str, table.columns), zip(GREYS, cycle(HATCHES), strict=False),
+                     strict=False))
     table = table.loc[:, table.max() > 1e-6]
     n = numbers(run)
     who, seller = n["buyer"], n["exporter"]
@@ -224,11 +225,11 @@ def revenue(run: Results, scale: Scale | None = None, bands: Bands | None = None
         title = (f"{seller}'s export revenue peaks at USD {n['peak_export_revenue']:.0f} bn "
                  f"a year in {n['peak_year']}")
     chart, ax = _figure(f"revenue_{run.name}", title, source_line([run]), height=3.7)
-    stacks = ax.stackplot(table.index, table.T.to_numpy(), labels=[run.name_of(c) for c in table],
-                          colors=[fills[c][0] for c in table], edgecolor="#ffffff",
+    stacks = ax.stackplot(table.index, table.T.to_numpy(),
+                          labels=[run.name_of(str(c)) for c in table], colors=[fills[str(c)][0] for c in table], edgecolor="#ffffff",
                           linewidth=0.5)
     for area, market in zip(stacks, table.columns, strict=True):
-        grey, hatch = fills[market]
+        grey, hatch = fills[str(market)]
         area.set_hatch(hatch)
         area.set_hatchcolor("#ffffff" if grey < "#999999" else "#555555")
     if bands is not None and bands.revenue:
@@ -525,8 +526,8 @@ def compare_npv(runs: list[Results]) -> Chart:
                "npv_transferred": "moved to the buyer"}
     table = pd.DataFrame({run.name: {label: run.value(m) for m, label in
                                      metrics.items()} for run in runs}).dropna(how="all")
-    npv = table.loc["export revenue"]
-    high, low = npv.idxmax(), npv.idxmin()
+    npv = table.loc["export revenue"].astype(float)
+    high, low = str(npv.idxmax()), str(npv.idxmin())
     title = (f"Present value of export revenue: USD {npv[high]:.0f} bn under {high}, "
              f"USD {npv[high] - npv[low]:.0f} bn more than under {low}")
     chart, ax = _figure("compare_npv", title, source_line(runs),
@@ -562,7 +563,7 @@ def compare_revenue(runs: list[Results], scale: Scale | None = None) -> Chart:
             if name != runs[0].name}
     if gaps:
         name, gap = max(gaps.items(), key=lambda kv: float(kv[1].abs().max()))
-        year = int(gap.abs().idxmax())
+        year = int(str(gap.abs().idxmax()))
         title = (f"Export revenue under {name} is up to USD {abs(gap[year]):.1f} bn a year "
                  f"{'above' if gap[year] > 0 else 'below'} {runs[0].name} ({year})")
     else:
@@ -608,9 +609,9 @@ def bands_for(run: Results, sweep: Sweep | None) -> Bands | None:
                 bands.revenue[int(name[15:-1])] = (float(low), float(high))
     market = buyer(run.tables)
     if market and f"price_{market}" in points.columns:
-        values = pd.to_numeric(points[f"price_{market}"], errors="coerce").dropna()
-        if len(values):
-            low, high = np.quantile(values.to_numpy(float), [0.1, 0.9])
+        prices = pd.to_numeric(points[f"price_{market}"], errors="coerce").dropna()
+        if len(prices):
+            low, high = np.quantile(prices.to_numpy(float), [0.1, 0.9])
             bands.price = (float(low), float(high))
             lo, hi = run.value("mean_from_year"), run.value("mean_to_year")
             bands.price_window = (int(lo or 2030), int(hi or run.years[-1]))
@@ -712,7 +713,7 @@ def _parameters() -> dict[str, str]:
     from energymodel.units import UNITS_FILE
 
     table = pd.read_csv(UNITS_FILE.parent / "parameters.csv", dtype=str)
-    short = {}
+    short: dict[str, str] = {}
     for row in table.itertuples():
         text = str(row.description)
         for stop in (" (", ", ", "; ", ": "):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -85,7 +86,7 @@ def half_peak_year(series: pd.Series) -> int | None:
     """The first year after the peak that a yearly series falls below half of its peak."""
     if series.empty or not series.max() > 0:
         return None
-    peak = series.idxmax()
+    peak = int(str(series.idxmax()))
     after = series[(series.index > peak) & (series < 0.5 * series.max())]
     return int(after.index[0]) if len(after) else None
 
@@ -100,11 +101,11 @@ def _year(run: Results, metric: str, computed: int | None) -> int | None:
     return None if math.isnan(value) else round(value)
 
 
-def numbers(run: Results) -> dict[str, Number | str]:
+def numbers(run: Results) -> dict[str, Any]:
     """Every number the key findings quote, computed from the run's tables."""
     revenue = export_revenue(run)
     first, last = run.years[0], run.years[-1]
-    peak_year = int(revenue.idxmax())
+    peak_year = int(str(revenue.idxmax()))
     outlets = revenue_by_outlet(run)
     market = buyer(run.tables)
     mine = outlets.get(market, pd.Series(0.0, index=run.years))
@@ -229,7 +230,7 @@ class BottomLine:
     """Page one's answer: a few plain sentences and the numbers in them."""
 
     sentences: list[str]
-    values: dict[str, Number | str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -269,7 +270,8 @@ def leverage_sentence(run: Results, top: int = 2) -> str | None:
                              else drivers["price_effect_usd_per_mmbtu"])
     ordered = ordered.sort_values("part", ascending=False)
     helping = ordered[ordered["part"] > 0.005].head(top)
-    parts = [f"{row.part:.2f} from {_lower(row.name)}" for row in helping.itertuples()]
+    parts = [f"{part:.2f} from {_lower(str(name))}" for part, name in
+             zip(helping["part"], helping["name"], strict=True)]
     against = ordered[ordered["part"] < -0.005]
     what = (f"Of {who}'s price advantage of {-total:.2f} USD/MMBtu against the reference "
             "world" if advantage else f"Of the {total:.2f} USD/MMBtu {who} pays above the "

@@ -49,7 +49,7 @@ def decade_table(run: Results) -> pd.DataFrame:
         (f"{buyer_name(run)}'s share of export volume", "%"): 100 * buyer_share(run),
     }
     for market, r in e.groupby("market"):
-        rows[(f"revenue from {run.name_of(market)}", "USD bn/y")] = r.groupby("year")[
+        rows[(f"revenue from {run.name_of(str(market))}", "USD bn/y")] = r.groupby("year")[
             "revenue_usd_bn"].sum()
     p = run.tables.get("pressure")
     if p is not None and not p.empty:
@@ -103,7 +103,7 @@ def assumptions(run: Results) -> pd.DataFrame:
             ("scenario", "file", run.manifest.get("scenario", {}).get("file")),
             ("horizon", "years", f"{h.get('start_year')}–{h.get('end_year')}, "
                                  f"step {h.get('step')} year(s)"),
-            ("discounting", "discount rate", f"{s.get('discount_rate', float('nan')):.1%}"),
+            ("discounting", "discount rate (real, per year)", s.get("discount_rate")),
             ("demand", "pathway", s.get("pathway"))]
     for market, spec in (s.get("markets") or {}).items():
         spec = {k: v for k, v in (spec or {}).items() if v is not None}
@@ -127,7 +127,9 @@ def assumptions(run: Results) -> pd.DataFrame:
     if d:
         rows.append(("dependence curve", str(d.get("lever")), ", ".join(
             f"{v:g}" for v in d.get("values", []))))
-    return pd.DataFrame(rows, columns=["topic", "item", "value"]).astype({"value": str})
+    return pd.DataFrame(rows, columns=["topic", "item", "value"]).assign(
+        value=lambda t: [v if isinstance(v, int | float) and not isinstance(v, bool)
+                         else ("" if v is None else str(v)) for v in t["value"]])
 
 
 def data_directory(run: Results) -> tuple[Path | None, str]:
@@ -168,7 +170,7 @@ def sources(directory: Path) -> pd.DataFrame:
         t = pd.read_csv(path, dtype=str, keep_default_na=False)
         if "source" not in t.columns:
             continue
-        item = t.get("entity", t.get("policy", "")).astype(str)
+        item = pd.Series(t.get("entity", t.get("policy", "")), index=t.index).astype(str)
         if "parameter" in t.columns:
             item = item + "." + t["parameter"]
         elif "effect" in t.columns:
@@ -204,13 +206,15 @@ def sources(directory: Path) -> pd.DataFrame:
 def manifest_rows(run: Results) -> pd.DataFrame:
     """The run manifest flattened to (key, value) rows; column descriptions and the resolved
     scenario (shown in the assumptions) are left out."""
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str | int | float]] = []
 
-    def walk(prefix: str, value) -> None:
+    def walk(prefix: str, value: object) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
                 if k not in ("columns", "resolved", "files"):
                     walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            rows.append((prefix, value))  # a number stays a number (Excel)
         else:
             rows.append((prefix, "" if value is None else str(value)))
 
@@ -283,7 +287,7 @@ def key_assumptions(run: Results) -> pd.DataFrame:
                      "scenario"))
     bargain = run.tables.get("bargaining")
     if bargain is not None and "beta" in set(bargain["metric"]):
-        beta = float(bargain.set_index("metric").at["beta", "value"])
+        beta = float(bargain.set_index("metric")["value"].astype(float)["beta"])
         rows.append((f"{run.name_of(market) if market else 'Buyer'}'s bargaining power β",
                      f"{beta:.2f}", "0-1", "scenario; the baseline's 0.36 is calibrated so "
                      "the bargained contract reproduces the observed Power of Siberia 1 "

@@ -46,13 +46,16 @@ class Watch:
 
 
 def what_to_watch(runs: list[Results], sweep: Sweep | None = None) -> list[Watch]:
-    """Every oddity the rules find in the runs (first run first), at most two per rule."""
-    found: list[Watch] = []
+    """Every oddity the rules find in the runs (first run first), at most two per rule; one
+    the runs share is said once, naming them."""
+    shared: dict[tuple[str, str], list[str]] = {}
     for run in runs:
-        prefix = f"{run.name}: " if len(runs) > 1 else ""
         for rule in (negative_pressure, capacity_steps, observed_first_year, kept_outlets,
                      flat_along_lever):
-            found += [Watch(w.key, prefix + w.text) for w in rule(run)[:2]]
+            for w in rule(run)[:2]:
+                shared.setdefault((w.key, w.text), []).append(run.name)
+    found = [Watch(key, (f"{', '.join(names)}: " if len(runs) > 1 and len(names) < len(runs)
+                         else "") + text) for (key, text), names in shared.items()]
     found += same_volumes(runs)
     found += constant_in_sweep(sweep)
     return found
@@ -111,7 +114,8 @@ def capacity_steps(run: Results) -> list[Watch]:
                                "its peak capacity, with no ramp-up: the data give this "
                                "pipeline no ramp rule."))
         avail = r["availability"] if "availability" in r.columns else None
-        for year, change in steps[steps <= -STEP].items():
+        for when, change in steps[steps <= -STEP].items():
+            year = int(str(when))
             if avail is not None and avail.get(year, 1.0) < avail.shift().get(year, 1.0):
                 continue  # a policy: the utilisation chart names it
             unit = built[(built["route"] == route)
