@@ -226,7 +226,8 @@ def revenue(run: Results, scale: Scale | None = None, bands: Bands | None = None
                  f"a year in {n['peak_year']}")
     chart, ax = _figure(f"revenue_{run.name}", title, source_line([run]), height=3.7)
     stacks = ax.stackplot(table.index, table.T.to_numpy(),
-                          labels=[run.name_of(str(c)) for c in table], colors=[fills[str(c)][0] for c in table], edgecolor="#ffffff",
+                          labels=[run.name_of(str(c)) for c in table],
+                          colors=[fills[str(c)][0] for c in table], edgecolor="#ffffff",
                           linewidth=0.5)
     for area, market in zip(stacks, table.columns, strict=True):
         grey, hatch = fills[str(market)]
