@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from energymodel._version import __version__
@@ -385,10 +386,12 @@ def _html(runs: list[Results], answer: BottomLine, watch: list[Watch],
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def without_bidi(value):
+def without_bidi(value: object) -> object:
     """Text with its bidirectional controls removed (they could make a name or a number
     read backwards in the briefing); other values unchanged. Every value the template
-    prints passes here."""
+    prints passes here; markup already escaped (a macro's output) stays markup."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(BIDI.sub("", str(value)))
     return BIDI.sub("", value) if isinstance(value, str) else value
 
 

@@ -397,7 +397,7 @@ def pressure_dependence(run: Results) -> Chart | None:
              markevery=max(1, len(p) // 8))
     top.set_ylim(0, 1)
     top.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    top.set_ylabel(f"{who}'s share\nof export volume")
+    top.set_ylabel(f"{who}'s share of\nexport volume [%]")
     low.plot(p["year"], pressure, color=GREYS[0], linestyle="--")
     low.axhline(0, color="#888888", linewidth=0.6)
     low.set_ylabel(f"price pressure\n[{PRICE}]")
@@ -457,7 +457,7 @@ def utilisation(run: Results) -> Chart:
         ax.set_yticks([0, 0.5, 1])
         ax.set_xticks([y for y in (2030, 2045, 2060) if run.years[0] <= y <= run.years[-1]])
         if i % ncols == 0:
-            ax.set_ylabel("of capacity")
+            ax.set_ylabel("[% of capacity]")
         if i >= len(routes) - ncols:  # the lowest panel of its column
             ax.xaxis.set_tick_params(labelbottom=True)
     handles: dict[str, Any] = {}
@@ -725,6 +725,12 @@ def _parameters() -> dict[str, str]:
 
 FIELDS = {"beta": "bargaining power β", "theta": "seller power θ",
           "discount_rate": "discount rate"}
+# Short plain names of the data parameters swept most often (others: the schema's words).
+SHORT = {"price_cap": "LNG import parity", "ref_quantity": "demand level",
+         "ref_price": "price level", "elasticity": "demand elasticity",
+         "mc_intercept": "production cost", "mc_slope": "production cost slope",
+         "unit_cost": "transport cost", "capex": "capital cost", "capacity": "capacity",
+         "availability": "availability", "oil_price": "Brent price"}
 
 
 def input_name(name: str, sweep: Sweep | None = None, run: Results | None = None) -> str:
@@ -742,8 +748,8 @@ def input_name(name: str, sweep: Sweep | None = None, run: Results | None = None
             return FIELDS.get(name, readable(name))
     who = run.name_of(str(entity)) if run is not None else readable(str(entity))
     who = who.split(" (")[0]
-    what = FIELDS.get(str(parameter)) or _parameters().get(str(parameter)) or readable(
-        str(parameter)).lower()
+    what = FIELDS.get(str(parameter)) or SHORT.get(str(parameter)) or _parameters().get(
+        str(parameter)) or readable(str(parameter)).lower()
     scaled = " (× data)" if spec.get("mode") == "scale" else ""
     return f"{who}: {what}{scaled}"
 
@@ -782,24 +788,23 @@ def tornado(sweep: Sweep, limit: int = 4, top: int = 8, run: Results | None = No
         unit = output_unit(output)
         plain = output_name(output) if output else "the output"
         lead = d.iloc[0]
+        digits = 2 if abs(lead["size"]) < 10 else 0
         title = (f"{lead['input'].split(' (')[0]} moves the {plain} most: "
-                 f"{lead['low']:+.2f} to {lead['high']:+.2f}" if abs(lead["size"]) < 10 else
-                 f"{lead['input'].split(' (')[0]} moves the {plain} most: "
-                 f"{lead['low']:+,.0f} to {lead['high']:+,.0f}") + f" {unit}"
+                 f"{lead['low']:+,.{digits}f} to {lead['high']:+,.{digits}f} {unit}")
         d = d.iloc[::-1]
         chart, ax = _figure(f"tornado_{output or 'output'}", title,
                             f"Source: energymodel sweep {sweep.folder.name}.",
-                            height=0.5 * len(d) + 1.6)
+                            height=0.45 * len(d) + 1.9)
         y = np.arange(len(d))
         ax.barh(y - 0.2, d["low"], height=0.38, color=GREYS[1], label="input at its low bound")
         ax.barh(y + 0.2, d["high"], height=0.38, color=GREYS[3], hatch="///",
                 edgecolor="#6e6e6e", label="input at its high bound")
-        ax.set_yticks(y, [textwrap.fill(s, 24) for s in d["input"]])
+        ax.set_yticks(y, [textwrap.fill(s, 26, max_lines=2) for s in d["input"]])
         ax.axvline(0, color="#333333", linewidth=0.8)
         reference = (f"the reference {base:,.2f}" if base is not None and abs(base) < 100
                      else f"the reference {base:,.0f}" if base is not None
                      else "the reference point")
-        ax.set_xlabel(f"change in the {plain} from {reference}\n[{unit}]")
+        ax.set_xlabel(textwrap.fill(f"change in the {plain} from {reference} [{unit}]", 36))
         chart.caveat = ("Reference level: the output at the inputs' base values"
                         + (f", {base:,.2f} {unit}." if base is not None else "."))
         charts.append(_sweep_bars(chart, ax, output, len(d)))
@@ -810,9 +815,9 @@ def _sweep_bars(chart: Chart, ax: Axes, output: str, rows: int) -> Chart:
     """Finish a horizontal bar chart of sweep results (one bar group per input)."""
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.32), ncols=2, borderaxespad=0)
+    ax.legend(loc="lower left", bbox_to_anchor=(-0.65, 1.0), ncols=2, borderaxespad=0.2)
     chart.output = output
-    return _finish(chart, left=2.0, top=0.45, bottom=1.35)
+    return _finish(chart, left=2.0, top=0.75, bottom=1.05)
 
 
 def _clipped(t: pd.DataFrame, index: str, conf: str | None) -> np.ndarray | None:
@@ -861,7 +866,7 @@ def sobol(sweep: Sweep, limit: int = 4, top: int = 8, run: Results | None = None
         chart, ax = _figure(f"sobol_{output or 'output'}", title,
                             (caveat + " " if caveat else "")
                             + f"Source: energymodel sweep {sweep.folder.name}.",
-                            height=0.5 * len(t) + 1.6)
+                            height=0.45 * len(t) + 1.9)
         y = np.arange(len(t))
 
         ax.barh(y + 0.2, t[st].clip(0, 1), height=0.38, color=GREYS[3], hatch="///",
@@ -870,9 +875,10 @@ def sobol(sweep: Sweep, limit: int = 4, top: int = 8, run: Results | None = None
         ax.barh(y - 0.2, t[s1].clip(0, 1), height=0.38, color=GREYS[0],
                 label="first order S1", xerr=_clipped(t, s1, c1),
                 error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#888888"})
-        ax.set_yticks(y, [textwrap.fill(input_name(str(v), sweep, run), 24) for v in t[name]])
+        ax.set_yticks(y, [textwrap.fill(input_name(str(v), sweep, run), 26, max_lines=2)
+                          for v in t[name]])
         ax.set_xlim(0, 1.05)
-        ax.set_xlabel("share of the output's variance\n(bars: 95% confidence interval)")
+        ax.set_xlabel("share of the output's variance\n(bars: 95% confidence\ninterval)")
         chart.caveat = caveat
         charts.append(_sweep_bars(chart, ax, output, len(t)))
     return charts

@@ -270,13 +270,13 @@ def leverage_sentence(run: Results, top: int = 2) -> str | None:
                              else drivers["price_effect_usd_per_mmbtu"])
     ordered = ordered.sort_values("part", ascending=False)
     helping = ordered[ordered["part"] > 0.005].head(top)
-    parts = [f"{part:.2f} from {_lower(str(name))}" for part, name in
-             zip(helping["part"], helping["name"], strict=True)]
+    parts = [f"{part:.2f}{' comes' if k == 0 else ''} from {_lower(str(name))}" for k, (part, name)
+             in enumerate(zip(helping["part"], helping["name"], strict=True))]
     against = ordered[ordered["part"] < -0.005]
     what = (f"Of {who}'s price advantage of {-total:.2f} USD/MMBtu against the reference "
             "world" if advantage else f"Of the {total:.2f} USD/MMBtu {who} pays above the "
             "reference world")
-    text = f"{what}, " + (", ".join(parts) if parts else "no single driver stands out")
+    text = f"{what}, " + (" and ".join(parts) if parts else "no single driver stands out")
     if len(against):
         row = against.iloc[-1]
         text += f"; {_lower(str(row['name']))} works the other way ({row['part']:+.2f})"
@@ -308,8 +308,9 @@ def bottom_line(runs: list[Results], sweep: Sweep | None = None) -> BottomLine:
     earn = (f"{seller} earns {_bn(n['cumulative_export_revenue'])} from gas exports over "
             f"{n['first_year']}–{last}")
     if npv is not None and n["discount_rate"] is not None:
+        inner = _range(r_npv)[2:-1]
         earn += (f", worth {_bn(npv)} in present value (discounted at "
-                 f"{n['discount_rate']:.0%} real){_range(r_npv)}")
+                 f"{n['discount_rate']:.0%} real{'; ' + inner if inner else ''})")
     sentences.append(earn + ".")
     over, majority = n["buyer_overtakes_year"], n["buyer_majority_year"]
     half_volume = (f"takes over half of its export volume from {majority}" if majority
