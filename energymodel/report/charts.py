@@ -676,7 +676,7 @@ def output_column(table: pd.DataFrame) -> str | None:
     return _column(table, "output", "metric")
 
 
-def output_name(name: str) -> str:
+def output_name(name: str, run: Results | None = None) -> str:
     """A sweep output in plain words ('npv_export_revenue' -> 'present value of export
     revenue'; 'export_revenue_2030s' -> 'export revenue in the 2030s')."""
     if name in OUTPUT_NAMES:
@@ -685,6 +685,11 @@ def output_name(name: str) -> str:
         return f"export revenue in the {name[15:]}"
     if name.startswith("price_"):
         return f"price paid in {readable(name[6:])}"
+    for prefix, words in (("capacity_", "capacity built: "), ("decision_year_",
+                          "year decided: "), ("npv_revenue_", "present value of revenue: ")):
+        if name.startswith(prefix):
+            entity = name[len(prefix):]
+            return words + (run.name_of(entity) if run is not None else readable(entity))
     return readable(name).lower()
 
 

@@ -57,7 +57,7 @@ def what_to_watch(runs: list[Results], sweep: Sweep | None = None) -> list[Watch
     found = [Watch(key, (f"{', '.join(names)}: " if len(runs) > 1 and len(names) < len(runs)
                          else "") + text) for (key, text), names in shared.items()]
     found += same_volumes(runs)
-    found += constant_in_sweep(sweep)
+    found += constant_in_sweep(sweep, runs[0])
     return found
 
 
@@ -245,16 +245,20 @@ def same_volumes(runs: list[Results]) -> list[Watch]:
     return found
 
 
-def constant_in_sweep(sweep: Sweep | None) -> list[Watch]:
+def constant_in_sweep(sweep: Sweep | None, run: Results | None = None) -> list[Watch]:
     if sweep is None or "skipped" not in sweep.tables:
         return []
     t = sweep.tables["skipped"]
     if "reason" not in t.columns or "output" not in t.columns:
         return []
+    from energymodel.report.charts import output_name  # charts import findings, not this
+
     constant = t[t["reason"].astype(str).str.startswith("constant")]["output"].astype(str)
+    constant = constant[~constant.str.startswith("max_")]  # the solution checks: 0 if sound
     if constant.empty:
         return []
-    names = ", ".join(constant.head(6)) + (" and others" if len(constant) > 6 else "")
-    return [Watch("unmoved", f"Over the sweep {sweep.folder.name}, {names} do not move at "
-                  "all: none of the inputs swept reaches them (a decision that is the same "
-                  "everywhere, or a quantity fixed by capacity or policy).")]
+    names = "; ".join(output_name(c, run) for c in constant.head(5)) + (
+        f" and {len(constant) - 5} more" if len(constant) > 5 else "")
+    return [Watch("unmoved", f"Over the sweep {sweep.folder.name} these outputs do not move "
+                  f"at all ({names}): none of the inputs swept reaches them (a decision that "
+                  "is the same everywhere, or a quantity fixed by capacity or policy).")]
