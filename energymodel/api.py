@@ -134,7 +134,7 @@ def with_studies(results: Results, uncertainty: str | Path | None = None,
     if study is not None:
         start = time.perf_counter()
         points, about = ranges.study(scenario, study, executor, workers)
-        tables["summary"] = ranges.ranges(tables["summary"], points)
+        tables["summary"] = ranges.ranges(tables["summary"], points, about["base_point"])
         tables["uncertainty_points"] = points
         studies["uncertainty"] = about
         timings["uncertainty"] = time.perf_counter() - start
