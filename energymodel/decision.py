@@ -40,10 +40,13 @@ import pandas as pd
 
 from energymodel import indicators, progress, structures
 from energymodel.api import load_scenario, prepare
+from energymodel.data import DataSet
 from energymodel.engine import Session, Solve
 from energymodel.errors import InputError, SolveError
 from energymodel.inputs import Inputs
+from energymodel.publish import json_bytes, publish, write_tables
 from energymodel.results import exporter
+from energymodel.safety import ResultsFolder
 from energymodel.scenario import Branch, Decision, Scenario
 from energymodel.structures.base import money
 from energymodel.units import K
@@ -102,7 +105,8 @@ def evaluate(payoffs: pd.DataFrame, probability: pd.Series, now: int, revelation
         information = e["wait"] - max(later_committed, e["never"])
         delay = committed - max(later_committed, e["never"])
         waiting = e["wait"] - committed
-        best = max(STRATEGIES, key=lambda s: (e[s], -STRATEGIES.index(s)))
+        # ties (to 1e-9 USD bn) go to the later strategy: never over wait over now
+        best = max(STRATEGIES, key=lambda s: (round(e[s], 9), STRATEGIES.index(s)))
         volume = float((p * first["route_volume"].reindex(p.index)).sum())
         revenue = float((p * first["route_revenue_usd_bn"].reindex(p.index)).sum())
         kept = 1.0 - (duty if view == "after_tax" else 0.0)
@@ -170,18 +174,19 @@ class Tree:
     revelation_year: int
     branches: tuple[Branch, ...]
     step: int
+    title: str = ""  # the option's name in the data
+    capacity: float = 0.0  # units x unit size [the route's unit, bcm/y]
 
     @property
     def probability(self) -> pd.Series:
         return pd.Series({b.pathway: b.probability for b in self.branches}, dtype=float)
 
 
-def option_of(scenario: Scenario, option: str | None = None) -> str:
+def option_of(scenario: Scenario, data: DataSet, option: str | None = None) -> str:
     """The option decided: `option`, the scenario's decision.option, or the largest option
     (units x unit size) on the exporter's routes into the buyer market (any market of the
     exporter's where the data name no buyer)."""
     given = option or (scenario.decision.option if scenario.decision else None)
-    data = Session().dataset(scenario.data_dir) if given is None else None
     if given is not None:
         return given
     routes = data.routes
@@ -197,7 +202,7 @@ def option_of(scenario: Scenario, option: str | None = None) -> str:
     return max(size, key=lambda o: (size[o], o))
 
 
-def _static(data, entity: str, parameter: str) -> float:
+def _static(data: DataSet, entity: str, parameter: str) -> float:
     values = data.series(entity, parameter)
     return float(values.iloc[0]) if len(values) else 0.0
 
@@ -214,12 +219,14 @@ def tree_of(scenario: Scenario, option: str | None = None,
         spec = Decision(**{**spec.model_dump(), "option": option})
     scenario = scenario.updated(decision=spec.model_dump())
     data = (session or Session()).dataset(scenario.data_dir)
-    name = option_of(scenario)
+    name = option_of(scenario, data)
     field_ = "--option" if option is not None else "decision.option"
     if name not in data.options.index:
         raise InputError(file, field_, f"no investment option '{name}' in the data (one of "
                          f"{', '.join(data.options.index)})")
     route = str(data.options.at[name, "route"])
+    title = str(data.options.at[name, "name"])
+    capacity = _static(data, name, "max_units") * _static(data, name, "unit_size")
     market = str(data.routes.at[route, "market"])
     if market not in scenario.markets:
         raise InputError(file, "markets", f"market '{market}' needs a structure")
@@ -239,7 +246,8 @@ def tree_of(scenario: Scenario, option: str | None = None,
     if not branches:
         return Tree(option=name, route=route, market=market, units=_units(data, name, file,
                     field_), trunk=trunk, revelation_year=t,
-                    branches=(Branch(pathway=trunk, probability=1.0),), step=step)
+                    branches=(Branch(pathway=trunk, probability=1.0),), step=step,
+                    title=title, capacity=capacity)
     branches = spec.branches
     known = data.pathways()
     after = {p for p in known if _market_values_after(data, market, p, t)}
@@ -257,10 +265,11 @@ def tree_of(scenario: Scenario, option: str | None = None,
                              f"'{b.pathway}' gives {market} no values after {t}")
     return Tree(option=name, route=route, market=market,
                 units=_units(data, name, file, field_), trunk=trunk,
-                revelation_year=t, branches=tuple(branches), step=step)
+                revelation_year=t, branches=tuple(branches), step=step, title=title,
+                capacity=capacity)
 
 
-def _units(data, option: str, file: str, field_: str) -> float:
+def _units(data: DataSet, option: str, file: str, field_: str) -> float:
     """The option's full capacity in units (its max_units)."""
     units = _static(data, option, "max_units")
     if units <= 0:
@@ -268,7 +277,7 @@ def _units(data, option: str, file: str, field_: str) -> float:
     return units
 
 
-def _market_values_after(data, market: str, pathway: str, year: int) -> bool:
+def _market_values_after(data: DataSet, market: str, pathway: str, year: int) -> bool:
     """Whether the data state values of `market` for `pathway` after `year`."""
     v = data.values
     rows = v[(v["entity"] == market) & (v["pathway"] == pathway)]
@@ -374,19 +383,22 @@ class DecisionResults:
         s = self.tables["summary"]
         return float(s.loc[(s["metric"] == metric) & (s["view"] == view), "value"].iloc[0])
 
-    def write(self, directory: str | Path, force: bool = False) -> Path:
+    def write(self, directory: str | Path | ResultsFolder, force: bool = False) -> Path:
         """Write the tables (CSV, parquet) and manifest.json into a new, empty or earlier
-        decision folder (the rules of energymodel.safety)."""
-        from energymodel.publish import json_bytes, publish, write_tables
-        from energymodel.safety import ResultsFolder
-
-        def fill(folder: Path) -> None:
-            write_tables(folder, self.tables)
-            publish(folder / "manifest.json", json_bytes(self.manifest))
-
+        decision folder (the rules of energymodel.safety), or a folder already claimed."""
+        if isinstance(directory, ResultsFolder):
+            return directory.replace(self._fill)
         protect = [self.scenario.data_dir, *filter(None, [self.scenario.source])]
-        with ResultsFolder(directory, protect, force, argument="--out") as folder:
-            return folder.replace(fill)
+        with ResultsFolder(directory, protect, force, argument="directory") as folder:
+            return folder.replace(self._fill)
+
+    def _fill(self, folder: Path) -> None:
+        write_tables(folder, self.tables)
+        publish(folder / "manifest.json", json_bytes(self.manifest))
+
+    def text(self) -> str:
+        """The decision as the command line prints it."""
+        return decision_text(self)
 
 
 def decision_scenario(scenario: Scenario, tree: Tree) -> Scenario:
@@ -501,3 +513,52 @@ def last_paying_decision_year(scenario: Scenario | str | Path, option: str | Non
     trunk = prepare(decision_scenario(scenario, t), session)
     rows = [outcome(trunk, t, year, session) for year in [None, *decision_years(trunk, t)]]
     return last_paying_year(pd.DataFrame(rows), view)
+
+
+def decision_text(result: DecisionResults) -> str:
+    """The printed decision: expected NPVs by strategy and view, the value of waiting and
+    its parts, the break-even prices, each branch's choice, the last paying year."""
+    t, m = result.tree, result.manifest
+    v = result.value
+    branches = ", ".join(f"{b.pathway} {b.probability:.3g}" for b in t.branches)
+    now = m["tree"]["now"]
+    lines = [
+        f"Decision on {t.option} ({t.title}, {t.units:g} unit(s), {t.capacity:g} bcm/y) in "
+        "scenario "
+        f"{result.scenario.name}: {t.market}'s demand on {t.trunk} until "
+        f"{t.revelation_year}, then one of: {branches}; {t.step}-year periods, lumpy "
+        f"investment; {m['solves']} solves in {m['seconds']:.1f} s",
+        f"{'Expected NPV [USD bn]':34}{'national':>12}{'after tax':>12}"]
+    labels = {"now": f"build now ({now})", "wait": f"wait (decide from {t.revelation_year})",
+              "never": "never"}
+    for s in STRATEGIES:
+        lines.append(f"  {labels[s]:32}" + "".join(
+            f"{v(f'expected_npv_{s}', view):12.2f}" for view in VIEWS))
+    best = {view: STRATEGIES[int(v("best_strategy", view))] for view in VIEWS}
+    lines.append(f"  {'best':32}" + "".join(f"{best[view]:>12}" for view in VIEWS))
+    for metric, label in (("value_of_waiting", "value of waiting"),
+                          ("value_of_information", "  value of information"),
+                          ("cost_of_delay", "  less cost of delay"),
+                          ("break_even_price", "break-even price [USD/MMBtu]"),
+                          ("break_even_price_shift", "  shift from the price now"),
+                          ("last_paying_decision_year", "last paying decision year")):
+        lines.append(f"  {label:32}" + "".join(
+            f"{_shown(v(metric, view), metric):>12}" for view in VIEWS))
+    price = v("option_route_price_now", "national")
+    lines.append(f"Break-even: the {t.route} price (levelised, {price:.2f} USD/MMBtu when "
+                 "built now) at which building now and never are worth the same in "
+                 "expectation; last paying year: in the scenario's own world")
+    lines.append("Choice when waiting, by branch (hindsight best in brackets):")
+    b = result.tables["branches"]
+    for branch, rows in b.groupby("branch", sort=False):
+        by = rows.set_index("view")
+        lines.append(f"  {branch:20} p={by['probability'].iloc[0]:.3g}  " + "; ".join(
+            f"{view}: {by.at[view, 'wait_choice']} ({by.at[view, 'best_plan']})"
+            for view in VIEWS))
+    return "\n".join(lines)
+
+
+def _shown(value: float, metric: str) -> str:
+    if metric == "last_paying_decision_year":
+        return "none" if math.isnan(value) else f"{value:.0f}"
+    return f"{value:.2f}"
