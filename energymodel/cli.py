@@ -466,10 +466,11 @@ def decide_command(
 
     with _reported(debug):
         s = load_scenario(scenario)
-        decision.tree_of(s, option)  # a bad tree or option fails before the folder
+        session = Session()
+        decision.tree_of(s, option, session=session)  # a bad tree fails before the folder
         target = out if out is not None else Path("results") / f"{s.name}-decision"
         with results_folder(s, target, force) as folder:
-            result = decision.decide(s, option=option)
+            result = decision.decide(s, option=option, session=session)
             result.write(folder)
         typer.echo(result.text())
         typer.echo(f"Decision: {display_path(folder.path)}/ (payoffs, strategies, branches, "

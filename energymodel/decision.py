@@ -419,6 +419,17 @@ def decision_years(inputs: Inputs, tree: Tree) -> list[int]:
     return years
 
 
+def _require_open(inputs: Inputs, tree: Tree) -> None:
+    """The option's route can carry gas in some year of the scenario (else there is
+    nothing to decide)."""
+    ry = inputs.route_years
+    on = ry.index.get_level_values("route") == tree.route
+    if not (ry.loc[on, "availability"] > 0).any():
+        raise InputError(inputs.scenario.file(), "decision.option", f"the route "
+                         f"'{tree.route}' of option '{tree.option}' is closed in every year "
+                         "of the scenario: nothing to decide")
+
+
 def decide(scenario: Scenario | str | Path, option: str | None = None,
            tree: Decision | dict | None = None, session: Session | None = None
            ) -> DecisionResults:
@@ -437,6 +448,7 @@ def decide(scenario: Scenario | str | Path, option: str | None = None,
     base = decision_scenario(scenario, t)
     trunk = prepare(base, session)
     years = decision_years(trunk, t)
+    _require_open(trunk, t)
     rows = []
     worlds = {}
     for b in t.branches:
@@ -511,6 +523,7 @@ def last_paying_decision_year(scenario: Scenario | str | Path, option: str | Non
     t = tree_of(scenario, option, {"step": step, "revelation_year":
                                    scenario.horizon.start_year}, session, branches=False)
     trunk = prepare(decision_scenario(scenario, t), session)
+    _require_open(trunk, t)
     rows = [outcome(trunk, t, year, session) for year in [None, *decision_years(trunk, t)]]
     return last_paying_year(pd.DataFrame(rows), view)
 

@@ -306,3 +306,16 @@ def test_last_paying_year_alone_matches_the_tree(baseline_scenario, baseline_dec
     national = em.last_paying_decision_year(baseline_scenario, view="national",
                                             session=session)
     assert national == baseline_decision.value("last_paying_decision_year", "national")
+
+
+def test_nothing_to_decide_is_one_error(baseline_scenario, session):
+    """Without fiscal terms there is no after-tax view; with the option's route closed
+    there is no decision: one InputError each, before any solve."""
+    with pytest.raises(em.InputError) as err:
+        em.decide(baseline_scenario.updated(fiscal=None), session=session)
+    assert err.value.field == "fiscal"
+    closed = baseline_scenario.with_overrides(
+        {"entity": "power_of_siberia_2", "parameter": "availability", "value": 0.0})
+    with pytest.raises(em.InputError) as err:
+        em.decide(closed, session=session)
+    assert err.value.field == "decision.option" and "closed" in err.value.reason
