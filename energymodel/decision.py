@@ -47,7 +47,7 @@ from energymodel.inputs import Inputs
 from energymodel.publish import json_bytes, publish, write_tables
 from energymodel.results import exporter
 from energymodel.safety import ResultsFolder
-from energymodel.scenario import Branch, Decision, Scenario
+from energymodel.scenario import Branch, Decision, Override, Scenario
 from energymodel.structures.base import money
 from energymodel.units import K
 
@@ -169,7 +169,7 @@ class Tree:
     option: str
     route: str
     market: str
-    units: float  # the option's full capacity, in units
+    units: float  # the option's full capacity, in units (the scenario's max_units)
     trunk: str  # the market's pathway before the revelation
     revelation_year: int
     branches: tuple[Branch, ...]
@@ -226,7 +226,6 @@ def tree_of(scenario: Scenario, option: str | None = None,
                          f"{', '.join(data.options.index)})")
     route = str(data.options.at[name, "route"])
     title = str(data.options.at[name, "name"])
-    capacity = _static(data, name, "max_units") * _static(data, name, "unit_size")
     market = str(data.routes.at[route, "market"])
     if market not in scenario.markets:
         raise InputError(file, "markets", f"market '{market}' needs a structure")
@@ -244,10 +243,9 @@ def tree_of(scenario: Scenario, option: str | None = None,
                          f"model period ({h.start_year} to {h.end_year} at {step}-year "
                          "steps)")
     if not branches:
-        return Tree(option=name, route=route, market=market, units=_units(data, name, file,
-                    field_), trunk=trunk, revelation_year=t,
-                    branches=(Branch(pathway=trunk, probability=1.0),), step=step,
-                    title=title, capacity=capacity)
+        return Tree(option=name, route=route, market=market, units=0.0, trunk=trunk,
+                    revelation_year=t, branches=(Branch(pathway=trunk, probability=1.0),),
+                    step=step, title=title)
     branches = spec.branches
     known = data.pathways()
     after = {p for p in known if _market_values_after(data, market, p, t)}
@@ -264,17 +262,8 @@ def tree_of(scenario: Scenario, option: str | None = None,
             raise InputError(file, f"decision.branches[{i}].pathway", f"pathway "
                              f"'{b.pathway}' gives {market} no values after {t}")
     return Tree(option=name, route=route, market=market,
-                units=_units(data, name, file, field_), trunk=trunk,
-                revelation_year=t, branches=tuple(branches), step=step, title=title,
-                capacity=capacity)
-
-
-def _units(data: DataSet, option: str, file: str, field_: str) -> float:
-    """The option's full capacity in units (its max_units)."""
-    units = _static(data, option, "max_units")
-    if units <= 0:
-        raise InputError(file, field_, f"option '{option}' offers no units (max_units 0)")
-    return units
+                units=0.0, trunk=trunk, revelation_year=t, branches=tuple(branches),
+                step=step, title=title)
 
 
 def _market_values_after(data: DataSet, market: str, pathway: str, year: int) -> bool:
@@ -403,10 +392,12 @@ class DecisionResults:
 
 def decision_scenario(scenario: Scenario, tree: Tree) -> Scenario:
     """The scenario the decision solves: lumpy investment, the tree's model periods, no
-    dependence curve."""
+    dependence curve, and no minimum build of the option (its plans set its builds)."""
     h = scenario.horizon
+    free = Override(entity=tree.option, parameter="min_units", value=0.0)
     return scenario.updated(investment="lumpy", dependence=None,
-                            horizon={**h.model_dump(), "step": tree.step})
+                            horizon={**h.model_dump(), "step": tree.step},
+                            overrides=[*scenario.overrides, free])
 
 
 def decision_years(inputs: Inputs, tree: Tree) -> list[int]:
@@ -419,15 +410,22 @@ def decision_years(inputs: Inputs, tree: Tree) -> list[int]:
     return years
 
 
-def _require_open(inputs: Inputs, tree: Tree) -> None:
-    """The option's route can carry gas in some year of the scenario (else there is
-    nothing to decide)."""
+def in_scenario(inputs: Inputs, tree: Tree) -> Tree:
+    """The tree with the option's full capacity as the scenario has it (max_units and
+    unit_size after its overrides); InputError if the scenario offers no unit of the option
+    or closes its route in every year (then there is nothing to decide)."""
+    file, o = inputs.scenario.file(), inputs.options.loc[tree.option]
+    if o["max_units"] <= 0:
+        raise InputError(file, "decision.option", f"the scenario offers no unit of option "
+                         f"'{tree.option}' (max_units 0): nothing to decide")
     ry = inputs.route_years
     on = ry.index.get_level_values("route") == tree.route
     if not (ry.loc[on, "availability"] > 0).any():
-        raise InputError(inputs.scenario.file(), "decision.option", f"the route "
-                         f"'{tree.route}' of option '{tree.option}' is closed in every year "
-                         "of the scenario: nothing to decide")
+        raise InputError(file, "decision.option", f"the route '{tree.route}' of option "
+                         f"'{tree.option}' is closed in every year of the scenario: nothing "
+                         "to decide")
+    return replace(tree, units=float(o["max_units"]),
+                   capacity=float(o["max_units"] * o["unit_size"]))
 
 
 def decide(scenario: Scenario | str | Path, option: str | None = None,
@@ -447,8 +445,8 @@ def decide(scenario: Scenario | str | Path, option: str | None = None,
     t = tree_of(scenario, option, tree, session)
     base = decision_scenario(scenario, t)
     trunk = prepare(base, session)
+    t = in_scenario(trunk, t)
     years = decision_years(trunk, t)
-    _require_open(trunk, t)
     rows = []
     worlds = {}
     for b in t.branches:
@@ -523,7 +521,7 @@ def last_paying_decision_year(scenario: Scenario | str | Path, option: str | Non
     t = tree_of(scenario, option, {"step": step, "revelation_year":
                                    scenario.horizon.start_year}, session, branches=False)
     trunk = prepare(decision_scenario(scenario, t), session)
-    _require_open(trunk, t)
+    t = in_scenario(trunk, t)
     rows = [outcome(trunk, t, year, session) for year in [None, *decision_years(trunk, t)]]
     return last_paying_year(pd.DataFrame(rows), view)
 

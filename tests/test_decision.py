@@ -319,3 +319,17 @@ def test_nothing_to_decide_is_one_error(baseline_scenario, session):
     with pytest.raises(em.InputError) as err:
         em.decide(closed, session=session)
     assert err.value.field == "decision.option" and "closed" in err.value.reason
+
+
+def test_the_scenarios_own_builds_of_the_option_are_lifted(session):
+    """A scenario that forces the option (pos2_built) is decided like one that does not: its
+    minimum build is lifted; one that offers no unit (pos2_not_built) has nothing to
+    decide."""
+    from energymodel.decision import decision_scenario
+
+    built = em.load_scenario(SCENARIOS / "pos2_built.yaml")
+    inputs = prepare(decision_scenario(built, tree_of(built, session=session)), session)
+    assert inputs.options.at["pos2_pipeline", "min_units"] == 0
+    with pytest.raises(em.InputError) as err:
+        em.decide(SCENARIOS / "pos2_not_built.yaml", session=session)
+    assert err.value.field == "decision.option" and "no unit" in err.value.reason
