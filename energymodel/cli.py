@@ -18,6 +18,8 @@
                                                          without re-solving
     energymodel export-model SCENARIO --out FILE         write the scenario's model as
                                                          FILE.mps or FILE.lp
+    energymodel decide SCENARIO [--option ID] [--out DIR]  an investment option as a
+                                                         decision under uncertainty
 
 Errors print one line (file: field: reason) and exit non-zero: 2 for bad input, 3 when the
 model has no solution, 1 for anything unexpected; 130 (Ctrl-C) or 143 (SIGTERM) when
@@ -544,6 +546,39 @@ def compare(
                        err=True)
         if len(failed):
             raise typer.Exit(3)
+
+
+# --- decide: an investment option as a decision under uncertainty (energymodel/decision.py)
+
+@app.command("decide")
+def decide_command(
+    scenario: ScenarioArg,
+    option: Annotated[str | None, typer.Option(
+        "--option", help="investment option to decide [default: the scenario's decision."
+        "option, else the largest on the exporter's routes into the buyer market]",
+        show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="decision folder [default: results/<scenario name>-decision]",
+        show_default=False)] = None,
+    force: ForceOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """An investment option as a decision under the scenario's tree of demand pathways:
+    build now, wait for the revelation, or never; national and after-tax views, value of
+    waiting, break-even prices, the last decision year that pays."""
+    from energymodel import decision
+
+    with _reported(debug):
+        s = load_scenario(scenario)
+        session = Session()
+        decision.tree_of(s, option, session=session)  # a bad tree fails before the folder
+        target = out if out is not None else Path("results") / f"{s.name}-decision"
+        with results_folder(s, target, force) as folder:
+            result = decision.decide(s, option=option, session=session)
+            result.write(folder)
+        typer.echo(result.text())
+        typer.echo(f"Decision: {display_path(folder.path)}/ (payoffs, strategies, branches, "
+                   "summary as CSV and parquet; manifest.json)")
 
 
 if __name__ == "__main__":

@@ -195,6 +195,42 @@ class LeverageStudy(Strict):
     drivers: dict[str, Driver] = Field(min_length=1, max_length=10)
 
 
+class Branch(Strict):
+    """One case of a decision's scenario tree: the buyer market's demand pathway after the
+    revelation year, and its probability."""
+
+    pathway: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    probability: float = Field(ge=0, le=1)
+
+
+class Decision(Strict):
+    """An investment option as a decision under uncertainty (`energymodel decide`,
+    docs/derivations.md, "Investment as a decision under uncertainty"): the market the
+    option serves follows the scenario's pathway until `revelation_year`, then one branch's
+    pathway. Without `branches`: every pathway the data give that market after the
+    revelation year, equally likely. Without `option`: the largest option on the exporter's
+    routes into the buyer market."""
+
+    option: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
+    revelation_year: int = Field(2040, ge=1990, le=2100)
+    branches: list[Branch] | None = Field(None, min_length=1, max_length=50)
+    step: Literal[1, 5] | None = Field(5, description="years per model period of the "
+                                       "decision's solves; null: the scenario's own")
+
+    @model_validator(mode="after")
+    def _tree(self) -> Decision:
+        if self.branches is None:
+            return self
+        pathways = [b.pathway for b in self.branches]
+        twice = next((p for p in pathways if pathways.count(p) > 1), None)
+        if twice is not None:
+            raise ValueError(f"pathway '{twice}' is a branch twice")
+        total = math.fsum(b.probability for b in self.branches)
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"the branches' probabilities sum to {total:.12g}, not 1")
+        return self
+
+
 class SolverOptions(Strict):
     """HiGHS settings. One thread keeps results identical run to run and suits sweeps."""
 
@@ -229,6 +265,7 @@ class Scenario(Strict):
     leverage: LeverageStudy | None = None
     uncertainty: Path | None = Field(None, description="an uncertainty study: a sweep file "
                                      "over the data's ranges, relative to the scenario file")
+    decision: Decision | None = None
     solver: SolverOptions = SolverOptions()
     source: Path | None = Field(None, exclude=True, description="file it was loaded from")
 
@@ -248,8 +285,12 @@ class Scenario(Strict):
 
     def digest(self) -> str:
         """SHA-256 of the resolved scenario, independent of where data_dir (and the
-        uncertainty study) lies."""
+        uncertainty study) lies; a scenario without a decision or leverage section keeps
+        the digest it had before there were such sections."""
         content = self.model_dump(mode="json", exclude={"data_dir", "source", "uncertainty"})
+        for study in ("decision", "leverage"):
+            if content.get(study) is None:
+                content.pop(study, None)
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
     def updated(self, **changes: Any) -> Scenario:
