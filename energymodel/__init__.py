@@ -19,15 +19,17 @@ from energymodel._version import __version__
 _HOME = {"solve": "api", "EnergyModelError": "errors", "InputError": "errors",
          "SolveError": "errors", "Results": "results", "Override": "scenario",
          "Scenario": "scenario", "load_scenario": "api", "sweep": "sweeps",
-         "Session": "engine", "leverage": "api", "decide": "decision", "Decision": "scenario",
-         "DecisionResults": "decision", "last_paying_decision_year": "decision"}
+         "Session": "engine", "leverage": "decomposition", "decide": "decision",
+         "Decision": "scenario", "DecisionResults": "decision",
+         "last_paying_decision_year": "decision"}
 __all__ = ["Decision", "DecisionResults", "EnergyModelError", "InputError", "Override",
            "Results", "Scenario", "Session", "SolveError", "__version__", "decide",
            "last_paying_decision_year", "leverage", "load_scenario", "solve", "sweep"]
 
 if TYPE_CHECKING:
-    from energymodel.api import leverage, load_scenario, solve
+    from energymodel.api import load_scenario, solve
     from energymodel.decision import DecisionResults, decide, last_paying_decision_year
+    from energymodel.decomposition import leverage
     from energymodel.engine import Session
     from energymodel.errors import EnergyModelError, InputError, SolveError
     from energymodel.results import Results

@@ -43,13 +43,14 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     from click.exceptions import UsageError
 
 from energymodel import interrupts, progress, solver, structures
-from energymodel.api import load_scenario, prepare, solve, with_studies
+from energymodel.api import load_scenario, prepare, solve
 from energymodel.engine import Session
 from energymodel.errors import EnergyModelError, InputError, SolveError, display_path
 from energymodel.interrupts import Interrupted
 from energymodel.results import Results
 from energymodel.safety import ResultsFolder
 from energymodel.scenario import Scenario
+from energymodel.studies import with_studies
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Russian gas export choices against decarbonisation demand curves.")

@@ -38,13 +38,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from energymodel import indicators, progress, shapley, structures
 from energymodel._version import __version__
 from energymodel.engine import Session
 from energymodel.errors import InputError, SolveError
 from energymodel.publish import json_bytes, publish, write_tables
-from energymodel.scenario import Driver, Scenario
+from energymodel.scenario import Driver, Scenario, input_error
 from energymodel.sweeps import executors
 from energymodel.units import K
 
@@ -215,13 +216,22 @@ def moved(records: list[dict[str, float]], reference: int, scenario: int) -> lis
                 if s[f"q{y}"] > 0) for w in records]
 
 
-def leverage(scenario: Scenario, drivers: dict[str, Driver] | None = None,
+def leverage(scenario: Scenario | str | Path, drivers: dict | None = None,
              session: Session | None = None, executor: str = "processes",
              workers: int | None = None) -> Leverage:
-    """Decompose the buyer's leverage in `scenario` over `drivers` (default: the scenario's
-    `leverage.drivers`); every subset of the active drivers is solved once, in worker
-    processes (`executor`, as a sweep's) from 8 worlds on, else in this process (with
-    `session` where given)."""
+    """Why the buyer has leverage (`em.leverage`): decompose the change in its price for
+    the exporter's gas, and the NPV moved to it, from the reference world to `scenario`
+    (object or file) over `drivers` (id -> {name, reference, why} or a scenario.Driver;
+    default: the scenario's `leverage.drivers`). Every subset of the active drivers is
+    solved once, in worker processes (`executor`, as a sweep's) from 8 worlds on, else in
+    this process (with `session` where given)."""
+    from energymodel.api import load_scenario
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if drivers is not None:
+        drivers = {k: d if isinstance(d, Driver) else _driver(scenario, k, d)
+                   for k, d in drivers.items()}
     if drivers is None:
         if scenario.leverage is None:
             raise InputError(scenario.file(), "leverage", "the scenario names no drivers "
@@ -263,6 +273,16 @@ def leverage(scenario: Scenario, drivers: dict[str, Driver] | None = None,
         if not decomposition.efficient:
             raise AssertionError("Shapley values do not add up to the total")
     return Leverage(scenario, market, drivers, active, worlds, decomposition)
+
+
+def _driver(scenario: Scenario, key: str, raw: object) -> Driver:
+    if not isinstance(raw, dict):
+        raise InputError(scenario.file(), f"drivers.{key}", "a driver is a mapping with "
+                         "name, reference and (optionally) why")
+    try:
+        return Driver.model_validate(raw)
+    except ValidationError as err:
+        raise input_error(err, f"<drivers.{key}>", Driver) from None
 
 
 def fill(folder: Path, result: Leverage) -> None:

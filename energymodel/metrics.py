@@ -133,7 +133,8 @@ def _budget(tables: Tables, weight: pd.Series, length: pd.Series) -> dict[str, f
     return {"npv_budget_take": _summary(tables, "npv_budget_take")}
 
 
-def _window(tables: Tables, weight: pd.Series, length: pd.Series) -> dict[str, float]:
+def _earning_window(tables: Tables, weight: pd.Series, length: pd.Series
+                    ) -> dict[str, float]:
     return {g: _summary(tables, g) for g in ("revenue_window_end", "profit_window_end",
                                              "buyer_majority_year")}
 
@@ -168,7 +169,7 @@ GROUPS: dict[str, Callable[[Tables, pd.Series, pd.Series], dict[str, float]]] = 
     "decisions": _decisions,
     "dependence": _dependence,
     "budget_take": _budget,
-    "window": _window,
+    "window": _earning_window,
     "checks": _checks,
 }
 OUTPUT_GROUPS = tuple(GROUPS)

@@ -435,12 +435,17 @@ def _dual(solve: Solve, constraint: str, index: pd.Index, sign: float) -> pd.Ser
     return pd.Series(values, index=index)
 
 
+KINK_TOL = 1e-4  # bcm/y (0.1 million m3/y): sales beyond a kink below this are solver noise
+
+
 def _marginal_segment(seg: pd.DataFrame, marginal_value: pd.Series) -> pd.DataFrame:
     """Per market-year, the seller's markup and the demand-limit rent at the marginal
     segment: the last one with sales (the first if none). On it the objective's marginal
     term alpha - beta x equals the market's marginal value, unless the segment is full, when
-    the difference is the dual of its quantity [USD/MMBtu]."""
-    sold = seg[seg["sales"] > TOL]
+    the difference is the dual of its quantity [USD/MMBtu]. At a kink (a full segment and
+    the next one all but empty) an interior-point solution can leave a little on the next
+    segment: below KINK_TOL a segment counts as unsold here."""
+    sold = seg[seg["sales"] > KINK_TOL]
     last = sold.groupby(level=["market", "year"]).tail(1)
     first = seg.groupby(level=["market", "year"]).head(1)
     marginal = pd.concat([last, first[~first.index.droplevel("segment").isin(

@@ -28,7 +28,9 @@ LAYERS = [
     {"bilevel"}, {"results"}, {"indicators", "metrics"}, {"structures"}, {"api"},
     {"decision"},  # solves through api and structures; the CLI and __init__ expose it
     # report reads Results (solved or read from a folder), never solves
-    {"report"}, {"sweeps"}, {"compare"}, {"cli", "__init__", "__main__"},
+    {"report"}, {"sweeps"},
+    {"decomposition", "uncertainty"},  # solve many worlds or points through the executors
+    {"studies"}, {"compare"}, {"cli", "__init__", "__main__"},
 ]
 # Upward imports allowed, each inside a function: Results' accessors of the report layer
 # (results.plot, results.to_iamc), imported on use.
