@@ -189,7 +189,7 @@ def summary_text(results: Results, seconds: float) -> str:
         f"{m['model']['variables']} variables, {m['model']['constraints']} constraints",
         f"NPV {years[0]}-{years[-1]} at {s.discount_rate:.1%} [USD bn]: export revenue "
         f"{results.npv('export_revenue'):.1f}, export profit {results.npv('export_profit'):.1f}",
-        "Revenue by outlet [USD bn/y]:",
+        f"Revenue by outlet, {results.exporter}'s routes [USD bn/y]:",
         revenue.round(2).to_string(),
     ]
     if "pressure" in results.tables:
@@ -203,6 +203,23 @@ def summary_text(results: Results, seconds: float) -> str:
             f"price {summary['mean_price']:.2f} USD/MMBtu; NPV transferred "
             f"{summary['npv_transferred']:.1f} USD bn; {market}'s share of export volume "
             f"{summary['mean_dependence_volume']:.0%}")
+        if "benchmark_summary" in results.tables:
+            b = results.tables["benchmark_summary"]
+            lines.append("Pressure against each benchmark, same window [USD/MMBtu]: " + "; ".join(
+                f"{row.benchmark.replace('_', ' ')} {row.pressure_usd_per_mmbtu:+.2f}"
+                for row in b.itertuples() if not pd.isna(row.pressure_usd_per_mmbtu)))
+    summary = results.summary.set_index("metric")["value"]
+    if "revenue_window_end" in summary:
+        end = results.years[-1]
+
+        def halves(what: str, key: str) -> str:
+            return (f"{what} stays above half its peak through {end}" if pd.isna(summary[key])
+                    else f"{what} falls below half its peak in {summary[key]:.0f}")
+        majority = summary["buyer_majority_year"]
+        lines.append("Window: " + halves("export revenue", "revenue_window_end") + "; "
+                     + halves("export profit", "profit_window_end") + "; "
+                     + ("no buyer takes over half of export volume" if pd.isna(majority) else
+                        f"the buyer takes over half of export volume from {majority:.0f}"))
     if "budget" in results.tables:
         lines.append(f"NPV budget take: {results.npv('budget_take'):.1f} USD bn "
                      "(export duty and extraction tax)")

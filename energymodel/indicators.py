@@ -7,9 +7,11 @@ Per year y, for the buyer market (K = 0.0358 USD bn per bcm x USD/MMBtu):
     transferred_y   = pressure_y x the buyer's volume_y x K              [USD bn]
     dependence_y    = the buyer's share of Russia's export volume (and export revenue);
                       exports are every route that is not domestic
-Means over 2030-2060 (over the whole horizon if it ends before 2030; the summary states the
-years as mean_from_year and mean_to_year) weigh each year by the buyer's volume (pressure,
-price) or Russia's export volume (dependence); NPVs use the model's discount weights.
+One window for every pressure figure: 2030-2060 (the whole horizon if it ends before 2030;
+the summary states it as mean_from_year and mean_to_year). Means over it weigh each model
+year by the buyer's volume (pressure, price) or Russia's export volume (dependence) times
+the calendar years its period stands for; percentages are ratios of sums; NPVs sum the
+window's years with the model's discount weights (discounted to the horizon's start).
 Budget take_y = export duty x pipeline export revenue + extraction tax x production x K.
 Stranded capacity: per pipeline, its peak and final utilisation and the idle capacity left.
 """
@@ -38,16 +40,46 @@ def with_tables(tables: dict[str, pd.DataFrame],
 
 
 def standard(tables: dict[str, pd.DataFrame], inp: Inputs) -> dict[str, pd.DataFrame]:
-    """The indicators of every run: stranded capacity, and the budget take where the
-    scenario gives fiscal terms (with its NPV as a summary row)."""
+    """The indicators of every run: stranded capacity, the window (summary rows), and the
+    budget take where the scenario gives fiscal terms (with its NPV as a summary row)."""
     out = {"stranded": stranded_capacity(tables["flows"])}
+    rows = [(k, v, "year") for k, v in window(tables["flows"], tables["markets"]).items()]
     fiscal = inp.scenario.fiscal
     if fiscal is not None:
         budget = budget_table(tables["flows"], tables["basins"], fiscal)
         out["budget"] = budget
-        out["summary"] = pd.DataFrame(
-            [("npv_budget_take", npv(budget, inp.years["weight"], "budget_take_usd_bn"),
-              "USD bn")], columns=["metric", "value", "unit"])
+        rows.append(("npv_budget_take", npv(budget, inp.years["weight"],
+                                            "budget_take_usd_bn"), "USD bn"))
+    out["summary"] = pd.DataFrame(rows, columns=["metric", "value", "unit"])
+    return out
+
+
+WINDOW_SHARE = 0.5  # the window closes when the yearly figure falls below this share of its peak
+
+
+def window(flows: pd.DataFrame, markets: pd.DataFrame) -> dict[str, float]:
+    """How long Russia's window to earn from its gas stays open (docs/derivations.md,
+    "The window"): the first model year after the peak in which its export revenue
+    (revenue_window_end) and its export profit (profit_window_end) fall below WINDOW_SHARE
+    of their peak year's, NaN if they never do within the horizon; and the first year the
+    buyer market (role buyer in the data) takes more than half of its export volume
+    (buyer_majority_year, NaN if never)."""
+    own = export_flows(flows)
+    yearly = own.groupby("year")[["revenue_usd_bn", "profit_usd_bn"]].sum()
+    out = {}
+    for column, key in (("revenue_usd_bn", "revenue_window_end"),
+                        ("profit_usd_bn", "profit_window_end")):
+        series = yearly[column]
+        peak = series.idxmax() if len(series) else None
+        after = series[(series.index > peak) & (series < WINDOW_SHARE * series.max())] \
+            if peak is not None and series.max() > 0 else series.iloc[:0]
+        out[key] = float(after.index[0]) if len(after) else float("nan")
+    buyers = markets.loc[markets["role"] == "buyer", "market"] if "role" in markets else []
+    out["buyer_majority_year"] = float("nan")
+    if len(buyers):
+        share = dependence(flows, str(buyers.iloc[0]))["dependence_volume"]
+        majority = share[share > 0.5]
+        out["buyer_majority_year"] = float(majority.index[0]) if len(majority) else float("nan")
     return out
 
 
@@ -110,24 +142,110 @@ def mean_window(years: pd.Series) -> tuple[int, int]:
     return (max(WINDOW[0], first), min(WINDOW[1], last)) if last >= WINDOW[0] else (first, last)
 
 
-def pressure_summary(table: pd.DataFrame, weight: pd.Series) -> pd.DataFrame:
-    """NPV transferred and volume-weighted means over the mean window (metric, value, unit)."""
-    w = weight.reindex(table["year"]).to_numpy()
+BENCHMARKS = {
+    "competitive": "the border price at the joint-surplus optimum: the buyer's marginal "
+                   "value of gas less its delivery cost (the border price of its marginal "
+                   "alternative)",
+    "alternative": "the buyer's cost of going without the exporter's gas: the border price "
+                   "of its marginal alternative with every route of the exporter into the "
+                   "market closed",
+    "opportunity_cost": "the exporter's opportunity cost: the source basin's netback with "
+                        "those routes closed (what its gas earns elsewhere, or its marginal "
+                        "production cost where it has no other outlet) plus the route's "
+                        "transport cost",
+    "formula": "the route's contract formula: slope x lagged Brent + constant (routes with "
+               "contract terms)"}
+
+
+def benchmark_table(flows: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
+    """The exporter's routes into the buyer market by (route, year, benchmark): the price
+    paid against each benchmark of `prices` (columns named as BENCHMARKS), the pressure
+    (benchmark - price) and the revenue it moves (pressure x volume)."""
+    own = exporter(flows).set_index(["route", "year"])
+    own = own.loc[own.index.intersection(prices.index)]
+    table = prices.loc[own.index].reset_index().melt(
+        id_vars=["route", "year"], var_name="benchmark",
+        value_name="benchmark_price_usd_per_mmbtu")
+    paid = own.reindex(pd.MultiIndex.from_frame(table[["route", "year"]]))
+    table["market"] = paid["market"].to_numpy()
+    table["volume_bcm_per_y"] = paid["flow_bcm_per_y"].to_numpy()
+    table["price_usd_per_mmbtu"] = paid["price_usd_per_mmbtu"].to_numpy()
+    table["pressure_usd_per_mmbtu"] = (table["benchmark_price_usd_per_mmbtu"]
+                                       - table["price_usd_per_mmbtu"])
+    table["transferred_usd_bn"] = (table["pressure_usd_per_mmbtu"] * table["volume_bcm_per_y"]
+                                   * K)
+    return table[["market", "route", "year", "benchmark", "volume_bcm_per_y",
+                  "price_usd_per_mmbtu", "benchmark_price_usd_per_mmbtu",
+                  "pressure_usd_per_mmbtu", "transferred_usd_bn"]]
+
+
+def window_mask(years: pd.Series) -> pd.Series:
+    """Rows of the mean window (mean_window of the years)."""
+    start, end = mean_window(years)
+    return years.between(start, end)
+
+
+def weighted_mean(values: pd.Series, weights: pd.Series) -> float:
+    """sum(values x weights) / sum(weights); NaN where the weights sum to zero."""
+    ok = values.notna() & (weights > 0)
+    total = float(weights[ok].sum())
+    return float((values[ok] * weights[ok]).sum() / total) if total > 0 else float("nan")
+
+
+def benchmark_summary(table: pd.DataFrame, years: pd.DataFrame) -> pd.DataFrame:
+    """Per benchmark, over the mean window: the means of the benchmark, the price paid and
+    the pressure weighted by volume x the calendar years of each period; the pressure as a
+    percentage of the benchmark (a ratio of those sums, over the route-years the benchmark
+    defines); the NPV moved over the window [USD bn]."""
+    rows = []
+    for name, t in table.groupby("benchmark", sort=False):
+        t = t[window_mask(t["year"]) & t["benchmark_price_usd_per_mmbtu"].notna()]
+        span = years["length"].reindex(t["year"]).to_numpy()
+        weight = t["volume_bcm_per_y"] * span
+        rows.append({
+            "benchmark": name, "definition": BENCHMARKS.get(str(name), ""),
+            "from_year": int(t["year"].min()) if len(t) else np.nan,
+            "to_year": int(t["year"].max()) if len(t) else np.nan,
+            "benchmark_price_usd_per_mmbtu": weighted_mean(t["benchmark_price_usd_per_mmbtu"],
+                                                           weight),
+            "price_usd_per_mmbtu": weighted_mean(t["price_usd_per_mmbtu"], weight),
+            "pressure_usd_per_mmbtu": weighted_mean(t["pressure_usd_per_mmbtu"], weight),
+            "pressure_pct": 100 * ratio(t["pressure_usd_per_mmbtu"] * weight,
+                                        t["benchmark_price_usd_per_mmbtu"] * weight),
+            "npv_transferred_usd_bn": float((t["transferred_usd_bn"] * years["weight"].reindex(
+                t["year"]).to_numpy()).sum())})
+    return pd.DataFrame(rows)
+
+
+def ratio(numerator: pd.Series, denominator: pd.Series) -> float:
+    """sum(numerator) / sum(denominator): a percentage of sums, not a mean of ratios."""
+    d = float(denominator.sum())
+    return float(numerator.sum()) / d if d != 0 else float("nan")
+
+
+def pressure_summary(table: pd.DataFrame, years: pd.DataFrame) -> pd.DataFrame:
+    """The headline pressure over one window (metric, value, unit): the mean window for the
+    means and the NPV alike. Means weigh each model year by the buyer's volume (pressure,
+    price) or Russia's export volume (dependence) times the calendar years of its period;
+    the percentage is a ratio of sums (pressure over benchmark, same weights); the NPV sums
+    the discounted revenue moved in the window's years [USD bn]."""
     start, end = mean_window(table["year"])
-    window = table[(table["year"] >= start) & (table["year"] <= end)]
-    volume = window["volume_bcm_per_y"]
-    exports = window["export_volume_bcm_per_y"]
-
-    def mean(column: str, weights: pd.Series) -> float:
-        return float(np.average(window[column], weights=weights)) if weights.sum() > 0 else \
-            float("nan")
-
-    rows = [("npv_transferred", float((table["transferred_usd_bn"] * w).sum()), "USD bn"),
-            ("mean_pressure", mean("pressure_usd_per_mmbtu", volume), "USD/MMBtu"),
-            ("mean_pressure_pct", mean("pressure_pct", volume), "%"),
-            ("mean_price", mean("price_usd_per_mmbtu", volume), "USD/MMBtu"),
-            ("mean_dependence_volume", mean("dependence_volume", exports), "share"),
-            ("mean_dependence_revenue", mean("dependence_revenue", exports), "share"),
+    window = table[window_mask(table["year"])]
+    span = years["length"].reindex(window["year"]).to_numpy()
+    volume = window["volume_bcm_per_y"] * span
+    exports = window["export_volume_bcm_per_y"] * span
+    w = years["weight"].reindex(window["year"]).to_numpy()
+    rows = [("npv_transferred", float((window["transferred_usd_bn"] * w).sum()), "USD bn"),
+            ("mean_pressure", weighted_mean(window["pressure_usd_per_mmbtu"], volume),
+             "USD/MMBtu"),
+            ("mean_pressure_pct", 100 * ratio(window["pressure_usd_per_mmbtu"] * volume,
+                                              window["benchmark_price_usd_per_mmbtu"] * volume),
+             "%"),
+            ("mean_price", weighted_mean(window["price_usd_per_mmbtu"], volume), "USD/MMBtu"),
+            ("mean_dependence_volume", weighted_mean(window["dependence_volume"], exports),
+             "share"),
+            ("mean_dependence_revenue", weighted_mean(window["dependence_revenue"], exports),
+             "share"),
             ("mean_from_year", float(start), "year"), ("mean_to_year", float(end), "year")]
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])
 

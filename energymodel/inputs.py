@@ -499,9 +499,11 @@ def with_competitive(inp: Inputs, market: str) -> Inputs:
                    basins=inp.basins.assign(buyer_markup=0.0))
 
 
-def without_routes_to(inp: Inputs, market: str) -> Inputs:
-    """The inputs with every route into `market` closed: Russia's options without the deal."""
-    closed = inp.routes.index[inp.routes["market"] == market]
+def without_exporter(inp: Inputs, market: str) -> Inputs:
+    """The inputs with every route of the exporter into `market` closed (all years): the
+    market without the exporter's gas, its rivals and own production as they are."""
+    r = inp.routes
+    closed = r.index[(r["market"] == market) & (r["role"] == "exporter")]
     route_years = inp.route_years.copy()
     route_years.loc[route_years.index.get_level_values("route").isin(closed),
                     ["availability", "min_flow"]] = 0.0

@@ -18,6 +18,9 @@ Groups (a sweep file names groups; each gives one or more columns):
                         capacity_<option> [bcm/y] built, for every investment option
     dependence          dependence_volume: the buyer's share of export volume 2030-2060
     budget_take         npv_budget_take [USD bn] (scenarios with fiscal terms)
+    window              revenue_window_end, profit_window_end, buyer_majority_year [year]:
+                        when export revenue and profit first fall below half their peak,
+                        when the buyer first takes over half of export volume (NaN: never)
     checks              max_price_above_cap [USD/MMBtu]: the largest demand price above the
                         market's cap; npv_buyer_above_parity [USD bn]: NPV of the buyer's
                         payments for the exporter's gas above its LNG alternative at the
@@ -128,6 +131,11 @@ def _budget(tables: Tables, weight: pd.Series, length: pd.Series) -> dict[str, f
     return {"npv_budget_take": _summary(tables, "npv_budget_take")}
 
 
+def _window(tables: Tables, weight: pd.Series, length: pd.Series) -> dict[str, float]:
+    return {g: _summary(tables, g) for g in ("revenue_window_end", "profit_window_end",
+                                             "buyer_majority_year")}
+
+
 def _checks(tables: Tables, weight: pd.Series, length: pd.Series) -> dict[str, float]:
     m, flows = tables["markets"], tables["flows"]
     above = m["price_usd_per_mmbtu"] - m["price_cap_usd_per_mmbtu"]
@@ -158,6 +166,7 @@ GROUPS: dict[str, Callable[[Tables, pd.Series, pd.Series], dict[str, float]]] = 
     "decisions": _decisions,
     "dependence": _dependence,
     "budget_take": _budget,
+    "window": _window,
     "checks": _checks,
 }
 OUTPUT_GROUPS = tuple(GROUPS)

@@ -157,10 +157,17 @@ COLUMNS = {
     "difference": "modelled - observed",
     "tolerance": "largest difference accepted (history.csv states it with its rule)",
     "within_tolerance": "|difference| <= tolerance",
-    "to_year": "last year of a multi-year observation (the mean over year..to_year)",
+    "to_year": "last year of a multi-year observation (the mean over year..to_year); of a "
+               "window",
     "id": "entities: the entity's id in the data (supplier, basin, market, route, option)",
     "name": "entities: how the data name it (the id made readable where they give none)",
     "region": "entities: its IAMC region (a basin's, route's or option's is its supplier's)",
+    "definition": "benchmark_summary: what the benchmark is (docs/derivations.md, "
+                  "Benchmarks)",
+    "from_year": "first year of the window the means and the NPV cover",
+    "npv_transferred_usd_bn": "NPV of pressure x volume over the window (discounted to the "
+                              "horizon's start): revenue moved from Russia to the buyer "
+                              "relative to the benchmark",
 }
 # Columns that name what a row is about rather than measure it
 KEYS = frozenset({"route", "basin", "market", "kind", "supplier", "role", "year", "option",
@@ -265,8 +272,9 @@ class Results:
         return value
 
     def by_outlet(self, value: str = "revenue_usd_bn") -> pd.DataFrame:
-        """A yearly value by market (outlet), years as rows."""
-        return self.flows.pivot_table(index="year", columns="market", values=value,
+        """A yearly value of the exporter's routes by market (its outlets, its domestic
+        market among them), years as rows."""
+        return exporter(self.flows).pivot_table(index="year", columns="market", values=value,
                                       aggfunc="sum")
 
     # Accessors of the report layer, imported on use (tests/test_structures.py allows
@@ -749,8 +757,14 @@ READ_TABLES = {
     "pressure": ("market benchmark", "year benchmark_price_usd_per_mmbtu price_usd_per_mmbtu "
                  "volume_bcm_per_y pressure_usd_per_mmbtu pressure_pct transferred_usd_bn "
                  "dependence_volume ! year"),
+    "benchmarks": ("market route benchmark", "year volume_bcm_per_y price_usd_per_mmbtu "
+                   "benchmark_price_usd_per_mmbtu pressure_usd_per_mmbtu transferred_usd_bn "
+                   "! year volume_bcm_per_y"),
+    "benchmark_summary": ("benchmark definition", "from_year to_year "
+                          "benchmark_price_usd_per_mmbtu price_usd_per_mmbtu "
+                          "pressure_usd_per_mmbtu pressure_pct npv_transferred_usd_bn"),
 }
-OPTIONAL_TABLES = {"pressure"}
+OPTIONAL_TABLES = {"pressure", "benchmarks", "benchmark_summary"}
 
 
 def is_results_folder(folder: Path) -> bool:

@@ -182,6 +182,7 @@ def solve(form: StandardForm, options: SolverOptions, duals: bool = True,
 
 def highs_instance(options: SolverOptions) -> highspy.Highs:
     """A new HiGHS instance with every option set (the only place HiGHS options are set)."""
+    silence_banner()
     highs = _watch(highspy.Highs())
     settings = {**HIGHS_OPTIONS, "threads": options.threads, "mip_rel_gap": options.mip_rel_gap}
     if options.time_limit is not None:
@@ -231,6 +232,7 @@ def write(form: StandardForm, path: Path) -> None:
     lp = model.lp_
     lp.col_names_ = [_label(n) for n in lp.col_names_]
     lp.row_names_ = [_label(n) for n in lp.row_names_]
+    silence_banner()
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.passModel(model)
@@ -245,10 +247,17 @@ def write(form: StandardForm, path: Path) -> None:
     publish(path, content, replace=False)
 
 
+_BANNER_SILENCED = False
+
+
 def silence_banner() -> None:
     """Make HiGHS's first instance in this process with standard output closed: HiGHS
     prints its banner to stdout then, before any option can be set, and stdout is for
-    energymodel's own output."""
+    energymodel's own output. Once per process; later calls return at once."""
+    global _BANNER_SILENCED
+    if _BANNER_SILENCED:
+        return
+    _BANNER_SILENCED = True
     sys.stdout.flush()
     libc = ctypes.CDLL(None)
     saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)

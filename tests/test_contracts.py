@@ -148,6 +148,7 @@ def test_baseline_prices_follow_their_contracts(baseline):
     assert np.allclose(flowing["price_usd_per_mmbtu"],
                        c["price_usd_per_mmbtu"].reindex(flowing.index), atol=1e-9)
     p = baseline.tables["pressure"]
+    p = p[p["year"].between(2030, 2060)]  # the window of every pressure figure
     weight = 1.08 ** -(p["year"] - 2025)
     transferred = (weight * K * p["volume_bcm_per_y"] * (p["benchmark_price_usd_per_mmbtu"]
                                                          - p["price_usd_per_mmbtu"])).sum()

@@ -70,7 +70,6 @@ class BargainingSpec(BuyerPowerSpec):
 class Bargaining(BuyerPower):
     name = "bargaining"
     Spec = BargainingSpec
-    needs_joint = True
 
     def check(self, scenario: Scenario, data: DataSet, market: str,
               spec: BargainingSpec) -> None:
@@ -93,7 +92,7 @@ class Bargaining(BuyerPower):
             raise InputError(scenario.file(), field, f"option '{spec.holdup}' does not add "
                              f"capacity to a route of the exporter to {market}")
 
-    def plan(self, inp: Inputs, market: str, spec: BargainingSpec, joint: Solve | None,
+    def plan(self, inp: Inputs, market: str, spec: BargainingSpec, joint: Solve,
              session: Session) -> Plan:
         deal = deal_route_years(inp, market, spec.reopen)
         disagreement = _disagreement(inp, market, deal, session)

@@ -49,6 +49,7 @@ class Plan:
     duals_from: str = "Russia's optimum"  # the solve `solve` is
     benchmark: pd.Series | None = None  # USD/MMBtu by (route, year): prices are held to it
     benchmark_name: str = ""
+    benchmarks: pd.DataFrame | None = None  # the four benchmarks by (route, year), side by side
 
 
 class MarketStructure:

@@ -2,16 +2,29 @@
 the buyer market, the benchmark their prices are held to and the price pressure they add to
 the results (indicators.py).
 
-benchmark, per route and year:
+benchmark (the scenario's, `markets.<market>.benchmark`), per route and year:
     competitive   the border price at the joint-surplus optimum (the market competitive):
                   the buyer's marginal value of gas less its delivery cost from the border,
                   i.e. the border price of its marginal alternative;
     oil_indexed   the route's own contract formula, slope x lagged Brent + constant (data).
+
+Every buyer-power run also reports four benchmarks side by side (docs/derivations.md,
+"Benchmarks"; the `benchmarks` table), each per route and year [USD/MMBtu at the border]:
+    competitive       as above;
+    alternative       the buyer's cost of going without the exporter's gas: the border
+                      price of its marginal alternative when every route of the exporter
+                      into the market is closed (its demand price less the route's
+                      delivery cost in that solve);
+    opportunity_cost  the exporter's opportunity cost: its gas's value at the source basin
+                      when those routes are closed (the basin's netback: what it earns
+                      elsewhere, or its marginal production cost where it has no other
+                      outlet) plus the route's unit transport cost;
+    formula           the route's contract formula, where it has contract terms.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 import pandas as pd
 from pydantic import Field
@@ -20,7 +33,8 @@ from energymodel import indicators
 from energymodel.data import DataSet
 from energymodel.engine import Session, Solve
 from energymodel.errors import InputError
-from energymodel.inputs import Inputs, with_competitive
+from energymodel.inputs import Inputs, with_competitive, without_exporter
+from energymodel.results import extract
 from energymodel.scenario import Scenario
 from energymodel.structures.base import MarketStructure, Plan, Spec, money
 
@@ -42,7 +56,6 @@ class BuyerPower(MarketStructure):
     """A buyer-power structure: its own solve plan, the benchmark, the price pressure."""
 
     own_plan = True
-    needs_joint: ClassVar[bool] = False  # its plan uses the joint-surplus (competitive) solve
 
     def check(self, scenario: Scenario, data: DataSet, market: str,
               spec: BuyerPowerSpec) -> None:
@@ -55,29 +68,30 @@ class BuyerPower(MarketStructure):
                                    "oil_indexed")
 
     def solve(self, inp: Inputs, market: str, spec: BuyerPowerSpec, session: Session) -> Plan:
-        joint = (session.solve(with_competitive(inp, market))
-                 if self.needs_joint or spec.benchmark == "competitive" else None)
+        joint = session.solve(with_competitive(inp, market))
         plan = self.plan(inp, market, spec, joint, session)
         plan.benchmark_name = spec.benchmark
         routes = inp.route_years.index.get_level_values("route").isin(
             exporter_routes(inp.data, market, inp.routes))
-        if spec.benchmark == "competitive" and joint is not None:
-            plan.benchmark = border_prices(joint, market)[routes]
-        else:
-            plan.benchmark = inp.route_years["formula_price"][routes]
+        table = benchmarks(inp, market, joint, session)
+        name = "competitive" if spec.benchmark == "competitive" else "formula"
+        plan.benchmark = table[name][routes]
+        plan.benchmarks = table[routes]
         return plan
 
-    def plan(self, inp: Inputs, market: str, spec: BuyerPowerSpec, joint: Solve | None,
+    def plan(self, inp: Inputs, market: str, spec: BuyerPowerSpec, joint: Solve,
              session: Session) -> Plan:
-        """The solve plan proper; `joint` is the joint-surplus solve, where computed."""
+        """The solve plan proper; `joint` is the joint-surplus (competitive) solve."""
         raise NotImplementedError
 
     def indicators(self, inp: Inputs, market: str, spec: BuyerPowerSpec, plan: Plan,
                    tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         pressure = indicators.pressure_table(tables["flows"], market, plan.benchmark,
                                              plan.benchmark_name)
-        return {"pressure": pressure,
-                "summary": indicators.pressure_summary(pressure, inp.years["weight"])}
+        side_by_side = indicators.benchmark_table(tables["flows"], plan.benchmarks)
+        return {"pressure": pressure, "benchmarks": side_by_side,
+                "benchmark_summary": indicators.benchmark_summary(side_by_side, inp.years),
+                "summary": indicators.pressure_summary(pressure, inp.years)}
 
 
 def border_prices(solve: Solve, market: str) -> pd.Series:
@@ -90,6 +104,21 @@ def border_prices(solve: Solve, market: str) -> pd.Series:
     at = pd.MultiIndex.from_arrays([markets.to_numpy(), ry.index.get_level_values("year")])
     return pd.Series(demand.reindex(at).to_numpy() - ry["delivery_cost"].to_numpy(),
                      index=ry.index)
+
+
+def benchmarks(inp: Inputs, market: str, joint: Solve, session: Session) -> pd.DataFrame:
+    """The four benchmarks of every route into `market` by (route, year) [USD/MMBtu at the
+    border]: competitive, alternative, opportunity_cost, formula (module docstring)."""
+    without = session.solve(without_exporter(with_competitive(inp, market), market))
+    ry = inp.route_years
+    basin = inp.routes["basin"].reindex(ry.index.get_level_values("route"))
+    netback = extract(without)["basins"].set_index(["basin", "year"])["netback_usd_per_mmbtu"]
+    at = pd.MultiIndex.from_arrays([basin.to_numpy(), ry.index.get_level_values("year")])
+    return pd.DataFrame({
+        "competitive": border_prices(joint, market),
+        "alternative": border_prices(without, market),
+        "opportunity_cost": netback.reindex(at).to_numpy() + ry["unit_cost"].to_numpy(),
+        "formula": ry["formula_price"]}, index=ry.index)
 
 
 def require_contract_terms(scenario: Scenario, data: DataSet, market: str, field: str,

@@ -22,7 +22,7 @@ from energymodel import bilevel, demand
 from energymodel.data import DataSet
 from energymodel.engine import Session, Solve
 from energymodel.errors import InputError
-from energymodel.inputs import Inputs, with_competitive, with_fixed_flows, with_market_prices
+from energymodel.inputs import Inputs, with_fixed_flows, with_market_prices
 from energymodel.scenario import Scenario
 from energymodel.structures.base import Plan, money, require_curve, tables
 from energymodel.structures.buyer_power import BuyerPower, BuyerPowerSpec, exporter_routes
@@ -53,7 +53,7 @@ class Monopsony(BuyerPower):
         markup[dedicated_basin(inp.data, market)] = spec.phi
         return replace(inp, basins=inp.basins.assign(buyer_markup=markup))
 
-    def plan(self, inp: Inputs, market: str, spec: MonopsonySpec, joint: Solve | None,
+    def plan(self, inp: Inputs, market: str, spec: MonopsonySpec, joint: Solve,
              session: Session) -> Plan:
         if method(inp.scenario, inp.data, market, spec) == "qp":
             solve = session.solve(inp)
@@ -63,7 +63,7 @@ class Monopsony(BuyerPower):
                         how, price_basis="Russia's marginal cost (monopsony QP)")
         start = time.perf_counter()
         own = exporter_routes(inp.data, market, inp.routes)
-        rivals = _rival_flows(session.solve(with_competitive(inp, market)), market, own)
+        rivals = _rival_flows(joint, market, own)
         served = rivals.groupby(level="year").sum().reindex(inp.years.index, fill_value=0.0)
         alone = with_fixed_flows(inp, rivals * 0.0)  # Russia's problem: the rivals held out
         follower_inputs = with_market_prices(alone, market,
