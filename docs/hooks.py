@@ -152,6 +152,12 @@ TABLES: dict[str, str] = {
     "entities": "kind, id, name, role, region of every entity of the data",
     "pressure": "buyer-power scenarios: the buyer's price against its benchmark by year, "
                 "the revenue transferred and the dependence",
+    "benchmarks": "buyer-power scenarios: the exporter's routes into the buyer market by "
+                  "route, year and benchmark (competitive, the buyer's alternative, Russia's "
+                  "opportunity cost, the contract formula where given): price, benchmark, "
+                  "pressure, revenue moved",
+    "benchmark_summary": "one row per benchmark: its definition and the 2030-2060 means of "
+                         "price, benchmark and pressure, and the NPV moved",
     "stranded": "pipelines: peak and final utilisation, idle capacity, the year "
                 "utilisation falls below half",
     "budget": "scenarios with `fiscal`: export duty, extraction tax, budget take by year",

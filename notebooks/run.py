@@ -23,10 +23,22 @@ ROOT = HERE.parent
 def run(path: Path, timeout: int, out: Path | None) -> float:
     """Execute one notebook [wall seconds]; raises on the first failing cell."""
     import nbformat
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
+    class ThisPython(KernelSpecManager):
+        """The kernel runs on this interpreter (the one energymodel is installed in),
+        whatever other Python kernels Jupyter knows of."""
+
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
+                                    "{connection_file}"], display_name="Python 3",
+                              language="python", resource_dir=str(HERE))
+
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+    manager = KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
+    client = NotebookClient(notebook, km=manager, timeout=timeout,
                             resources={"metadata": {"path": str(ROOT)}})
     start = time.perf_counter()
     client.execute()
