@@ -19,17 +19,19 @@ from energymodel._version import __version__
 _HOME = {"solve": "api", "EnergyModelError": "errors", "InputError": "errors",
          "SolveError": "errors", "Results": "results", "Override": "scenario",
          "Scenario": "scenario", "load_scenario": "api", "sweep": "sweeps",
-         "Session": "engine"}
-__all__ = ["EnergyModelError", "InputError", "Override", "Results", "Scenario", "Session",
-           "SolveError",
-           "__version__", "load_scenario", "solve", "sweep"]
+         "Session": "engine", "leverage": "api", "decide": "decision", "Decision": "scenario",
+         "DecisionResults": "decision", "last_paying_decision_year": "decision"}
+__all__ = ["Decision", "DecisionResults", "EnergyModelError", "InputError", "Override",
+           "Results", "Scenario", "Session", "SolveError", "__version__", "decide",
+           "last_paying_decision_year", "leverage", "load_scenario", "solve", "sweep"]
 
 if TYPE_CHECKING:
-    from energymodel.api import load_scenario, solve
+    from energymodel.api import leverage, load_scenario, solve
+    from energymodel.decision import DecisionResults, decide, last_paying_decision_year
     from energymodel.engine import Session
     from energymodel.errors import EnergyModelError, InputError, SolveError
     from energymodel.results import Results
-    from energymodel.scenario import Override, Scenario
+    from energymodel.scenario import Decision, Override, Scenario
     from energymodel.sweeps import sweep
 
 

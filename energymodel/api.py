@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+from pydantic import ValidationError
 
 from energymodel import indicators, progress, structures
 from energymodel.engine import Session
@@ -19,9 +21,12 @@ from energymodel.errors import InputError
 from energymodel.history import validation_table
 from energymodel.inputs import Inputs, tabulate
 from energymodel.results import Results, extract, manifest
-from energymodel.scenario import Scenario
+from energymodel.scenario import Driver, Scenario, input_error
 from energymodel.scenario import load_scenario as read_scenario
 from energymodel.structures.base import Plan
+
+if TYPE_CHECKING:
+    from energymodel.decomposition import Leverage
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -49,7 +54,7 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True,
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     session = session or Session()
-    inputs, plan, tables, timings = _solve_tables(scenario, session)
+    inputs, plan, tables, timings = solve_tables(scenario, session)
     start = time.perf_counter()
     if dependence and scenario.dependence is not None:
         tables["dependence"] = dependence_curve(scenario, session)
@@ -65,7 +70,7 @@ def solve(scenario: Scenario | str | Path, dependence: bool = True,
                    manifest=manifest(scenario, solved, timings, info))
 
 
-def _solve_tables(scenario: Scenario, session: Session
+def solve_tables(scenario: Scenario, session: Session
                   ) -> tuple[Inputs, Plan, dict[str, pd.DataFrame], dict[str, float]]:
     """The scenario prepared and solved: its inputs, solve plan, the results tables with
     the indicators (the summary among them), and the timings."""
@@ -90,6 +95,67 @@ def _solve_tables(scenario: Scenario, session: Session
     return inputs, plan, tables, timings
 
 
+def leverage(scenario: Scenario | str | Path, drivers: dict | None = None,
+             session: Session | None = None, executor: str = "processes",
+             workers: int | None = None) -> Leverage:
+    """Why the buyer has leverage: the change in its price for the exporter's gas (and in
+    the NPV moved to it) from the reference world to the scenario, split by driver with
+    Shapley values (energymodel.decomposition). `drivers` (id -> {name, reference, why} or a
+    scenario.Driver) replaces the scenario's own `leverage.drivers`."""
+    from energymodel.decomposition import leverage as decompose_leverage  # it imports this module
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    given = None if drivers is None else {
+        k: d if isinstance(d, Driver) else _driver(scenario, k, d) for k, d in drivers.items()}
+    return decompose_leverage(scenario, given, session, executor, workers)
+
+
+def with_studies(results: Results, uncertainty: str | Path | None = None,
+                 executor: str = "processes", workers: int | None = None) -> Results:
+    """The results with the studies their scenario names (or `uncertainty`, a sweep file
+    that replaces its own study): the leverage decomposition (tables leverage,
+    leverage_interactions, leverage_worlds) and the uncertainty study's ranges (p10, p50,
+    p90 columns of the summary, prob_pressure_positive, table uncertainty_points). What
+    `energymodel run` reports; a scenario without either is returned as it is."""
+    from energymodel import uncertainty as ranges
+
+    scenario, tables = results.scenario, dict(results.tables)
+    studies, timings = {}, {}
+    if scenario.leverage is not None:
+        start = time.perf_counter()
+        found = leverage(scenario, executor=executor, workers=workers)
+        tables.update({"leverage": found.table, "leverage_interactions": found.interactions,
+                       "leverage_worlds": found.worlds})
+        studies["leverage"] = {"drivers": list(found.drivers), "active": list(found.active),
+                               "worlds": len(found.worlds)}
+        timings["leverage"] = time.perf_counter() - start
+    study = uncertainty if uncertainty is not None else scenario.uncertainty
+    if study is not None:
+        start = time.perf_counter()
+        points, about = ranges.study(scenario, study, executor, workers)
+        tables["summary"] = ranges.ranges(tables["summary"], points, about["base_point"])
+        tables["uncertainty_points"] = points
+        studies["uncertainty"] = about
+        timings["uncertainty"] = time.perf_counter() - start
+    if not studies:
+        return results
+    manifest = {**results.manifest, "studies": studies,
+                "timings_s": {**results.manifest["timings_s"],
+                              **{k: round(v, 4) for k, v in timings.items()}}}
+    return Results(scenario=scenario, tables=tables, manifest=manifest)
+
+
+def _driver(scenario: Scenario, key: str, raw: object) -> Driver:
+    if not isinstance(raw, dict):
+        raise InputError(scenario.file(), f"drivers.{key}", "a driver is a mapping with "
+                         "name, reference and (optionally) why")
+    try:
+        return Driver.model_validate(raw)
+    except ValidationError as err:
+        raise input_error(err, f"<drivers.{key}>", Driver) from None
+
+
 def dependence_curve(scenario: Scenario, session: Session | None = None) -> pd.DataFrame:
     """Price pressure against Russia's dependence on the buyer, one row per lever value
     (each point's summary: its results without the validation and the manifest)."""
@@ -99,5 +165,5 @@ def dependence_curve(scenario: Scenario, session: Session | None = None) -> pd.D
     lever = scenario.dependence
     session = session or Session()
     return indicators.dependence_curve(
-        lever.lever, {x: _solve_tables(scenario.at_lever(x), session)[2]["summary"]
+        lever.lever, {x: solve_tables(scenario.at_lever(x), session)[2]["summary"]
                       for x in progress.each("dependence points", lever.values)})

@@ -1,7 +1,10 @@
 """Command line: a thin layer over the Python API.
 
     energymodel run SCENARIO [--out DIR] [--force]       solve, print a summary, write a
-                                                         results folder
+                                                         results folder (with the studies
+                                                         the scenario names: ranges, leverage)
+    energymodel leverage SCENARIO [--out DIR]            why the buyer has leverage: Shapley
+                                                         decomposition by driver
     energymodel pressure SCENARIO [--out DIR] [--force]  the same, with the price pressure
                                                          table by year and the dependence curve
     energymodel validate SCENARIO                        check a scenario and its data
@@ -15,6 +18,8 @@
                                                          without re-solving
     energymodel export-model SCENARIO --out FILE         write the scenario's model as
                                                          FILE.mps or FILE.lp
+    energymodel decide SCENARIO [--option ID] [--out DIR]  an investment option as a
+                                                         decision under uncertainty
 
 Errors print one line (file: field: reason) and exit non-zero: 2 for bad input, 3 when the
 model has no solution, 1 for anything unexpected; 130 (Ctrl-C) or 143 (SIGTERM) when
@@ -38,7 +43,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     from click.exceptions import UsageError
 
 from energymodel import interrupts, progress, solver, structures
-from energymodel.api import load_scenario, prepare, solve
+from energymodel.api import load_scenario, prepare, solve, with_studies
 from energymodel.engine import Session
 from energymodel.errors import EnergyModelError, InputError, SolveError, display_path
 from energymodel.interrupts import Interrupted
@@ -58,23 +63,61 @@ ForceOpt = Annotated[bool, typer.Option(
     "write (never the data, scenario or working folder, nor a folder with other files)")]
 ReportOpt = Annotated[bool, typer.Option(
     "--report", help="also build a briefing in reports/<scenario name>")]
+UncertaintyOpt = Annotated[Path | None, typer.Option(
+    "--uncertainty", help="an uncertainty study (a sweep file over the data's ranges) that "
+    "replaces the scenario's own: 10/50/90 percentiles in summary.csv", show_default=False)]
+PointOpt = Annotated[bool, typer.Option(
+    "--point", help="point values only: skip the studies the scenario names (its "
+    "uncertainty study and leverage decomposition)")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", min=1, help="worker processes for the studies [default: one per core]",
+    show_default=False)]
 
 
 @app.command()
 def run(scenario: ScenarioArg, out: OutOpt = None, force: ForceOpt = False,
-        report: ReportOpt = False, debug: DebugOpt = False) -> None:
-    """Solve a scenario, print a summary and write its results folder."""
+        report: ReportOpt = False, uncertainty: UncertaintyOpt = None, point: PointOpt = False,
+        workers: WorkersOpt = None, debug: DebugOpt = False) -> None:
+    """Solve a scenario, print a summary and write its results folder; with the studies
+    the scenario names (or --uncertainty), its ranges and leverage decomposition too."""
     with _reported(debug):
         start = time.perf_counter()
         s = load_scenario(scenario)
+        if point and uncertainty is not None:
+            raise InputError(None, "--uncertainty", "--point skips the studies: give one of "
+                             "the two")
         with results_folder(s, out, force) as folder:
             results = solve(s)
+            if not point:
+                results = with_studies(results, uncertainty, workers=workers)
             results.write(folder)
         typer.echo(summary_text(results, time.perf_counter() - start))
         typer.echo(f"Results: {display_path(folder.path)}/ (CSV and parquet tables, "
                    "scenario.json, manifest.json)")
         if report:
             _build_report([folder.path], Path("reports") / results.scenario.name, pdf=True)
+
+
+@app.command("leverage")
+def leverage_command(scenario: ScenarioArg, out: Annotated[Path | None, typer.Option(
+        "--out", help="folder for leverage.csv/.parquet [default: results/<scenario "
+        "name>-leverage]", show_default=False)] = None,
+        workers: WorkersOpt = None, debug: DebugOpt = False) -> None:
+    """Why the buyer has leverage: the change in its price for the exporter's gas (and the
+    NPV moved to it) from the reference world to the scenario, split by driver (the
+    scenario's `leverage.drivers`) with Shapley values over every subset of drivers."""
+    from energymodel import decomposition as lev
+    from energymodel.safety import LeverageFolder
+
+    with _reported(debug):
+        s = load_scenario(scenario)
+        target = out if out is not None else Path("results") / f"{s.name}-leverage"
+        with LeverageFolder(target, [s.data_dir, *filter(None, [s.source])]) as folder:
+            found = lev.leverage(s, workers=workers)
+            folder.replace(lambda tmp: lev.fill(tmp, found))
+        typer.echo(found.text())
+        typer.echo(f"Written: {display_path(target)}/leverage.csv (and leverage_interactions, "
+                   "leverage_worlds)")
 
 
 @app.command("report")
@@ -220,6 +263,10 @@ def summary_text(results: Results, seconds: float) -> str:
                      + halves("export profit", "profit_window_end") + "; "
                      + ("no buyer takes over half of export volume" if pd.isna(majority) else
                         f"the buyer takes over half of export volume from {majority:.0f}"))
+    if "p50" in results.summary:
+        lines += ranges_text(results)
+    if "leverage" in results.tables:
+        lines += leverage_text(results.tables["leverage"])
     if "budget" in results.tables:
         lines.append(f"NPV budget take: {results.npv('budget_take'):.1f} USD bn "
                      "(export duty and extraction tax)")
@@ -228,6 +275,48 @@ def summary_text(results: Results, seconds: float) -> str:
         lines.append(f"History: {int(v['within_tolerance'].sum())} of {len(v)} observed flows, "
                      "prices and revenues within tolerance (validation.csv)")
     return "\n".join(lines)
+
+
+RANGED = {"npv_export_revenue": ("export revenue NPV", "USD bn", ".0f"),
+          "npv_export_profit": ("export profit NPV", "USD bn", ".0f"),
+          "mean_price": ("the buyer's mean price", "USD/MMBtu", ".2f"),
+          "mean_pressure": ("price pressure", "USD/MMBtu", "+.2f"),
+          "npv_transferred": ("NPV transferred", "USD bn", ".0f"),
+          "buyer_majority_year": ("buyer's majority from", "", ".0f"),
+          "profit_window_end": ("export profit below half its peak in", "", ".0f")}
+
+
+def ranges_text(results: Results) -> list[str]:
+    """The uncertainty study's percentiles of the headline outputs, one line."""
+    s = results.summary.set_index("metric")
+    about = results.manifest.get("studies", {}).get("uncertainty", {})
+
+    def shown(v: float, form: str) -> str:
+        return "never" if pd.isna(v) else format(v, form)
+    parts = [f"{label} {shown(s.at[m, 'p10'], f)} / {shown(s.at[m, 'p50'], f)} / "
+             f"{shown(s.at[m, 'p90'], f)}{' ' + unit if unit else ''}"
+             for m, (label, unit, f) in RANGED.items() if m in s.index
+             and not (pd.isna(s.at[m, "p50"]) and pd.isna(s.at[m, "p10"]))]
+    lines = [f"Ranges, 10th / 50th / 90th percentile over {about.get('points_ok', '?')} points "
+             f"of {about.get('file', 'the uncertainty study')} (at its own periods): "
+             + "; ".join(parts)]
+    if "prob_pressure_positive" in s.index:
+        lines.append(f"Probability that the buyer's price pressure is positive: "
+                     f"{s.at['prob_pressure_positive', 'value']:.0%}")
+    return lines
+
+
+def leverage_text(table: pd.DataFrame) -> list[str]:
+    """The leverage decomposition in one line: each active driver's share of the change in
+    the buyer's price."""
+    active = table[(table["driver"] != "total") & table["active"]]
+    total = table[table["driver"] == "total"].iloc[0]
+    parts = [f"{r.name} {r.price_effect_usd_per_mmbtu:+.2f}" for r in active.itertuples()]
+    idle = table[(table["driver"] != "total") & ~table["active"]]["name"]
+    return [f"Leverage (energymodel leverage): the buyer's price moves "
+            f"{total['price_effect_usd_per_mmbtu']:+.2f} USD/MMBtu from the reference world, "
+            f"by driver: " + "; ".join(parts)
+            + (f" (not at work: {', '.join(idle)})" if len(idle) else "")]
 
 
 def pressure_text(results: Results) -> str:
@@ -457,6 +546,39 @@ def compare(
                        err=True)
         if len(failed):
             raise typer.Exit(3)
+
+
+# --- decide: an investment option as a decision under uncertainty (energymodel/decision.py)
+
+@app.command("decide")
+def decide_command(
+    scenario: ScenarioArg,
+    option: Annotated[str | None, typer.Option(
+        "--option", help="investment option to decide [default: the scenario's decision."
+        "option, else the largest on the exporter's routes into the buyer market]",
+        show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="decision folder [default: results/<scenario name>-decision]",
+        show_default=False)] = None,
+    force: ForceOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """An investment option as a decision under the scenario's tree of demand pathways:
+    build now, wait for the revelation, or never; national and after-tax views, value of
+    waiting, break-even prices, the last decision year that pays."""
+    from energymodel import decision
+
+    with _reported(debug):
+        s = load_scenario(scenario)
+        session = Session()
+        decision.tree_of(s, option, session=session)  # a bad tree fails before the folder
+        target = out if out is not None else Path("results") / f"{s.name}-decision"
+        with results_folder(s, target, force) as folder:
+            result = decision.decide(s, option=option, session=session)
+            result.write(folder)
+        typer.echo(result.text())
+        typer.echo(f"Decision: {display_path(folder.path)}/ (payoffs, strategies, branches, "
+                   "summary as CSV and parquet; manifest.json)")
 
 
 if __name__ == "__main__":

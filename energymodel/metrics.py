@@ -12,7 +12,8 @@ Groups (a sweep file names groups; each gives one or more columns):
     revenue_by_outlet   npv_revenue_<market>: NPV of export revenue per market [USD bn]
     buyer_price         price_<buyer>: the price the exporter gets in the buyer market, its
                         revenue there over its volume there, 2030-2060 [USD/MMBtu]
-    price_pressure      mean_pressure [USD/MMBtu], mean_pressure_pct [%] (buyer power only)
+    price_pressure      mean_pressure [USD/MMBtu], mean_pressure_pct [%], mean_price
+                        [USD/MMBtu] (buyer power only; the summary's, over its window)
     npv_transferred     NPV of the revenue moved to the buyer by the pressure [USD bn]
     decisions           decision_year_<option> (NaN: not built) and
                         capacity_<option> [bcm/y] built, for every investment option
@@ -96,7 +97,8 @@ def _buyer_price(tables: Tables, weight: pd.Series, length: pd.Series) -> dict[s
 
 
 def _pressure(tables: Tables, weight: pd.Series, length: pd.Series) -> dict[str, float]:
-    return {g: _summary(tables, g) for g in ("mean_pressure", "mean_pressure_pct")}
+    return {g: _summary(tables, g) for g in ("mean_pressure", "mean_pressure_pct",
+                                             "mean_price")}
 
 
 def _transferred(tables: Tables, weight: pd.Series, length: pd.Series) -> dict[str, float]:

@@ -365,6 +365,8 @@ def resolved_scenario(scenario: Scenario) -> dict:
     """The scenario as `scenario.json` holds it (data_dir as the run showed it)."""
     resolved = scenario.model_dump(mode="json")
     resolved["data_dir"] = display_path(scenario.data_dir)
+    if scenario.uncertainty is not None:
+        resolved["uncertainty"] = display_path(scenario.uncertainty)
     return resolved
 
 

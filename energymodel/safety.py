@@ -323,6 +323,16 @@ class CompareFolder(ResultsFolder):
     FORCEABLE = False
 
 
+class LeverageFolder(ResultsFolder):
+    """A leverage folder (`energymodel leverage --out`): leverage, leverage_interactions and
+    leverage_worlds (.parquet/.csv) and the manifest.json it writes (kind and scenario)."""
+
+    KIND = "leverage"
+    MARKER_KEYS = frozenset({"kind", "scenario"})
+    LEGACY_FILES = frozenset()
+    FORCEABLE = False
+
+
 class ReportFolder(ResultsFolder):
     """A briefing folder (`energymodel report --out`): the same rule, with report files
     (briefing.html/.pdf/.xlsx, iamc.csv/.xlsx, report.json, charts/*.png|svg) and report.json

@@ -148,6 +148,89 @@ class Dependence(Strict):
     targets: list[Selector] = Field(min_length=1)
 
 
+class Changes(Strict):
+    """A set of changes to a scenario: a driver's reference world (what the scenario would
+    be without the driver). Applied in the order listed here: policies removed, then
+    added; data overrides appended; market parameters merged into each market's spec (a
+    null removes one); the default demand pathway replaced."""
+
+    remove_policies: list[str] = []
+    add_policies: list[str] = []
+    overrides: list[Override] = Field([], max_length=MAX_OVERRIDES)
+    markets: dict[str, dict[str, Any]] = {}
+    pathway: str | None = None
+
+    def apply(self, scenario: Scenario) -> Scenario:
+        """`scenario` with these changes (validated again)."""
+        raw = scenario.model_dump()
+        raw["policies"] = [p for p in scenario.policies if p not in self.remove_policies]
+        raw["policies"] += [p for p in self.add_policies if p not in raw["policies"]]
+        raw["overrides"] = [*raw["overrides"], *(o.model_dump() for o in self.overrides)]
+        for market, changes in self.markets.items():
+            if market not in raw["markets"]:
+                raise InputError(scenario.file(), f"leverage: markets.{market}",
+                                 "no such market in the scenario")
+            spec = {**raw["markets"][market], **changes}
+            raw["markets"][market] = {k: v for k, v in spec.items() if v is not None}
+        if self.pathway is not None:
+            raw["pathway"] = self.pathway
+        return validate_scenario({**raw, "source": scenario.source}, scenario.file())
+
+
+class Driver(Strict):
+    """One driver of the buyer's leverage: its plain name, the reference world without it
+    (a set of changes to the scenario) and, optionally, why it works (shown beside the
+    numbers)."""
+
+    name: str = Field(min_length=1, max_length=80)
+    reference: Changes
+    why: str = Field("", max_length=400)
+
+
+class LeverageStudy(Strict):
+    """The drivers the buyer's leverage is decomposed over (energymodel leverage): Shapley
+    values over every subset of them, from the world without any (every driver at its
+    reference) to the scenario."""
+
+    drivers: dict[str, Driver] = Field(min_length=1, max_length=10)
+
+
+class Branch(Strict):
+    """One case of a decision's scenario tree: the buyer market's demand pathway after the
+    revelation year, and its probability."""
+
+    pathway: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    probability: float = Field(ge=0, le=1)
+
+
+class Decision(Strict):
+    """An investment option as a decision under uncertainty (`energymodel decide`,
+    docs/derivations.md, "Investment as a decision under uncertainty"): the market the
+    option serves follows the scenario's pathway until `revelation_year`, then one branch's
+    pathway. Without `branches`: every pathway the data give that market after the
+    revelation year, equally likely. Without `option`: the largest option on the exporter's
+    routes into the buyer market."""
+
+    option: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
+    revelation_year: int = Field(2040, ge=1990, le=2100)
+    branches: list[Branch] | None = Field(None, min_length=1, max_length=50)
+    step: Literal[1, 5] | None = Field(5, description="years per model period of the "
+                                       "decision's solves; null: the scenario's own")
+
+    @model_validator(mode="after")
+    def _tree(self) -> Decision:
+        if self.branches is None:
+            return self
+        pathways = [b.pathway for b in self.branches]
+        twice = next((p for p in pathways if pathways.count(p) > 1), None)
+        if twice is not None:
+            raise ValueError(f"pathway '{twice}' is a branch twice")
+        total = math.fsum(b.probability for b in self.branches)
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"the branches' probabilities sum to {total:.12g}, not 1")
+        return self
+
+
 class SolverOptions(Strict):
     """HiGHS settings. One thread keeps results identical run to run and suits sweeps."""
 
@@ -179,6 +262,10 @@ class Scenario(Strict):
     overrides: list[Override] = Field([], max_length=MAX_OVERRIDES)
     fiscal: Fiscal | None = None
     dependence: Dependence | None = None
+    leverage: LeverageStudy | None = None
+    uncertainty: Path | None = Field(None, description="an uncertainty study: a sweep file "
+                                     "over the data's ranges, relative to the scenario file")
+    decision: Decision | None = None
     solver: SolverOptions = SolverOptions()
     source: Path | None = Field(None, exclude=True, description="file it was loaded from")
 
@@ -197,8 +284,13 @@ class Scenario(Strict):
         return display_path(self.source) if self.source else f"<scenario {self.name}>"
 
     def digest(self) -> str:
-        """SHA-256 of the resolved scenario, independent of where data_dir lies."""
-        content = self.model_dump(mode="json", exclude={"data_dir", "source"})
+        """SHA-256 of the resolved scenario, independent of where data_dir (and the
+        uncertainty study) lies; a scenario without a decision or leverage section keeps
+        the digest it had before there were such sections."""
+        content = self.model_dump(mode="json", exclude={"data_dir", "source", "uncertainty"})
+        for study in ("decision", "leverage"):
+            if content.get(study) is None:
+                content.pop(study, None)
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
     def updated(self, **changes: Any) -> Scenario:
@@ -311,7 +403,7 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 def _strict_validate(raw: dict[str, Any]) -> Scenario:
     # Paths arrive as strings from YAML; everything else must have its YAML type.
     raw = dict(raw)
-    for key in ("data_dir", "source"):
+    for key in ("data_dir", "source", "uncertainty"):
         if isinstance(raw.get(key), str):
             raw[key] = Path(raw[key])
     return Scenario.model_validate(raw)
@@ -324,8 +416,9 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if resolved in chain:
         raise InputError(file, "extends", "scenarios extend each other in a cycle")
     raw = read_yaml(path, "scenario")
-    if isinstance(raw.get("data_dir"), str):
-        raw["data_dir"] = str((path.parent / raw["data_dir"]).resolve())
+    for key in ("data_dir", "uncertainty"):
+        if isinstance(raw.get(key), str):
+            raw[key] = str((path.parent / raw[key]).resolve())
     parent_ref = raw.pop("extends", None)
     if parent_ref is None:
         return raw

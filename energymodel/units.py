@@ -43,3 +43,11 @@ def convert(value: float, unit: str, to: str) -> float:
 MMBTU_PER_BCM: float = round(1e6 / factor("USD/tcm", "USD/MMBtu"), 3)
 # K: USD bn earned by selling 1 bcm at 1 USD/MMBtu (0.0358), the money of a flow at a price.
 K: float = MMBTU_PER_BCM / 1e9
+
+# The money basis of every projected value: real US dollars of 2025 (the model's discount
+# rate is real, and the data's future prices are real estimates). Observed values of the
+# hindcast are nominal US dollars of their year. The briefing, its workbook and the IAMC
+# units (`USD_2025/MMBtu`, `billion USD_2025/yr`) name it from here.
+MONEY_YEAR: int = 2025
+MONEY_BASIS: str = f"USD_{MONEY_YEAR}"
+MONEY_WORDS: str = f"real {MONEY_YEAR} US dollars"

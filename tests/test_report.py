@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -109,7 +110,7 @@ def test_report_files(two):
     html = (two / "briefing.html").read_text()
     assert "<script" not in html and "http://" not in html and "https://" not in html
     assert html.count('src="data:image/svg+xml;base64,') == len(charts)
-    assert "sensitivity section (tornado, Sobol) is left out" in html
+    assert "sensitivity section (tornado, Sobol) and the ranges are left out" in html
 
 
 def test_pdf_pages_and_findings(two, folders):
@@ -125,7 +126,11 @@ def test_pdf_pages_and_findings(two, folders):
     for page in reader.pages:  # A4 portrait in points
         assert float(page.mediabox.width) == pytest.approx(595.3, abs=1)
         assert float(page.mediabox.height) == pytest.approx(841.9, abs=1)
-    assert "Key findings" in pages[0]
+    assert "Bottom line" in pages[0] and "Key findings" in " ".join(pages[:2])
+    outline = [getattr(o, "title", "") for o in reader.outline if not isinstance(o, list)]
+    nested = [getattr(o, "title", "") for o in reader.outline if isinstance(o, list)
+              for o in o]
+    assert any("Key assumptions and methods" in t for t in outline + nested)  # PDF outline
     runs = [Results.read(folders[k]) for k in ("baseline", "china_hard_bargain")]
     text = " ".join(pages)
     for finding in key_findings(runs):
@@ -145,7 +150,8 @@ def test_excel_reads_back_into_the_tables(two, folders):
             for column in frame.columns:  # numbers come back as numbers
                 if pd.api.types.is_float_dtype(frame[column]):
                     np.testing.assert_allclose(back[column].to_numpy(float),
-                                               frame[column].to_numpy(float), rtol=1e-12)
+                                               frame[column].to_numpy(float), rtol=1e-12,
+                                               atol=1e-9)  # rounded to 9 decimals
                 else:
                     assert back[column].astype(str).tolist() == frame[column].astype(str).tolist()
     assert "revenue [USD bn]" in sheets["flows"].columns
@@ -204,7 +210,7 @@ def test_missing_pressure_and_sweep_leave_notes(folders, tmp_path):
     html = (out / "briefing.html").read_text()
     assert "no buyer-power market: the price and price-pressure charts are left out" in html
     assert not list((out / "charts").glob("price_*"))
-    assert "sensitivity section (tornado, Sobol) is left out" in html
+    assert "sensitivity section (tornado, Sobol) and the ranges are left out" in html
 
 
 def test_sweep_tables_render_by_what_they_hold(folders, tmp_path):
@@ -244,10 +250,15 @@ def test_sweep_tables_render_by_what_they_hold(folders, tmp_path):
     with charts.house_style():
         ax = charts.tornado(read_sweep(sweep))[0].figure.axes[0]
     low, high = ax.containers  # bars in order of the swing, smallest first
-    by_input = effects.set_index("input").loc[[t.get_text() for t in ax.get_yticklabels()]]
+    plain = {textwrap.fill(charts.input_name(i), 26, max_lines=2): i for i in inputs}
+    assert "markets.china.beta" not in plain  # plain names, no raw ids
+    by_input = effects.set_index("input").loc[[plain[t.get_text()] for t in
+                                               ax.get_yticklabels()]]
+    y_low, y_high = [b.get_y() for b in low], [b.get_y() for b in high]
+    assert all(h > lo + 0.3 for lo, h in zip(y_low, y_high, strict=True))  # side by side
     np.testing.assert_allclose([b.get_width() for b in low], by_input["effect_low"])
     np.testing.assert_allclose([b.get_width() for b in high], by_input["effect_high"])
-    assert "[USD bn]" in ax.get_xlabel()
+    assert "[billion USD_2025]" in ax.get_xlabel() and "reference\n540" in ax.get_xlabel()
 
     (sweep / "analysis" / "tornado.parquet").unlink()
     pd.DataFrame({"factor": inputs, "a": [1, 2, 3]}).to_csv(sweep / "analysis" / "tornado.csv",
@@ -312,7 +323,7 @@ def test_cli_run_with_report(tmp_path, monkeypatch):
                         "horizon: {start_year: 2025, end_year: 2060, step: 5}\n")
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["run", str(scenario), "--out", "results/quick",
-                                      "--report"])
+                                      "--report", "--point"])
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "reports" / "quick" / "report.json").read_text())
     assert report["inputs"][0]["folder"] == "results/quick"
@@ -330,3 +341,214 @@ def test_a_failing_browser_leaves_the_pdf_out_with_a_note(folders, tmp_path, mon
     assert any("briefing.pdf left out: Chromium did not print the PDF: no display" in line
                for line in lines)
     assert json.loads((out / "report.json").read_text())["pdf"] is None
+
+
+# Issue 16: page one is the answer; charts state their findings; what to watch -------------
+
+
+def _copy(folder, to, summary=None, tables=None):
+    """A results folder copied, its summary rows replaced/added and extra tables written (as
+    the issue-15 tables will be: parquet and CSV)."""
+    shutil.copytree(folder, to)
+    if summary is not None:
+        summary.to_parquet(to / "summary.parquet")
+    for name, table in (tables or {}).items():
+        table.to_parquet(to / f"{name}.parquet")
+        table.to_csv(to / f"{name}.csv", index=False)
+    return Results.read(to)
+
+
+LEVERAGE = pd.DataFrame({
+    "driver": ["europe_closed", "capital_sunk", "alternatives", "decarbonisation", "total"],
+    "name": ["Europe's closure", "Sunk pipelines", "China's alternatives",
+             "Decarbonisation pathway", "Total"],
+    "price_effect_usd_per_mmbtu": [-0.05, -0.62, -0.31, 0.08, -0.90],
+    "npv_to_buyer_usd_bn": [2.0, 30.0, 15.0, -4.0, 43.0],
+    "explanation": ["closed", "sunk", "rivals", "demand", "the sum of the drivers"]})
+
+
+def _sweep_folder(root, name="baseline", n=40, seed=1):
+    """A sweep folder as `energymodel sweep` writes it: points with outputs, a manifest."""
+    rng = np.random.default_rng(seed)
+    folder = root / f"sweep_{name}"
+    folder.mkdir()
+    points = pd.DataFrame({
+        "point": range(n), "status": "ok", "china.price_cap": rng.uniform(0.8, 1.2, n),
+        "npv_export_revenue": rng.normal(500, 40, n), "npv_transferred": rng.normal(50, 30, n),
+        "mean_pressure": rng.normal(1.0, 0.8, n), "price_china": rng.normal(6.0, 0.5, n),
+        **{f"export_revenue_{d}s": rng.normal(40, 5, n) for d in (2020, 2030, 2040, 2050)}})
+    points.to_parquet(folder / "results.parquet")
+    (folder / "manifest.json").write_text(json.dumps({"scenario": {"name": name},
+                                                      "design": {"method": "sobol", "n": 8}}))
+    return folder, points
+
+
+def test_bottom_line_shows_ranges_when_a_sweep_is_given(folders, tmp_path):
+    from energymodel.report.findings import bottom_line
+    run = Results.read(folders["baseline"])
+    plain = bottom_line([run])
+    assert "range" not in plain.text and plain.words <= 120
+    sweep_dir, points = _sweep_folder(tmp_path)
+    answer = bottom_line([run], read_sweep(sweep_dir))
+    low, high = np.quantile(points["npv_export_revenue"], [0.1, 0.9])
+    assert f"10–90% range {low:,.0f} to {high:,.0f}" in answer.text
+    low, high = np.quantile(points["npv_transferred"], [0.1, 0.9])
+    assert f"10–90% range {low:,.0f} to {high:,.0f}" in answer.text
+    assert f"in {(points['mean_pressure'] > 0).mean():.0%} of cases" in answer.text
+    assert answer.words <= 120
+    out = build_report([folders["baseline"], sweep_dir], tmp_path / "r", pdf=False)
+    page = (out / "briefing.html").read_text()
+    first = page[page.index('id="bottom-line"'):page.index("</section>")]
+    assert "10–90% range" in first and "USD_2025" in page[:page.index('id="bottom-line"')]
+    # a sweep of another scenario gives this run no range
+    other, _ = _sweep_folder(tmp_path, name="china_net_zero")
+    assert "range" not in bottom_line([run], read_sweep(other)).text
+
+
+def test_bottom_line_reads_the_uncertainty_study_and_windows_from_the_summary(folders,
+                                                                               tmp_path):
+    """Issue 15's summary columns p10/p50/p90, prob_pressure_positive and the window rows
+    are used where present."""
+    from energymodel.report.findings import bottom_line
+    base = Results.read(folders["baseline"]).summary
+    summary = pd.concat([base, pd.DataFrame({
+        "metric": ["prob_pressure_positive", "revenue_window_end", "profit_window_end",
+                   "buyer_majority_year"], "value": [0.64, 2048.0, float("nan"), 2036.0],
+        "unit": ["share", "year", "year", "year"]})], ignore_index=True)
+    summary["p10"], summary["p50"], summary["p90"] = np.nan, np.nan, np.nan
+    summary.loc[summary["metric"] == "npv_export_revenue", ["p10", "p50", "p90"]] = \
+        [401.0, 450.0, 512.0]
+    run = _copy(folders["baseline"], tmp_path / "u", summary=summary)
+    text = bottom_line([run]).text
+    assert "10–90% range 401 to 512" in text and "in 64% of cases" in text
+    assert "export revenue falls below half its peak in 2048" in text
+    assert "export profit stays above half its peak through 2060" in text
+    assert "half of its export volume" in text and "2036" in text
+
+
+def test_leverage_sentence_and_waterfall(folders, tmp_path):
+    from energymodel.report.findings import bottom_line, leverage_sentence
+    run = _copy(folders["baseline"], tmp_path / "l", tables={"leverage": LEVERAGE})
+    sentence = leverage_sentence(run)
+    assert sentence.startswith("Of China's price advantage of 0.90 USD/MMBtu")
+    assert "0.62 comes from sunk pipelines and 0.31 from China's alternatives" in sentence
+    assert "works the other way (-0.08)" in sentence
+    assert sentence in bottom_line([run]).text
+    with charts.house_style():
+        chart = charts.leverage_waterfall(run)
+    assert "69%" in chart.title and "0.90" in chart.title  # 0.62 / 0.90
+    ax = chart.figure.axes[0]
+    bars = ax.patches
+    np.testing.assert_allclose([b.get_width() for b in bars[:-1]],
+                               sorted(LEVERAGE["price_effect_usd_per_mmbtu"][:-1],
+                                      key=abs, reverse=True))
+    assert bars[-1].get_width() == pytest.approx(-0.90)
+    ends = [b.get_x() + b.get_width() for b in bars[:-1]]
+    assert ends[-1] == pytest.approx(-0.90)  # the steps add up to the total
+    assert charts.leverage_waterfall(Results.read(folders["baseline"])) is None
+
+
+def test_every_chart_title_states_a_number_from_the_results(folders, tmp_path):
+    run = _copy(folders["baseline"], tmp_path / "l", tables={"leverage": LEVERAGE})
+    hard = Results.read(folders["china_hard_bargain"])
+    sweep_dir, _ = _sweep_folder(tmp_path)
+    with charts.house_style():
+        scale = charts.scale_for([run, hard])
+        made = (charts.run_charts(run, scale, charts.bands_for(run, read_sweep(sweep_dir)))
+                + charts.run_charts(hard, scale)
+                + [charts.compare_npv([run, hard]), charts.compare_revenue([run, hard], scale)])
+    assert len(made) == 13
+    for chart in made:
+        assert re.search(r"\d", chart.title), chart.title
+        for text in chart.figure.findobj(lambda a: hasattr(a, "get_fontsize")):
+            if getattr(text, "get_text", lambda: "")():
+                assert text.get_fontsize() >= charts.SMALLEST, (chart.name, text.get_text())
+    n = numbers(run)
+    by = {c.name: c for c in made}
+    assert f"in {n['buyer_overtakes_year']}" in by["revenue_baseline"].title
+    assert f"{n['mean_pressure']:.2f} USD/MMBtu" in by["price_baseline"].title
+    assert f"from {n['buyer_majority_year']}" in by["volumes_baseline"].title
+    diff = run.value("npv_export_revenue") - hard.value("npv_export_revenue")
+    assert f"USD {diff:.0f} bn more than under china_hard_bargain" in by["compare_npv"].title
+    # the same y-scale for both scenarios; areas and prices from zero
+    for kind in ("revenue", "volumes", "price"):
+        a, b = (by[f"{kind}_{r}"].figure.axes[0].get_ylim() for r in ("baseline",
+                                                                      "china_hard_bargain"))
+        assert a == b and a[0] == 0, kind
+    # the sweep's 10-90% band on the revenue and price charts
+    assert any("10–90% range" in t.get_text() for t in
+               by["revenue_baseline"].figure.axes[0].get_legend().get_texts())
+    assert any("10–90% range" in t.get_text() for t in
+               by["price_baseline"].figure.axes[0].get_legend().get_texts())
+    # routes closed by policy are named, not drawn empty
+    utilisation = by["utilisation_baseline"]
+    drawn = {a.get_title().replace("\n", " ") for a in utilisation.figure.axes if a.get_visible()}
+    assert "Nord Stream 1" not in drawn and "closed by policy" in utilisation.title
+    assert any("Closed by policy throughout" in t.get_text() for t in utilisation.figure.texts)
+
+
+def test_what_to_watch_fires_on_negative_pressure_and_is_silent_without(folders, tmp_path):
+    from energymodel.report.watch import what_to_watch
+    zero = Results.read(em.solve(five_year(SCENARIOS / "china_net_zero.yaml")).write(
+        tmp_path / "net_zero"))
+    negative = zero.pressure[zero.pressure["pressure_usd_per_mmbtu"] < -0.01]
+    assert len(negative)  # the 5-year net-zero run has negative-pressure years
+    found = [w for w in what_to_watch([zero]) if w.key == "negative_pressure"]
+    assert len(found) == 1
+    assert f"{negative['year'].min()}–{negative['year'].max()}" in found[0].text
+    assert f"{-negative['pressure_usd_per_mmbtu'].min():.2f} USD/MMBtu" in found[0].text
+    base = Results.read(folders["baseline"])
+    assert (base.pressure["pressure_usd_per_mmbtu"] >= -0.01).all()
+    assert not [w for w in what_to_watch([base]) if w.key == "negative_pressure"]
+    both = what_to_watch([base, Results.read(folders["china_hard_bargain"])])
+    assert any(w.key == "unmoved" and "Export volumes are the same" in w.text for w in both)
+    assert any(w.key == "observed" and "6.95" in w.text for w in both)  # hard bargain 2025
+    out = build_report([tmp_path / "net_zero"], tmp_path / "r", pdf=False)
+    assert 'id="what-to-watch"' in (out / "briefing.html").read_text()
+
+
+def test_wording_follows_the_sign(folders, tmp_path):
+    """A run where the buyer's power does not bind never says 'gains USD -10 bn'."""
+    from energymodel.report.findings import bottom_line
+    summary = Results.read(folders["baseline"]).summary.copy()
+    summary.loc[summary["metric"] == "npv_transferred", "value"] = -10.3
+    summary.loc[summary["metric"] == "mean_pressure", "value"] = -0.2
+    run = _copy(folders["baseline"], tmp_path / "s", summary=summary)
+    texts = [f.text for f in key_findings([run])] + [bottom_line([run]).text]
+    assert not any("USD -" in t for t in texts)
+    assert any("from Russia to China" not in t and "from China to Russia" in t
+               for t in texts)
+    assert "pays 0.20 USD/MMBtu above the competitive price" in bottom_line([run]).text
+
+
+def test_iamc_money_units_and_no_domestic_import_price(two):
+    iamc = pd.read_csv(two / "iamc.csv")
+    money = iamc[iamc["variable"].str.startswith(("Revenue", "Profit", "Price"))]
+    assert money["unit"].str.contains("USD_2025").all()
+    assert not iamc["unit"].str.contains(r"US\$").any()
+    imports = iamc[iamc["variable"].str.startswith("Price|Gas|Import")]
+    assert "Russia" not in set(imports["region"])  # the domestic price is no import
+
+
+def test_iamc_reads_back_into_pyam(two):
+    pyam = pytest.importorskip("pyam", reason="pyam-iamc is not installed (it pins pandas "
+                                              "< 3; install it in its own environment)")
+    frame = pyam.IamDataFrame(str(two / "iamc.csv"))
+    assert set(frame.scenario) == {"baseline", "china_hard_bargain"}
+    assert "billion USD_2025/yr" in set(frame.unit)
+
+
+def test_excel_numbers_are_numbers_and_rounded(two):
+    sheets = pd.read_excel(two / "briefing.xlsx", sheet_name=None)
+    rate = sheets["assumptions"]
+    value = rate[rate["item"] == "discount rate (real, per year)"]["value"]
+    assert value.map(lambda v: isinstance(v, float)).all() and (value == 0.08).all()
+    manifest = sheets["manifest"]
+    hashes = manifest[manifest["key"] == "solver.objective_usd_bn"]["value"]
+    assert hashes.map(lambda v: isinstance(v, float)).all()
+    for name, sheet in sheets.items():
+        for column in sheet.columns:
+            values = pd.to_numeric(sheet[column], errors="coerce").dropna().to_numpy(float)
+            np.testing.assert_array_equal(values, np.round(values, 9), err_msg=name)
+    findings = sheets["findings"]
+    assert findings["unit"].notna().sum() >= 5 and "billion USD_2025" in set(findings["unit"])

@@ -309,3 +309,34 @@ def test_documented_example():
 def test_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_bargaining_power_from_patience_in_the_model(tmp_path):
+    """`patience` in a bargaining spec gives the buyer's power from the parties' discount
+    rates and breakdown hazard: r_R = 0.09, r_C = 0.16 is beta 0.36, and the run equals the
+    calibrated beta's to 1e-9; beta and patience together, or neither, fail at load."""
+    import energymodel as em
+    from energymodel import structures
+    from energymodel.errors import InputError
+
+    from .conftest import five_year
+
+    base = five_year("scenarios/baseline.yaml").updated(leverage=None, uncertainty=None)
+    spec = base.markets["china"].model_dump()
+    patient = base.updated(markets={**base.model_dump()["markets"], "china": {
+        **{k: v for k, v in spec.items() if k != "beta"},
+        "patience": {"r_exporter": 0.09, "r_buyer": 0.16}}})
+    assert china_beta(0.09, 0.16) == pytest.approx(0.36, abs=1e-12)
+    a = em.solve(base).summary.set_index("metric")["value"]
+    b = em.solve(patient).summary.set_index("metric")["value"]
+    assert b["mean_price"] == pytest.approx(a["mean_price"], abs=1e-9)
+    hazard = patient.updated(markets={**patient.model_dump()["markets"], "china": {
+        **patient.markets["china"].model_dump(),
+        "patience": {"r_exporter": 0.09, "r_buyer": 0.16, "hazard": 0.5}}})
+    c = em.solve(hazard).tables["bargaining"].set_index("metric")["value"]
+    assert c["beta"] == pytest.approx((0.09 + 0.5) / (0.25 + 1.0), abs=1e-12)
+    both = {**spec, "patience": {"r_exporter": 0.09, "r_buyer": 0.16}}
+    for bad in (both, {k: v for k, v in spec.items() if k != "beta"}):
+        with pytest.raises(InputError, match="beta or patience"):
+            structures.specs(base.updated(markets={**base.model_dump()["markets"],
+                                                      "china": bad}))

@@ -26,6 +26,7 @@ LAYERS = [
     {"files", "publish", "safety"},
     {"scenario"}, {"data"}, {"overrides"}, {"inputs"}, {"model"}, {"solver"}, {"engine"},
     {"bilevel"}, {"results"}, {"indicators", "metrics"}, {"structures"}, {"api"},
+    {"decision"},  # solves through api and structures; the CLI and __init__ expose it
     # report reads Results (solved or read from a folder), never solves
     {"report"}, {"sweeps"}, {"compare"}, {"cli", "__init__", "__main__"},
 ]

@@ -30,10 +30,10 @@ class Plot:
             made = chart(self._run)
         return None if made is None else made.figure
 
-    def revenue(self) -> Figure:
+    def revenue(self) -> Figure | None:
         return self._draw(charts.revenue)
 
-    def volumes(self) -> Figure:
+    def volumes(self) -> Figure | None:
         return self._draw(charts.volumes)
 
     def price(self) -> Figure | None:
@@ -42,5 +42,5 @@ class Plot:
     def pressure(self) -> Figure | None:
         return self._draw(charts.pressure_dependence)
 
-    def utilisation(self) -> Figure:
+    def utilisation(self) -> Figure | None:
         return self._draw(charts.utilisation)

@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from energymodel._version import __version__
@@ -36,7 +37,13 @@ from energymodel.errors import InputError, display_path
 from energymodel.publish import csv_bytes, json_bytes, publish
 from energymodel.report import charts as ch
 from energymodel.report.excel import stacked, workbook_bytes
-from energymodel.report.findings import Finding, key_findings
+from energymodel.report.findings import (
+    BottomLine,
+    Finding,
+    bottom_line,
+    key_findings,
+    money_basis_note,
+)
 from energymodel.report.iamc import to_iamc
 from energymodel.report.load import Sweep, read_sweep
 from energymodel.report.tables import (
@@ -44,11 +51,16 @@ from energymodel.report.tables import (
     data_directory,
     decade_table,
     glance,
+    key_assumptions,
     manifest_rows,
+    methods,
     sources,
+    validation_rows,
 )
+from energymodel.report.watch import Watch, what_to_watch
 from energymodel.results import Results, is_results_folder
 from energymodel.safety import ReportFolder
+from energymodel.units import MONEY_BASIS
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -58,10 +70,15 @@ TEMPLATES = Path(__file__).parent / "templates"
 class Section:
     title: str
     text: str = ""
-    charts: list[dict] = field(default_factory=list)
+    charts: list[ch.Chart] = field(default_factory=list)
     tables: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     brk: bool = False  # start on a new page when printed
+    appendix: bool = False  # after the briefing proper
+
+    @property
+    def anchor(self) -> str:
+        return "s-" + (re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "x")
 
 
 def build_report(folders: list[str | Path], out: str | Path,
@@ -83,13 +100,15 @@ def _write(tmp: Path, runs: list[Results], sweep: Sweep | None, clock: _Clock, p
     """Every file of the briefing into the empty folder `tmp`."""
     (tmp / "charts").mkdir()
     findings = key_findings(runs)
+    answer = bottom_line(runs, sweep)
+    watch = what_to_watch(runs, sweep)
     sections, notes, charts = _sections(runs, sweep)
     clock.stage(f"computed {len(findings)} key findings, drew {len(charts)} charts")
     rendered = _save_charts(charts, tmp / "charts")
     clock.stage(f"saved {len(charts)} charts as PNG and SVG")
     files = ["briefing.html", "briefing.pdf", "briefing.xlsx", "iamc.csv", "iamc.xlsx",
              "charts/"]
-    html = _html(runs, findings, sections, notes, rendered, files)
+    html = _html(runs, answer, watch, findings, sections, notes, rendered, files)
     publish(tmp / "briefing.html", html)
     clock.stage("wrote briefing.html")
     made_pdf = None
@@ -109,7 +128,7 @@ def _write(tmp: Path, runs: list[Results], sweep: Sweep | None, clock: _Clock, p
     iamc = pd.concat([to_iamc(r) for r in runs], ignore_index=True)
     publish(tmp / "iamc.csv", csv_bytes(iamc))
     publish(tmp / "iamc.xlsx", workbook_bytes({"data": iamc}))
-    publish(tmp / "briefing.xlsx", workbook_bytes(_workbook(runs, findings, sweep)))
+    publish(tmp / "briefing.xlsx", workbook_bytes(_workbook(runs, answer, findings, sweep)))
     clock.stage("wrote briefing.xlsx, iamc.csv and iamc.xlsx")
     made = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
     publish(tmp / "report.json", json_bytes({
@@ -161,55 +180,70 @@ def _frame(frame: pd.DataFrame, title: str, note: str = "", cls: str = "") -> di
 
 def _sections(runs: list[Results], sweep: Sweep | None) -> tuple[list[Section], list[str],
                                                              list[ch.Chart]]:
-    """The briefing's sections after the findings, their charts, and notes on what is left
+    """The briefing's sections after page one, their charts, and notes on what is left
     out."""
     notes: list[str] = []
     sections: list[Section] = []
     every: list[ch.Chart] = []
     with ch.house_style():
+        scale = ch.scale_for(runs)
+        described = Section("Scenarios", text="What each scenario assumes, in its own words.")
+        described.tables.append(_frame(pd.DataFrame(
+            {"scenario": [r.name for r in runs],
+             "description": [r.scenario.description or "" for r in runs]}), ""))
+        sections.append(described)
         if len(runs) > 1:
-            made = [ch.compare_npv(runs), ch.compare_revenue(runs)]
+            made = [ch.compare_npv(runs), ch.compare_revenue(runs, scale)]
             every += made
-            sections.append(Section("Scenarios compared", charts=made))
+            sections.append(Section("Scenarios compared", charts=made,
+                                    text="Charts share their scale across scenarios."))
         for run in runs:
-            made = ch.run_charts(run)
+            made = ch.run_charts(run, scale, ch.bands_for(run, sweep))
             every += made
-            section = Section(f"Scenario {run.name}", text=run.scenario.description,
-                              charts=made, brk=True)
+            section = Section(f"Scenario {run.name}", charts=made, brk=True)
             if "pressure" not in run.tables:
                 section.notes.append(f"{run.name} has no buyer-power market: the price and "
                                      "price-pressure charts are left out.")
-            section.tables.append(_frame(decade_table(run), "Key outputs per decade"))
+            if "leverage" not in run.tables and "pressure" in run.tables:
+                section.notes.append(f"{run.name} has no leverage table (energymodel "
+                                     "leverage): the decomposition chart is left out.")
+            section.tables.append(_frame(decade_table(run), "Key outputs per decade",
+                                         note=f"Money in {MONEY_BASIS} (real)."))
             sections.append(section)
-        sections.append(_sweep_section(sweep, every, notes))
-    sections = [s for s in sections if s is not None]
+        sensitivity = _sweep_section(sweep, every, notes, runs[0])
+        if sensitivity is not None:
+            sections.append(sensitivity)
+    sections += _assumptions_and_methods(runs)
     sections += _appendix(runs)
     if sweep is None:
-        notes.append("No sweep folder given: the sensitivity section (tornado, Sobol) is left "
-                     "out.")
+        notes.append("No sweep folder given: the sensitivity section (tornado, Sobol) and the "
+                     "ranges are left out.")
     notes += [n for s in sections for n in s.notes if s.title.startswith("Scenario ")]
     return sections, notes, every
 
 
-def _sweep_section(sweep: Sweep | None, every: list[ch.Chart],
-                   notes: list[str]) -> Section | None:
+def _sweep_section(sweep: Sweep | None, every: list[ch.Chart], notes: list[str],
+                   run: Results) -> Section | None:
     if sweep is None:
         return None
-    made = ch.tornado(sweep) + ch.sobol(sweep)
+    made = ch.tornado(sweep, run=run) + ch.sobol(sweep, run=run)
     every += made
     shown = {c.output for c in made if c.output}
     section = Section("Sensitivity", text=f"From the sweep in {sweep.folder.name}"
                       + (f" ({len(sweep.tables['points'])} points)." if "points" in
-                         sweep.tables else "."), charts=made, brk=True)
+                         sweep.tables else ".") + " Every table in full in briefing.xlsx.",
+                      charts=made, brk=True)
+    section.notes += list(dict.fromkeys(c.caveat for c in made if c.caveat))
     for kind, t in sweep.tables.items():
         if kind == "points":
             continue
         output = ch.output_column(t)
         if shown and output and kind != "skipped":
             t = t[t[output].astype(str).isin(shown)]
+        t = _sweep_table(t, kind, sweep, run)
         title = ("Outputs not analysed" if kind == "skipped" else f"{kind.capitalize()} table"
-                 + (" (the outputs charted; every output in briefing.xlsx)" if shown else ""))
-        section.tables.append(_frame(t.round(4), title, cls="small"))
+                 + (" (the outputs charted)" if shown else ""))
+        section.tables.append(_frame(t, title, cls="small"))
     if "tornado" in sweep.tables and ch.tornado_columns(sweep.tables["tornado"]) is None:
         section.notes.append("The tornado table's columns were not recognised (input, "
                              "low, high): shown as a table only.")
@@ -220,8 +254,46 @@ def _sweep_section(sweep: Sweep | None, every: list[ch.Chart],
     return section
 
 
+SWEEP_SHOWN = {"tornado": ("input", "output", "input_low", "input_high", "reference",
+                           "effect_low", "effect_high"),
+               "sobol": ("input", "output", "S1", "S1_conf", "ST", "ST_conf"),
+               "morris": ("input", "output", "mu_star", "mu_star_conf", "sigma")}
+
+
+def _sweep_table(t: pd.DataFrame, kind: str, sweep: Sweep, run: Results) -> pd.DataFrame:
+    """A sweep table as the briefing shows it: its key columns (all of them in the
+    workbook), inputs and outputs in plain words, numbers rounded."""
+    keep = [c for c in SWEEP_SHOWN.get(kind, ()) if c in t.columns]
+    if len(keep) >= 3:
+        t = t[keep]
+    t = t.copy()
+    if "input" in t.columns:
+        t["input"] = [ch.input_name(str(v), sweep, run) for v in t["input"]]
+    if "output" in t.columns:
+        t["output"] = [f"{ch.output_name(str(v))} [{ch.output_unit(str(v))}]"
+                       for v in t["output"]]
+    return t.round(3)
+
+
+def _assumptions_and_methods(runs: list[Results]) -> list[Section]:
+    """Key assumptions (with numbers), methods and the validation result, per scenario."""
+    section = Section("Key assumptions and methods", brk=True,
+                      text=money_basis_note())
+    for run in runs:
+        label = f" — {run.name}" if len(runs) > 1 else ""
+        section.tables.append(_frame(key_assumptions(run), f"Key assumptions{label}"))
+        section.tables.append(_frame(methods(run), f"Methods{label}"))
+        checked = validation_rows(run)
+        if checked is not None:
+            section.tables.append(_frame(checked, f"Validation against observed values"
+                                         f"{label}", note="Observed values are nominal USD "
+                                         "of their year.", cls="small"))
+    return [section]
+
+
 def _appendix(runs: list[Results]) -> list[Section]:
-    section = Section("Assumptions", brk=True)
+    section = Section("Appendix A: scenario settings and data sources", brk=True,
+                      appendix=True)
     for run in runs:
         section.tables.append(_frame(assumptions(run), f"Scenario {run.name}"))
     seen = set()
@@ -237,11 +309,13 @@ def _appendix(runs: list[Results]) -> list[Section]:
         section.tables.append(_frame(sources(directory), "Data sources (basis: S seen in the "
                                      "source, R recalled, E engineer's estimate; confidence "
                                      "H/M/L)", note=note, cls="small sources"))
-    manifest = Section("Results manifest", text="What a reader needs to reproduce each run: the "
-                       "scenario and data hashes, package and solver versions, solver status.",
-                       brk=True)
+    manifest = Section("Appendix B: results manifest", text="What a reader needs to reproduce "
+                       "each run: the scenario and data hashes, package and solver versions, "
+                       "solver status (timings in briefing.xlsx).", brk=True, appendix=True)
     for run in runs:
-        manifest.tables.append(_frame(manifest_rows(run), f"Scenario {run.name}", cls="small"))
+        rows = manifest_rows(run)
+        rows = rows[~rows["key"].str.startswith("timings_s")]
+        manifest.tables.append(_frame(rows, f"Scenario {run.name}", cls="small manifest"))
     return [section, manifest]
 
 
@@ -262,7 +336,7 @@ def _save_charts(charts: list[ch.Chart], folder: Path) -> dict[int, dict]:
         publish(folder / f"{name}.png", png.getvalue())
         publish(folder / f"{name}.svg", svg.getvalue())
         w, h = chart.figure.get_size_inches() * 96
-        rendered[id(chart)] = {"name": name, "title": chart.title,
+        rendered[id(chart)] = {"name": name, "title": chart.title, "caveat": chart.caveat,
                                "svg": base64.b64encode(svg.getvalue()).decode("ascii"),
                                "width": round(w), "height": round(h)}
     return rendered
@@ -284,7 +358,8 @@ def vintage(runs: list[Results]) -> str:
     return "; ".join(parts)
 
 
-def _html(runs: list[Results], findings: list[Finding], sections: list[Section], notes: list[str],
+def _html(runs: list[Results], answer: BottomLine, watch: list[Watch],
+          findings: list[Finding], sections: list[Section], notes: list[str],
           rendered: dict[int, dict], files: list[str]) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=True, undefined=jinja2.StrictUndefined,
@@ -295,10 +370,14 @@ def _html(runs: list[Results], findings: list[Finding], sections: list[Section],
         "title": f"Russian gas exports to {runs[0].years[-1]}: {names}",
         "short_title": f"energymodel briefing · {report_date()}",
         "version": __version__, "date": report_date(), "vintage": vintage(runs),
-        "runs": runs, "findings": findings, "notes": notes, "files": files,
+        "runs": runs, "answer": answer, "watch": watch, "findings": findings,
+        "notes": notes, "files": files, "money": money_basis_note(),
+        "money_basis": MONEY_BASIS, "smallest_pt": ch.SMALLEST,
         "glance": glance(runs),
-        "sections": [{"title": s.title, "text": s.text, "tables": s.tables, "notes": s.notes,
-                      "break": s.brk, "charts": [rendered[id(c)] for c in s.charts]}
+        "sections": [{"title": s.title, "anchor": s.anchor, "text": s.text,
+                      "tables": s.tables, "notes": s.notes, "break": s.brk,
+                      "appendix": s.appendix,
+                      "charts": [rendered[id(c)] for c in s.charts]}
                      for s in sections],
     }
     return env.get_template("briefing.html.j2").render(context)
@@ -307,10 +386,12 @@ def _html(runs: list[Results], findings: list[Finding], sections: list[Section],
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def without_bidi(value):
+def without_bidi(value: object) -> object:
     """Text with its bidirectional controls removed (they could make a name or a number
     read backwards in the briefing); other values unchanged. Every value the template
-    prints passes here."""
+    prints passes here; markup already escaped (a macro's output) stays markup."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(BIDI.sub("", str(value)))
     return BIDI.sub("", value) if isinstance(value, str) else value
 
 
@@ -322,13 +403,19 @@ def _number(v: float) -> str:
     return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.1f}"
 
 
-def _workbook(runs: list[Results], findings: list[Finding], sweep: Sweep | None
-              ) -> dict[str, pd.DataFrame]:
+def _workbook(runs: list[Results], answer: BottomLine, findings: list[Finding],
+              sweep: Sweep | None) -> dict[str, pd.DataFrame]:
+    rows: list[dict[str, object]] = [{"key": "bottom_line", "finding": answer.text,
+                                      "value": None, "unit": None}]
+    for f in findings:
+        for k, v in (f.values.items() or [(None, None)]):
+            rows.append({"key": f.key, "finding": f.text, "number": k, "value": v,
+                         "unit": finding_unit(k)})
     sheets = {
-        "findings": pd.DataFrame([{"key": f.key, "finding": f.text, **{
-            k: v for k, v in f.values.items()}} for f in findings]),
+        "findings": pd.DataFrame(rows, columns=["key", "finding", "number", "value", "unit"]),
         "at_a_glance": glance(runs),
         "per_decade": stacked({r.name: decade_table(r) for r in runs}),
+        "key_assumptions": stacked({r.name: key_assumptions(r) for r in runs}),
     }
     names = dict.fromkeys(n for r in runs for n in r.tables)
     for name in names:
@@ -339,8 +426,32 @@ def _workbook(runs: list[Results], findings: list[Finding], sweep: Sweep | None
                          else pd.DataFrame({"note": [note]}))
     sheets["manifest"] = stacked({r.name: manifest_rows(r) for r in runs})
     for kind, table in (sweep.tables.items() if sweep else []):
+        output = ch.output_column(table)
+        if output is not None and kind != "skipped":
+            table = table.assign(unit=[ch.output_unit(str(v)) for v in table[output]])
+        elif kind == "points":
+            table = table.copy()
+            table.columns = [f"{c} [{ch.output_unit(str(c))}]" if ch.output_unit(str(c))
+                             != "unit of the output" else str(c) for c in table.columns]
         sheets[f"sweep_{kind}"] = table
     return sheets
+
+
+def finding_unit(key: str | None) -> str | None:
+    """The unit of a number a finding quotes, from its name."""
+    if key is None:
+        return None
+    if key.endswith("_year") or key == "peak_year":
+        return "year"
+    if key.startswith("years_"):
+        return "years"
+    if "pressure" in key:
+        return f"{MONEY_BASIS}/MMBtu"
+    if key.startswith(("npv_", "cumulative_")):
+        return f"billion {MONEY_BASIS}"
+    if "revenue" in key:
+        return f"billion {MONEY_BASIS}/yr"
+    return None
 
 
 def find_browser() -> str | None:
@@ -358,7 +469,8 @@ def print_pdf(browser: str, html: Path, timeout: float = 120) -> bytes:
     with tempfile.TemporaryDirectory(prefix="energymodel-chromium-") as profile:
         pdf = Path(profile) / "briefing.pdf"
         command = [browser, *chromium_flags(str(Path(profile) / "profile")),
-                   "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+                   "--no-pdf-header-footer", "--generate-pdf-document-outline",
+                   f"--print-to-pdf={pdf}", html.resolve().as_uri()]
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                               check=False)
         content = pdf.read_bytes() if pdf.is_file() else b""

@@ -5,18 +5,20 @@ Variables, `|`-separated from general to specific. <Exporter> is the exporter's 
 <market>, <basin>, <route> are names from the data; regions come from the data's `region`
 column (the exporter's region unless said otherwise):
     Trade|Gas|Export|<Exporter>[|<market>]          bcm/yr
-    Revenue|Gas|Export|<Exporter>[|<market>]        billion US$/yr
-    Profit|Gas|Export|<Exporter>                    billion US$/yr
+    Revenue|Gas|Export|<Exporter>[|<market>]        billion USD_2025/yr
+    Profit|Gas|Export|<Exporter>                    billion USD_2025/yr
     Production|Gas|<basin>                          bcm/yr           region: the basin's supplier
     Capacity|Gas|Pipeline|<route>                   bcm/yr
     Capacity Utilisation|Gas|Pipeline|<route>       %
-    Price|Gas|Import|<Exporter>                     US$/MMBtu        region: the export market
-        (the exporter's volume-weighted price at its border in that market)
-    Price|Gas|Import|<Exporter>|Benchmark           US$/MMBtu        region: the buyer
-    Price Pressure|Gas|Import|<Exporter>            US$/MMBtu        region: the buyer
-    Revenue Transferred|Gas|Export|<Exporter>|<buyer> billion US$/yr
+    Price|Gas|Import|<Exporter>                     USD_2025/MMBtu   region: the export market
+        (the exporter's volume-weighted price at its border in that market; export markets
+        only: the exporter's domestic sales are not an import anywhere)
+    Price|Gas|Import|<Exporter>|Benchmark           USD_2025/MMBtu   region: the buyer
+    Price Pressure|Gas|Import|<Exporter>            USD_2025/MMBtu   region: the buyer
+    Revenue Transferred|Gas|Export|<Exporter>|<buyer> billion USD_2025/yr
     Dependence|Gas|Export|<Exporter>|<buyer>          %
-With 5-year periods each model year is the first year of its period.
+With 5-year periods each model year is the first year of its period. Money is in real US
+dollars of 2025 (`energymodel.units.MONEY_BASIS`), named in every money unit.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from __future__ import annotations
 import pandas as pd
 
 from energymodel.results import Results, exporter
+from energymodel.units import MONEY_BASIS
 
 COLUMNS = ["model", "scenario", "region", "variable", "unit", "year", "value"]
-BCM, USD_BN, PRICE = "bcm/yr", "billion US$/yr", "US$/MMBtu"
+BCM, USD_BN, PRICE = "bcm/yr", f"billion {MONEY_BASIS}/yr", f"{MONEY_BASIS}/MMBtu"
 
 
 def _rows(values: pd.Series, variable, unit: str, region="Russia") -> pd.DataFrame:
@@ -62,8 +65,8 @@ def to_iamc(run: Results, model: str = "energymodel") -> pd.DataFrame:
         _rows(basins.set_index(["basin", "year"])["production_bcm_per_y"],
               lambda b: f"Production|Gas|{name(b)}", BCM,
               region=lambda b: run.region_of(str(supplier.get(b, run.exporter)))),
-        _rows(_border_price(exports), f"Price|Gas|Import|{seller}", PRICE,
-              region=run.region_of),
+        _rows(_imports_only(_border_price(exports), run, home), f"Price|Gas|Import|{seller}",
+              PRICE, region=run.region_of),
     ]
     pipes = exporter(run.flows)
     pipes = pipes[pipes["kind"] == "pipeline"].set_index(["route", "year"])
@@ -97,8 +100,15 @@ def to_iamc(run: Results, model: str = "energymodel") -> pd.DataFrame:
 def _border_price(exports: pd.DataFrame) -> pd.Series:
     """The exporter's volume-weighted border price by (market, year), US$/MMBtu; years with no
     flow to a market have none."""
-    flowing = exports[exports["flow_bcm_per_y"] > 0]
+    flowing = exports[(exports["flow_bcm_per_y"] > 0) & (exports["kind"] != "domestic")]
     weight = flowing["flow_bcm_per_y"]
     paid = (flowing["price_usd_per_mmbtu"] * weight).groupby(
         [flowing["market"], flowing["year"]]).sum()
     return paid / weight.groupby([flowing["market"], flowing["year"]]).sum()
+
+
+def _imports_only(prices: pd.Series, run: Results, home: str) -> pd.Series:
+    """Prices by (market, year) of the markets outside the exporter's own region: a sale at
+    home is no import, so no domestic price sits under an `Import` variable."""
+    markets = prices.index.get_level_values(0)
+    return prices[[run.region_of(str(m)) != home for m in markets]]

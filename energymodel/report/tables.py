@@ -13,6 +13,7 @@ import pandas as pd
 
 from energymodel.data import load_dataset
 from energymodel.errors import InputError
+from energymodel.metrics import buyer
 from energymodel.report.findings import buyer_name, buyer_share, export_revenue, numbers
 from energymodel.results import Results
 
@@ -48,7 +49,7 @@ def decade_table(run: Results) -> pd.DataFrame:
         (f"{buyer_name(run)}'s share of export volume", "%"): 100 * buyer_share(run),
     }
     for market, r in e.groupby("market"):
-        rows[(f"revenue from {run.name_of(market)}", "USD bn/y")] = r.groupby("year")[
+        rows[(f"revenue from {run.name_of(str(market))}", "USD bn/y")] = r.groupby("year")[
             "revenue_usd_bn"].sum()
     p = run.tables.get("pressure")
     if p is not None and not p.empty:
@@ -102,7 +103,7 @@ def assumptions(run: Results) -> pd.DataFrame:
             ("scenario", "file", run.manifest.get("scenario", {}).get("file")),
             ("horizon", "years", f"{h.get('start_year')}–{h.get('end_year')}, "
                                  f"step {h.get('step')} year(s)"),
-            ("discounting", "discount rate", f"{s.get('discount_rate', float('nan')):.1%}"),
+            ("discounting", "discount rate (real, per year)", s.get("discount_rate")),
             ("demand", "pathway", s.get("pathway"))]
     for market, spec in (s.get("markets") or {}).items():
         spec = {k: v for k, v in (spec or {}).items() if v is not None}
@@ -126,7 +127,9 @@ def assumptions(run: Results) -> pd.DataFrame:
     if d:
         rows.append(("dependence curve", str(d.get("lever")), ", ".join(
             f"{v:g}" for v in d.get("values", []))))
-    return pd.DataFrame(rows, columns=["topic", "item", "value"]).astype({"value": str})
+    return pd.DataFrame(rows, columns=["topic", "item", "value"]).assign(
+        value=lambda t: [v if isinstance(v, int | float) and not isinstance(v, bool)
+                         else ("" if v is None else str(v)) for v in t["value"]])
 
 
 def data_directory(run: Results) -> tuple[Path | None, str]:
@@ -167,7 +170,7 @@ def sources(directory: Path) -> pd.DataFrame:
         t = pd.read_csv(path, dtype=str, keep_default_na=False)
         if "source" not in t.columns:
             continue
-        item = t.get("entity", t.get("policy", "")).astype(str)
+        item = pd.Series(t.get("entity", t.get("policy", "")), index=t.index).astype(str)
         if "parameter" in t.columns:
             item = item + "." + t["parameter"]
         elif "effect" in t.columns:
@@ -203,15 +206,137 @@ def sources(directory: Path) -> pd.DataFrame:
 def manifest_rows(run: Results) -> pd.DataFrame:
     """The run manifest flattened to (key, value) rows; column descriptions and the resolved
     scenario (shown in the assumptions) are left out."""
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str | int | float]] = []
 
-    def walk(prefix: str, value) -> None:
+    def walk(prefix: str, value: object) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
                 if k not in ("columns", "resolved", "files"):
                     walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            rows.append((prefix, value))  # a number stays a number (Excel)
         else:
             rows.append((prefix, "" if value is None else str(value)))
 
     walk("", run.manifest)
     return pd.DataFrame(rows, columns=["key", "value"])
+
+
+# Key assumptions and methods (the briefing's one-table summaries) ---------------------------
+
+# What each benchmark of the pressure table measures (names as the results write them).
+BENCHMARKS = {
+    "competitive": "the price at which the buyer's demand for the exporter's gas meets the "
+                   "exporter's marginal opportunity cost, capped at the buyer's LNG import "
+                   "parity: what a competitive market would pay",
+    "legacy": "the legacy contract formula (slope x lagged Brent + constant)",
+    "opportunity_cost": "the exporter's netback elsewhere: near zero for gas with no other "
+                        "outlet",
+    "going_without": "the buyer's cost of going without the exporter's gas",
+}
+ANCHOR_YEARS = (2025, 2030, 2040, 2050, 2060)
+
+
+def _path(values: pd.Series, years: list[int], digits: int = 1) -> str:
+    """'2025 77.6, 2030 70.0, ...' at the anchor years the run has."""
+    shown = [y for y in ANCHOR_YEARS if y in values.index] or years[:1] + years[-1:]
+    return ", ".join(f"{y} {values[y]:,.{digits}f}" for y in shown if y in values.index)
+
+
+def lng_market(run: Results) -> str | None:
+    """The market the exporter's LNG routes sell into."""
+    e = run.exports
+    lng = e[e["kind"] == "lng"]["market"]
+    return str(lng.mode().iloc[0]) if len(lng) else None
+
+
+def key_assumptions(run: Results) -> pd.DataFrame:
+    """The assumptions that drive the answer, with their numbers: (assumption, value, unit,
+    where it comes from)."""
+    from energymodel.units import MONEY_BASIS
+
+    rows: list[tuple[str, str, str, str]] = []
+    years = run.years
+    c = run.tables.get("contract")
+    if c is not None and not c.empty:
+        brent = c.drop_duplicates("year").set_index("year")["lagged_oil_price_usd_per_bbl"]
+        rows.append(("Brent, lagged as the contract indexes it", _path(brent, years),
+                     f"{MONEY_BASIS}/bbl", "data: markets oil_price (pathway "
+                     f"{run.scenario.pathway})"))
+    m = run.markets.set_index(["market", "year"])
+    lng = lng_market(run)
+    if lng is not None and lng in m.index.get_level_values(0):
+        rows.append((f"{run.name_of(lng)} price (global LNG)",
+                     _path(m.loc[lng]["price_usd_per_mmbtu"], years, 2),
+                     f"{MONEY_BASIS}/MMBtu", "data: ref_price path"))
+    market = buyer(run.tables)
+    if market is not None and market in m.index.get_level_values(0):
+        b = m.loc[market]
+        if "price_cap_usd_per_mmbtu" in b.columns and b["price_cap_usd_per_mmbtu"].notna().any():
+            rows.append((f"{run.name_of(market)}'s LNG import parity (the most it pays)",
+                         _path(b["price_cap_usd_per_mmbtu"], years, 2),
+                         f"{MONEY_BASIS}/MMBtu", "data: price_cap"))
+        demand = b["volume_bcm_per_y"] + (b["residual_bcm_per_y"].fillna(0.0)
+                                          if "residual_bcm_per_y" in b.columns else 0.0)
+        rows.append((f"{run.name_of(market)}'s gas demand (all suppliers)",
+                     _path(demand, years, 0), "bcm/y",
+                     "data: ref_quantity path" + (f" ({b['pathway'].iloc[0]})"
+                                                  if "pathway" in b.columns else "")))
+    if run.scenario.discount_rate is not None:
+        rows.append(("Discount rate", f"{run.scenario.discount_rate:.1%}", "real, per year",
+                     "scenario"))
+    bargain = run.tables.get("bargaining")
+    if bargain is not None and "beta" in set(bargain["metric"]):
+        beta = float(bargain.set_index("metric")["value"].astype(float)["beta"])
+        rows.append((f"{run.name_of(market) if market else 'Buyer'}'s bargaining power β",
+                     f"{beta:.2f}", "0-1", "scenario; the baseline's 0.36 is calibrated so "
+                     "the bargained contract reproduces the observed Power of Siberia 1 "
+                     "formula (docs/derivations.md, section 5)"))
+    p = run.tables.get("pressure")
+    if p is not None and not p.empty:
+        for name in dict.fromkeys(p["benchmark"].astype(str)):
+            rows.append((f"Benchmark: {name}", BENCHMARKS.get(name, "as the results define it"),
+                         f"{MONEY_BASIS}/MMBtu", "results: pressure table"))
+    rows.append(("Money basis", f"real {MONEY_BASIS[-4:]} US dollars", MONEY_BASIS,
+                 "the hindcast's observed values are nominal USD of their year"))
+    return pd.DataFrame(rows, columns=["assumption", "value", "unit", "from"])
+
+
+def methods(run: Results) -> pd.DataFrame:
+    """How the run was solved and checked: (method, what) rows."""
+    s = run.scenario
+    rows = [("Horizon", f"{s.horizon.start_year}–{s.horizon.end_year}, "
+                        f"{'annual' if s.horizon.step == 1 else f'{s.horizon.step}-year'} "
+                        "periods (a period's first year stands for it)")]
+    for market, spec in (s.model_dump(mode="json").get("markets") or {}).items():
+        structure = str((spec or {}).get("structure", "?")).replace("_", " ")
+        rows.append((f"Market: {run.name_of(market)}", structure))
+    solver = run.manifest.get("solver", {})
+    if isinstance(solver, dict) and solver.get("method"):
+        rows.append(("Solution", str(solver["method"])))
+    rows.append(("Present values", "each year's money discounted at the real rate to the "
+                 "first year, weighted by the calendar years its period stands for"))
+    v = run.tables.get("validation")
+    if v is not None and not v.empty:
+        within = v["within_tolerance"].astype(bool)
+        independent = v[v["check"] == "independent"] if "check" in v.columns else v.iloc[:0]
+        rows.append(("Validation", f"{int(within.sum())} of {len(v)} observed values within "
+                     f"tolerance ({int(independent['within_tolerance'].astype(bool).sum())} of "
+                     f"{len(independent)} independent checks, the rest fitted)"))
+    else:
+        rows.append(("Validation", "no observed year in this run (validation needs annual "
+                     "periods over observed years)"))
+    return pd.DataFrame(rows, columns=["method", "what"])
+
+
+def validation_rows(run: Results) -> pd.DataFrame | None:
+    """The validation table, compact: quantity, what, year, observed, modelled, tolerance,
+    within, check."""
+    v = run.tables.get("validation")
+    if v is None or v.empty:
+        return None
+    t = v.assign(entity=v["entity"].map(lambda e: "+".join(run.name_of(x) for x in
+                                                           str(e).split("+"))))
+    columns = [c for c in ("quantity", "entity", "year", "unit", "observed", "modelled",
+                           "tolerance", "within_tolerance", "check") if c in t.columns]
+    return t[columns].rename(columns={"entity": "what", "within_tolerance": "within"})

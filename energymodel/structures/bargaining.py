@@ -37,15 +37,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from energymodel import demand, progress
+from energymodel import demand, progress, rubinstein
 from energymodel.data import DataSet
 from energymodel.engine import Session, Solve
 from energymodel.errors import InputError
 from energymodel.inputs import Inputs, with_competitive
 from energymodel.scenario import Scenario
-from energymodel.structures.base import Plan, money
+from energymodel.structures.base import Plan, Spec, money
 from energymodel.structures.buyer_power import (
     BuyerPower,
     BuyerPowerSpec,
@@ -58,13 +58,51 @@ from energymodel.units import K
 BARGAINED = "bargained contract"
 
 
+class Patience(Spec):
+    """Bargaining power from its causes (energymodel.rubinstein, docs/derivations.md section
+    8): the parties' discount rates and the hazard that talks break down, per year. In the
+    limit of alternating offers made ever faster, the buyer's power is
+    (r_exporter + hazard) / (r_exporter + r_buyer + 2 hazard). The model's disagreement
+    point (the world without the deal) is both the impasse point and each party's outside
+    option, so by the outside-option principle the Nash split over it is the outcome."""
+
+    r_exporter: float = Field(ge=0, le=1, description="the exporter's discount rate [1/y]")
+    r_buyer: float = Field(ge=0, le=1, description="the buyer's discount rate [1/y]")
+    hazard: float = Field(0.0, ge=0, le=1, description="breakdown hazard of the talks [1/y]")
+
+    @model_validator(mode="after")
+    def _some_delay_cost(self) -> Patience:
+        if self.r_exporter + self.r_buyer + 2 * self.hazard <= 0:
+            raise ValueError("r_exporter + r_buyer + 2 hazard must be positive: with no cost "
+                             "of delay the split is undetermined")
+        return self
+
+    @property
+    def beta(self) -> float:
+        return rubinstein.china_beta(self.r_exporter, self.r_buyer, self.hazard)
+
+
 class BargainingSpec(BuyerPowerSpec):
-    beta: float = Field(ge=0, le=1, description="bargaining power of the buyer")
+    beta: float | None = Field(None, ge=0, le=1, description="bargaining power of the "
+                               "buyer (calibrated); or give patience")
+    patience: Patience | None = Field(None, description="the parties' discount rates and "
+                                      "breakdown hazard, from which beta follows")
     holdup: str | None = Field(None, description="investment option whose capex is sunk ex "
                                "post")
     contract: Contract = Field(Contract(), description="the price path the contract writes")
     reopen: list[str] = Field([], description="routes whose legacy contracts the bargain "
                               "reopens (their years join the deal)")
+
+    @model_validator(mode="after")
+    def _one_power(self) -> BargainingSpec:
+        if (self.beta is None) == (self.patience is None):
+            raise ValueError("give beta or patience (one of the two)")
+        return self
+
+    @property
+    def power(self) -> float:
+        """The buyer's bargaining power: beta as given, or from the parties' patience."""
+        return self.beta if self.beta is not None else self.patience.beta
 
 
 class Bargaining(BuyerPower):
@@ -105,11 +143,11 @@ class Bargaining(BuyerPower):
         extra = {}
         if spec.holdup is None:
             accounts = _accounts(joint, market, deal)
-            split = _split(accounts, disagreement, spec.beta, contract,
+            split = _split(accounts, disagreement, spec.power, contract,
                            _sunk(accounts, contract))
         else:
             joint, accounts, split, extra["holdup"] = _holdup(
-                inp, market, deal, spec.beta, spec.holdup, disagreement, contract, session)
+                inp, market, deal, spec.power, spec.holdup, disagreement, contract, session)
             how["method"] = (f"Nash bargaining with hold-up of {spec.holdup}: every build plan "
                              "solved at the joint-surplus optimum; Russia picks the plan that "
                              "pays it best once the capex is sunk; contract price path "
@@ -117,7 +155,7 @@ class Bargaining(BuyerPower):
             how["plans"] = len(extra["holdup"])
         terms = deal_terms(inp, deal, accounts.flows)
         path = price_path(contract, split["payment"], accounts.volume, terms)
-        extra["bargaining"] = _bargaining_table(spec.beta, split)
+        extra["bargaining"] = _bargaining_table(spec.power, split)
         extra["contract"] = _contract_table(path, terms, inp, market)
         prices = {r: path["price_usd_per_mmbtu"].where(deal.xs(r, level="route"))
                   for r in set(deal.index[deal].get_level_values("route"))}

@@ -24,11 +24,13 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Protocol
+
+import pandas as pd
 
 from energymodel.engine import Session
 from energymodel.errors import EnergyModelError, InputError, SolveError
@@ -44,11 +46,17 @@ SCHEDULER = re.compile(r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$")
 
 @dataclass(frozen=True)
 class Context:
-    """What a worker needs to evaluate any point of one sweep."""
+    """What a worker needs to evaluate any point of one sweep: the base scenario varied by
+    the factors, or (`worlds`) a fixed scenario per point number, as the leverage
+    decomposition's worlds; `measure` turns a solve's tables and periods into the outputs
+    kept (default: the key outputs of the groups `outputs`; a module-level function, so
+    it reaches worker processes)."""
 
     base: Scenario
     factors: tuple[Factor, ...]
     outputs: tuple[str, ...]
+    worlds: tuple[Scenario, ...] = ()
+    measure: Callable[[dict, pd.DataFrame], dict[str, float]] | None = None
 
 
 def evaluate(context: Context, point: int, x: dict[str, float], session: Session) -> dict:
@@ -63,9 +71,11 @@ def evaluate(context: Context, point: int, x: dict[str, float], session: Session
     start = time.perf_counter()
     status, reason, outputs = "ok", "", {}
     try:
-        scenario = variant(context.base, list(context.factors), x)
+        scenario = (context.worlds[point] if context.worlds
+                    else variant(context.base, list(context.factors), x))
         results = solve(scenario, dependence=False, session=session)
-        outputs = key_outputs(results.tables, periods(scenario), context.outputs)
+        outputs = (context.measure(results.tables, periods(scenario)) if context.measure
+                   else key_outputs(results.tables, periods(scenario), context.outputs))
     except SolveError as err:
         status, reason = "no solution", str(err)
     except InputError as err:

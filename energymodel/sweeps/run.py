@@ -45,11 +45,12 @@ class Plan:
     manifest: dict
 
 
-def plan(spec: SweepSpec | str | Path) -> Plan:
-    """Validate the sweep against its scenario and data and draw its points."""
+def plan(spec: SweepSpec | str | Path, scenario: Scenario | None = None) -> Plan:
+    """Validate the sweep against its scenario (the file's, or `scenario`: an uncertainty
+    study of the scenario a run solves) and data, and draw its points."""
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
     designs.check_size(spec)  # at once, from the file: before the scenario and data load
-    base = _fixed(spec, load_scenario(spec.scenario))
+    base = _fixed(spec, load_scenario(spec.scenario) if scenario is None else scenario)
     factors = resolve(spec, base)
     if spec.design.method in ("sobol", "latin", "morris"):
         odd = next((f.name for f in factors if f.distribution != "uniform"
