@@ -85,6 +85,29 @@ SCENARIO_NOTES: dict[str, str] = {
     "markets.<market>.contract.form": "`levelised`: one price; `indexed`: slope x lagged "
                                       "Brent + constant, one term bargained; `review`: "
                                       "indexed, re-struck every `review_years`",
+    "leverage": "the drivers of the buyer's leverage that `energymodel leverage` and "
+                "`em.leverage` decompose the buyer's price over",
+    "leverage.drivers.<id>.name": "the driver's plain name, as tables and briefings show it",
+    "leverage.drivers.<id>.why": "why the driver works, shown beside its numbers",
+    "leverage.drivers.<id>.reference": "the world without the driver, as changes to the "
+                                       "scenario",
+    "leverage.drivers.<id>.reference.remove_policies": "policies the reference world lifts",
+    "leverage.drivers.<id>.reference.add_policies": "policies the reference world adds",
+    "leverage.drivers.<id>.reference.overrides": "data overrides appended in the reference "
+                                                 "world",
+    "leverage.drivers.<id>.reference.markets": "market parameters merged into each named "
+                                               "market's spec (null removes one, e.g. "
+                                               "`{china: {holdup: null}}`)",
+    "leverage.drivers.<id>.reference.pathway": "the reference world's default demand pathway",
+    "decision": "an investment option as a decision under uncertainty (`energymodel "
+                "decide`, `em.decide`)",
+    "decision.option": "the investment option decided (default: the largest on the "
+                       "exporter's routes into the buyer market)",
+    "decision.revelation_year": "the year the buyer market's pathway becomes known",
+    "decision.branches": "the cases after the revelation year (default: every pathway the "
+                         "data give, equally likely)",
+    "decision.branches[].pathway": "the buyer market's demand pathway in this case",
+    "decision.branches[].probability": "its probability (the branches' add up to 1)",
     "markets.<market>.structure": "the market structure (one of the sections below)",
     "markets.<market>.pathway": "the market's own demand pathway",
 }
@@ -170,6 +193,13 @@ TABLES: dict[str, str] = {
     "dependence": "scenarios with `dependence`: one row per lever value, the point's "
                   "summary",
     "validation": "annual runs covering observed years: observed against modelled values",
+    "leverage": "scenarios with `leverage` (energymodel run, em.with_studies): each "
+                "driver's Shapley value, main effect and share of the change in the "
+                "buyer's price and the NPV moved to it",
+    "leverage_interactions": "the drivers' pairwise interactions",
+    "leverage_worlds": "every subset of drivers solved: its outcomes",
+    "uncertainty_points": "scenarios with `uncertainty`: the study's points (their "
+                          "p10, p50, p90 are columns of the summary)",
 }
 
 
@@ -250,7 +280,8 @@ def _default(info: FieldInfo) -> str:
 
 def _nested(annotation: Any) -> tuple[type[BaseModel] | None, str]:
     """The model inside a field's annotation and how its keys are addressed below it
-    ('' for a mapping, '[]' for a list of mappings)."""
+    ('' for a mapping, '[]' for a list of mappings, '.<id>' for a mapping of named
+    mappings)."""
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -263,6 +294,9 @@ def _nested(annotation: Any) -> tuple[type[BaseModel] | None, str]:
     if origin is list and args:
         model, _ = _nested(args[0])
         return model, "[]"
+    if origin is dict and len(args) == 2:
+        model, _ = _nested(args[1])
+        return model, ".<id>"
     return None, ""
 
 
@@ -284,13 +318,24 @@ def schema_rows(model: type[BaseModel], notes: dict[str, str], prefix: str = "",
         if nested is not None and (path.endswith("markets") and not prefix):
             nested = None  # markets are documented per structure
         meaning = info.description or ""
-        note = notes.get(path, "")
+        note = notes.get(path, "") or _shared_note(path, notes)
         if not meaning and nested is not None:
             meaning = _first_paragraph(nested.__doc__)
         meaning = "; ".join(filter(None, [note, meaning])) if note != meaning else note
         yield (path, _type_name(info.annotation), _default(info), _allowed(info), meaning)
         if nested is not None:
             yield from schema_rows(nested, notes, f"{path}{suffix}.", skip)
+
+
+def _shared_note(path: str, notes: dict[str, str]) -> str:
+    """The note of an override's key wherever overrides appear (a leverage driver's
+    reference world has its own `overrides` list)."""
+    parts = path.split(".")
+    for i in range(1, len(parts)):
+        tail = ".".join(parts[i:])
+        if tail.startswith("overrides[]") and tail in notes:
+            return notes[tail]
+    return ""
 
 
 def _cell(text: str) -> str:

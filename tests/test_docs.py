@@ -47,7 +47,8 @@ def rows(page: str) -> dict[str, list[str]]:
 
 def keys(model: type[BaseModel], prefix: str = "") -> list[str]:
     """Every key path a file may give for `model` (nested models included), found
-    independently of the generator: `horizon.step`, `overrides[].value`."""
+    independently of the generator: `horizon.step`, `overrides[].value`,
+    `leverage.drivers.<id>.name`."""
     out = []
     for name, info in model.model_fields.items():
         if info.exclude or name == "source":
@@ -57,8 +58,9 @@ def keys(model: type[BaseModel], prefix: str = "") -> list[str]:
         if path == "markets":
             continue
         for arg in [info.annotation, *typing.get_args(info.annotation)]:
-            inner = typing.get_args(arg)[0] if typing.get_origin(arg) is list else arg
-            suffix = "[]" if typing.get_origin(arg) is list else ""
+            origin, args = typing.get_origin(arg), typing.get_args(arg)
+            inner = args[0] if origin is list else args[1] if origin is dict else arg
+            suffix = "[]" if origin is list else ".<id>" if origin is dict else ""
             if isinstance(inner, type) and issubclass(inner, BaseModel):
                 out += keys(inner, f"{path}{suffix}.")
                 break
