@@ -19,7 +19,7 @@ from .conftest import SCENARIOS
 FIVE_YEAR = {"start_year": 2025, "end_year": 2060, "step": 5}
 # The annual comparison runs over 2025-2039: at annual steps over the whole horizon the
 # bilevel on China's whole market (a delivered price over pipelines of different delivery
-# costs) does not close its MILP gap within minutes (README, "China's buyer power").
+# costs) does not close its MILP gap within minutes (docs/buyer-power.md).
 WINDOW = {"start_year": 2025, "end_year": 2039}
 
 

@@ -2,7 +2,7 @@
 years those contracts ran (Power of Siberia 1, Europe's hub-linked contracts, Turkey's and
 the Balkans' oil-indexed ones), China's market competitive with its rivals, against
 reported prices, revenues, shares and ratios (data/history.csv), each within its stated
-tolerance unless the README explains why not, and each labelled with its kind of check."""
+tolerance unless docs/validation.md explains why not, and each labelled with its kind of check."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from energymodel.history import CHECKS
 
 from .conftest import DATA
 
-# Where the model cannot match (README, "Validation"): the Ministry's Sep 2023 forecast of
+# Where the model cannot match (docs/validation.md): the Ministry's Sep 2023 forecast of
 # the 2024 Europe and Turkey price lies above even the 2024 hub price, while Turkey and the
 # Balkans pay their oil-indexed formulas (Gazprom's China slope) to the end of 2024.
 EXPLAINED = {("price", "europe+turkey", 2024), ("revenue", "europe+turkey+china", 2024)}

@@ -3,7 +3,7 @@
 A scenario names a structure per market; `REGISTRY` maps that name to the structure's
 module-level instance. Adding a structure (for instance Cournot among several suppliers of
 one market) means one new module here defining a `MarketStructure` subclass (base.py), one
-line in `REGISTRY`, its tests and its README section; nothing else changes.
+line in `REGISTRY` and its tests (docs/add-structure.md); nothing else changes.
 """
 
 from __future__ import annotations
