@@ -216,6 +216,16 @@ def export_model(scenario: ScenarioArg, out: Annotated[Path, typer.Option(
                    f"{form.A.shape[1]} columns, {form.A.shape[0]} rows (maximise)")
 
 
+def exporter_name(results: Results) -> str:
+    """The exporter as the data name it."""
+    e = results.tables.get("entities")
+    if e is not None and len(e):
+        found = e.loc[(e["kind"] == "supplier") & (e["id"] == results.exporter), "name"]
+        if len(found):
+            return str(found.iloc[0])
+    return results.exporter
+
+
 def summary_text(results: Results, seconds: float) -> str:
     """The run summary: NPVs, revenue by outlet in selected years, solver status and time."""
     m, s = results.manifest, results.scenario
@@ -233,7 +243,7 @@ def summary_text(results: Results, seconds: float) -> str:
         f"{m['model']['variables']} variables, {m['model']['constraints']} constraints",
         f"NPV {years[0]}-{years[-1]} at {s.discount_rate:.1%} [USD bn]: export revenue "
         f"{results.npv('export_revenue'):.1f}, export profit {results.npv('export_profit'):.1f}",
-        f"Revenue by outlet, {results.exporter}'s routes [USD bn/y]:",
+        f"Revenue by outlet, {exporter_name(results)}'s routes [USD bn/y]:",
         revenue.round(2).to_string(),
     ]
     if "pressure" in results.tables:

@@ -1,5 +1,5 @@
 """Indicators derived from the results tables: price pressure and dependence on the buyer
-(README, "China's buyer power"), budget take, stranded capacity.
+(docs/buyer-power.md and docs/reported-numbers.md), budget take, stranded capacity.
 
 Per year y, for the buyer market (K = 0.0358 USD bn per bcm x USD/MMBtu):
     pressure_y      = benchmark price_y - price the buyer pays_y        [USD/MMBtu]

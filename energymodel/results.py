@@ -74,8 +74,7 @@ COLUMNS = {
                   "optimum, or the joint-surplus optimum of a bargain",
     "markup_usd_per_mmbtu": "seller's markup: demand price - marginal value of the marginal "
                             "segment (theta x slope x volume); on the route of a supplier "
-                            "with Cournot conduct, plus theta_s x slope x its own sales: "
-                            "segment (theta x slope x volume)",
+                            "with Cournot conduct, plus theta_s x slope x its own sales",
     "demand_limit_rent_usd_per_mmbtu": "dual of a full demand segment's quantity (a price "
                                        "taker's reference quantity, a flat segment at a "
                                        "price cap): marginal segment's value - marginal value",

@@ -216,8 +216,10 @@ def _sections(runs: list[Results], sweep: Sweep | None) -> tuple[list[Section], 
     sections += _assumptions_and_methods(runs)
     sections += _appendix(runs)
     if sweep is None:
-        notes.append("No sweep folder given: the sensitivity section (tornado, Sobol) and the "
-                     "ranges are left out.")
+        ranged = "p50" in runs[0].summary
+        notes.append("No sweep folder given: the sensitivity section (tornado, Sobol) is left "
+                     "out" + ("; the ranges come from the scenario's uncertainty study."
+                              if ranged else " and so are the ranges."))
     notes += [n for s in sections for n in s.notes if s.title.startswith("Scenario ")]
     return sections, notes, every
 
