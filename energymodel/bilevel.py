@@ -106,6 +106,7 @@ def solve(session: Session, inp: Inputs, market: str, phi: float,
     converged = False
     for rounds in range(1, max_rounds + 1):  # noqa: B007 (rounds is reported)
         solution = milp.solve()
+        assert solution.bound is not None  # a MILP's solution carries HiGHS's dual bound
         bound = solution.bound + options.mip_rel_gap * max(1.0, abs(solution.bound))
         best = solution.x  # (HiGHS stops within its gap)
         if bound - kkt.exact(best) <= tolerance * max(1.0, abs(bound)):
@@ -197,18 +198,20 @@ class _Follower:
         flow_cap = pd.Series(flow_cap, index=ry.index)
         into = flow_cap.groupby([market, years]).sum()
         out = flow_cap.groupby([basin, years]).sum()
+        basin_cap, seg_width = inp.basin_years["capacity"], inp.segments["width"]
+        max_units, step_width = inp.options["max_units"], inp.supply_steps["width"]
         cap = np.empty(len(self.columns))
         for j, (family, index) in enumerate(self.columns):
             if family == "flow":
                 cap[j] = flow_cap[index]
             elif family == "production":
-                cap[j] = min(inp.basin_years.at[index, "capacity"], out.get(index, 0.0))
+                cap[j] = min(basin_cap[index], out.get(index, 0.0))
             elif family == "sales":
-                cap[j] = min(inp.segments.at[index, "width"], into[index[0], index[1]])
+                cap[j] = min(seg_width[index], into[index[0], index[1]])
             elif family == "units":
-                cap[j] = inp.options.at[index[0], "max_units"]
+                cap[j] = max_units[index[0]]
             elif family == "step_output":
-                cap[j] = inp.supply_steps.at[index, "width"]
+                cap[j] = step_width[index]
             else:
                 raise AssertionError(f"no capacity bound for {family}[{index}]")
         return np.minimum(cap, self.col_up)
@@ -363,7 +366,7 @@ class _Kkt:
         y_hi = np.where(~eq & ~can_bind, 0.0, y_hi)
         comp_rows = np.where(~eq & (slack_range > 0) & (y_hi > 0))[0]
         seg_keys = list(seg.index)  # (year, k) of the leader's demand curve
-        sloped = [i for i, key in enumerate(seg_keys) if seg.at[key, "slope"] > 0]
+        sloped = [int(i) for i in np.flatnonzero(seg["slope"].to_numpy() > 0)]
         hess_cols = np.where(f.h > 0)[0]
         sizes = {"x": n, "p": len(f.buyer_cols), "y": m, "zU": len(col_upper),
                  "zL": len(col_lower), "b_row": len(comp_rows), "b_up": len(col_upper),
@@ -530,7 +533,12 @@ class _Rows:
     """Rows of a sparse constraint matrix, collected in COO form."""
 
     def __init__(self, n: int):
-        self.n, self.r, self.c, self.v, self.lo, self.hi = n, [], [], [], [], []
+        self.n = n
+        self.r: list[int] = []
+        self.c: list[int] = []
+        self.v: list[float] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
 
     def add(self, cols, vals, lo: float, hi: float) -> None:
         row = len(self.lo)

@@ -29,9 +29,11 @@ locked, see energymodel.safety) before the solve, so a refusal costs no solving 
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import pandas as pd
 import typer
@@ -375,7 +377,8 @@ class _reported:
         return None
 
     def __exit__(self, kind, error, tb) -> bool:
-        if error is None or self.debug or isinstance(error, SystemExit | typer.Exit):
+        if error is None or self.debug or isinstance(error, SystemExit | typer.Exit
+                                                      | BrokenPipeError):  # main() ends it
             return False
         if isinstance(error, KeyboardInterrupt):
             name = "SIGINT"
@@ -394,6 +397,13 @@ class _reported:
         raise typer.Exit(code)
 
 
+def _closed_pipe() -> NoReturn:
+    """End quietly when stdout's reader has gone: exit 141 (128 + SIGPIPE, as a shell reports
+    a writer whose pipe closed), with stdout on /dev/null so the final flush cannot fail."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise SystemExit(141) from None
+
+
 def main() -> None:
     """The command line: one line and exit code 2 for a wrong command, option or argument
     (click's usage box is several lines)."""
@@ -402,6 +412,13 @@ def main() -> None:
     solver.silence_banner()
     try:
         code = app(prog_name="energymodel", standalone_mode=False)
+        sys.stdout.flush()  # a reader that closed the pipe shows here, not at exit
+    except BrokenPipeError:  # `energymodel ... | head`: the reader has what it wanted
+        _closed_pipe()
+    except SystemExit as done:  # typer ends a closed pipe with an exit 1 of its own
+        if isinstance(done.__context__, BrokenPipeError):
+            _closed_pipe()
+        raise
     except UsageError as error:
         command = error.ctx.command_path if error.ctx else "energymodel"
         if error.format_message():  # empty: no arguments, the help was printed

@@ -8,6 +8,7 @@ keeps its row in the table, with its status and reason.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ COMPARE_KIND = "energymodel compare"
 COLUMNS = ["scenario", "source", "status", "reason", "output", "value"]
 
 
-def inputs(sources: list[str | Path]) -> list[Path]:
+def inputs(sources: Sequence[str | Path]) -> list[Path]:
     """What a comparison reads, to keep its output out of: each source and the data
     directory of each scenario file (loaded, so a bad scenario fails before any solve)."""
     found = []
@@ -39,7 +40,7 @@ def inputs(sources: list[str | Path]) -> list[Path]:
     return found
 
 
-def compare(sources: list[str | Path]) -> pd.DataFrame:
+def compare(sources: Sequence[str | Path]) -> pd.DataFrame:
     """Tidy table (scenario, source, status, reason, output, value) of the key outputs of
     each source: a scenario YAML file (solved) or a results folder (read). A source given
     twice is compared once."""
@@ -69,8 +70,8 @@ def labels(table: pd.DataFrame) -> dict[str, str]:
     a name."""
     names = table.drop_duplicates("source").set_index("source")["scenario"]
     shared = names.duplicated(keep=False)
-    return {source: f"{name} ({source})" if shared[source] else name
-            for source, name in names.items()}
+    return {source: f"{name} ({source})" if dup else name
+            for source, name, dup in zip(names.index, names, shared, strict=True)}
 
 
 def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
@@ -83,7 +84,7 @@ def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
                         columns=[c for c in named.values() if c in wide.columns])
 
 
-def write(table: pd.DataFrame, folder: Path, protect: list[Path] = ()) -> list[Path]:
+def write(table: pd.DataFrame, folder: Path, protect: Sequence[Path] = ()) -> list[Path]:
     """Write compare.parquet/.csv and a manifest into `folder`: a new folder or an earlier
     comparison (energymodel.safety.CompareFolder), never one of `protect`."""
     with CompareFolder(folder, protect) as out:

@@ -25,6 +25,7 @@ import io
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -121,6 +122,13 @@ class DataSet:
                 return kind
         return None
 
+    def kind(self, entity: str) -> str:
+        """The kind of an entity of the data (see kind_of); KeyError if unknown."""
+        kind = self.kind_of(entity)
+        if kind is None:
+            raise KeyError(f"no entity '{entity}' in the data")
+        return kind
+
     def entity_tables(self) -> dict[str, pd.DataFrame]:
         return {"supplier": self.suppliers, "basin": self.basins, "market": self.markets,
                 "route": self.routes, "option": self.options}
@@ -131,7 +139,8 @@ class DataSet:
     @cached_property
     def _anchors(self) -> dict[tuple[str, str], pd.DataFrame]:
         """Rows of the values table by (entity, parameter), in table order."""
-        return dict(iter(self.values.groupby(["entity", "parameter"], sort=False)))
+        groups = self.values.groupby(["entity", "parameter"], sort=False)
+        return {cast(tuple[str, str], key): rows for key, rows in groups}
 
     def series(self, entity: str, parameter: str, pathway: str | None = None) -> pd.Series:
         """Anchor values of one parameter by year (NaN index for static values).
@@ -214,7 +223,9 @@ def _load(directory: Path) -> DataSet:
     data = DataSet(directory=directory, values=values, policies=policies, history=history,
                    sources=sources, digest=hasher.hexdigest(),
                    source_counts=_source_counts(values, policies, history, sources),
-                   **{ENTITY_FILES[k].removesuffix(".csv"): entities[k] for k in ENTITY_FILES})
+                   suppliers=entities["supplier"], basins=entities["basin"],
+                   markets=entities["market"], routes=entities["route"],
+                   options=entities["option"])
     _check_required(data)
     return data
 
@@ -516,7 +527,8 @@ def _source_counts(values: pd.DataFrame, policies: pd.DataFrame, history: pd.Dat
 def _check_required(data: DataSet) -> None:
     schema = parameter_schema()
     present = set(zip(data.values["entity"], data.values["parameter"], strict=True))
-    for (kind, parameter), spec in schema.iterrows():
+    for key, spec in schema.iterrows():
+        kind, parameter = cast(tuple[str, str], key)
         if not spec["required"]:
             continue
         for entity in data.entity_tables()[kind].index:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,7 @@ def prices(segments: pd.DataFrame, volume: pd.Series) -> pd.Series:
     """Inverse demand at `volume` for every (market, year) of a segments table (indexed by
     market, year, segment with columns start, price, slope, width) [USD/MMBtu]: on the first
     segment that reaches the volume, or the last one."""
-    keys = segments.index.droplevel("segment")
+    keys = cast(pd.MultiIndex, segments.index).droplevel("segment")
     q = volume.reindex(keys).fillna(0.0).to_numpy()
     start = segments["start"].to_numpy()
     chosen = (q <= start + segments["width"].to_numpy()) | ~keys.duplicated(keep="last")
@@ -93,7 +94,8 @@ def residual(segments: pd.DataFrame, served: pd.Series) -> pd.DataFrame:
     for what it buys beyond `served` bcm/y (by year, bought from others first): each year's
     segments cut at that volume and restarted at zero, same slopes."""
     rows = []
-    for (year, k), s in segments.iterrows():
+    for key, s in segments.iterrows():
+        year, k = cast(tuple[int, int], key)
         cut = float(served.get(year, 0.0))
         end = s["start"] + s["width"]
         if end <= cut:

@@ -99,10 +99,10 @@ class _Program:
         self.groups = []
         for shape, (targets, leaf_lists) in groups.items():
             columns = list(zip(*leaf_lists, strict=True)) if leaf_lists[0] else []
-            leaves = [(col[0][0], np.array([pos for _, pos in col])) for col in columns]
-            source = _source(shape, iter(range(len(leaves))))
+            gathered = [(col[0][0], np.array([pos for _, pos in col])) for col in columns]
+            source = _source(shape, iter(range(len(gathered))))
             function = eval(f"lambda a: {source}", {"np": np})  # source generated above
-            self.groups.append((function, np.array(targets), leaves))
+            self.groups.append((function, np.array(targets), gathered))
         self.targets = np.concatenate([t for _, t, _ in self.groups]) if self.groups else \
             np.zeros(0, dtype=int)
         self.parameters = {name for _, _, leaves in self.groups for name, _ in leaves}
@@ -309,8 +309,9 @@ class Solve:
 def has_quadratic_terms(inputs: Inputs) -> bool:
     """Whether the objective is quadratic: a sloped demand segment or linear marginal cost."""
     slopes = inputs.segments["beta"] > 0
-    linear_cost = inputs.scenario.supply_cost == "linear" and (inputs.basins["mc_slope"] > 0)
-    return bool(slopes.any() or linear_cost.any())
+    linear_cost = inputs.scenario.supply_cost == "linear" and \
+        bool((inputs.basins["mc_slope"] > 0).any())
+    return bool(slopes.any()) or linear_cost
 
 
 class Session:
@@ -400,7 +401,8 @@ class Session:
         """
         options = inputs.scenario.solver
         timings: dict[str, float] = {}
-        fixed, method = dict(fixed_units or {}), {"method": "LP/QP"}
+        fixed = dict(fixed_units or {})
+        method: dict[str, str | float] = {"method": "LP/QP"}
         if inputs.scenario.investment == "lumpy" and len(inputs.decisions) > 0 and \
                 len(fixed) < len(inputs.decisions):
             tangents = options.tangents if has_quadratic_terms(inputs) else 0

@@ -271,7 +271,7 @@ def stranded_capacity(flows: pd.DataFrame) -> pd.DataFrame:
     pipes = own[(own["kind"] == "pipeline") & (own["capacity_bcm_per_y"] > 0)]
     for route, f in pipes.groupby("route"):
         f = f.sort_values("year")
-        peak = f.loc[f["utilisation"].idxmax()]
+        peak = f.iloc[f["utilisation"].argmax()]  # the first year at the peak
         after = f[(f["year"] > peak["year"]) & (f["utilisation"] < 0.5)]
         last = f.iloc[-1]
         rows.append({"route": route, "market": last["market"],

@@ -12,6 +12,7 @@ so that NPV = sum over y of weight[y] * annual value[y].
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,14 @@ class Inputs:
     def decisions(self) -> pd.DataFrame:
         """(option, decision_year) pairs at which a unit can be decided."""
         return self.option_online[["option", "decision_year"]].drop_duplicates()
+
+    def market_years_of(self, market: str) -> pd.DataFrame:
+        """One market's rows of `market_years`, indexed by year."""
+        return cast(pd.DataFrame, self.market_years.loc[market])
+
+    def segments_of(self, market: str) -> pd.DataFrame:
+        """One market's demand segments, indexed by (year, segment)."""
+        return cast(pd.DataFrame, self.segments.loc[market])
 
 
 def tabulate(scenario: Scenario, data: DataSet | None = None) -> Inputs:
@@ -111,6 +120,8 @@ def _check_scenario_references(scenario: Scenario, data: DataSet) -> None:
 def _check_lever(scenario: Scenario, data: DataSet) -> None:
     """Every value of the dependence lever applies to the data without error."""
     lever = scenario.dependence
+    if lever is None:
+        return
     values = apply_overrides(data, scenario).values
     for k, x in enumerate(lever.values):
         for i, override in enumerate(scenario.at_lever(x).overrides[len(scenario.overrides):]):
@@ -132,7 +143,8 @@ def periods(scenario: Scenario) -> pd.DataFrame:
 
 def _calendar(years: pd.DataFrame) -> pd.Series:
     """Model year of each calendar year."""
-    return pd.Series({y + i: y for y, n in years["length"].items() for i in range(n)})
+    return pd.Series({y + i: y for y, n in zip(years.index, years["length"], strict=True)
+                      for i in range(n)})
 
 
 def _evaluate(anchors: pd.Series, calendar: np.ndarray, interpolation: str,
@@ -162,7 +174,7 @@ def _paths(data: DataSet, entities: pd.Index, parameters: list[str], years: pd.D
     defaults = defaults or {}
     frames = []
     for entity in entities:
-        kind = data.kind_of(entity)
+        kind = data.kind(entity)
         cols = {}
         for p in parameters:
             anchors = data.series(entity, p)
@@ -200,20 +212,20 @@ def _route_years(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.D
         path = data.series(route, "availability")
         if len(path):
             avail[i] = _evaluate(path, at, "step", before=1.0)
-        first = statics.at[route, "first_gas"]
+        first = statics["first_gas"][route]
         if not np.isnan(first):
             ramped[i] = ramp(at - first, statics.loc[route])
     add = np.zeros_like(avail)
     active = data.policies[data.policies["policy"].isin(scenario.policies)
                            & data.policies["entity"].isin(routes)]
     for _, p in active.iterrows():
-        i = routes.get_loc(p["entity"])
+        row = routes.get_loc(p["entity"])
         end = np.inf if np.isnan(p["to_year"]) else p["to_year"]
         on = (at >= p["from_year"]) & (at <= end)
         if p["effect"] == "availability":
-            avail[i, on] = np.minimum(avail[i, on], p["value"])
+            avail[row, on] = np.minimum(avail[row, on], p["value"])
         else:
-            add[i, on] += p["value"]
+            add[row, on] += p["value"]
     # period means, route by route in order (as the table's rows)
     keys = [np.repeat(np.arange(len(routes)), len(at)), np.tile(calendar.to_numpy(), len(routes))]
     means = pd.DataFrame({"availability": avail.ravel(), "adder": add.ravel(),
@@ -325,7 +337,8 @@ def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,
     elasticity = _statics(data, data.markets.index, ["elasticity"])["elasticity"]
     file = display_path(data.directory / "values")
     rows, segs = [], []
-    for market, spec in markets.iterrows():
+    for key, spec in markets.iterrows():
+        market = cast(str, key)
         means = {}
         for p in path_params:
             anchors = data.series(market, p, spec["pathway"])
@@ -334,12 +347,12 @@ def _demand(scenario: Scenario, data: DataSet, years: pd.DataFrame,
         where = f"market {market}, pathway {spec['pathway']}"
         for year in years.index:
             v = {p: means[p][year] for p in path_params}
-            a, b, segments = _market_curve(v, elasticity[market], file, where)
+            a, b, curve = _market_curve(v, elasticity[market], file, where)
             rows.append({"market": market, "year": year, **v, "elasticity": elasticity[market],
                          "intercept": a, "slope": b})
             segs += [{"market": market, "year": year, "segment": k, "start": s.start,
                       "price": s.price, "slope": s.slope, "width": s.width}
-                     for k, s in enumerate(segments)]
+                     for k, s in enumerate(curve)]
     segments = pd.DataFrame(segs).set_index(["market", "year", "segment"])
     return pd.DataFrame(rows).set_index(["market", "year"]), demand.with_terms(segments, 0.0)
 
@@ -362,9 +375,10 @@ def _contracts(data: DataSet, years: pd.DataFrame, markets: pd.DataFrame) -> pd.
     calendar = _calendar(years)
     t = calendar.index.to_numpy(float)
     frames = []
-    for route, c in terms.iterrows():
-        market = data.routes.at[route, "market"]
-        pathway = markets.at[market, "pathway"]
+    for key, c in terms.iterrows():
+        route = cast(str, key)
+        market = data.routes["market"][route]
+        pathway = markets["pathway"][market]
         brent = data.series(market, "oil_price", pathway)
         columns = {"lagged_oil_price": np.full(len(t), np.nan),
                    "formula_price": np.full(len(t), np.nan)}
@@ -384,11 +398,11 @@ def _contracts(data: DataSet, years: pd.DataFrame, markets: pd.DataFrame) -> pd.
         frame["contract_slope"] = c["contract_slope"]
         frame["contract_constant"] = np.nan_to_num(c["contract_constant"])
         frames.append(frame.rename_axis("year").reset_index().assign(route=route))
-    columns = ["lagged_oil_price", "formula_price", "legacy", "contract_slope",
-               "contract_constant"]
+    names = ["lagged_oil_price", "formula_price", "legacy", "contract_slope",
+             "contract_constant"]
     if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames).set_index(["route", "year"])[columns]
+        return pd.DataFrame(columns=names)
+    return pd.concat(frames).set_index(["route", "year"])[names]
 
 
 def _lagged(path: pd.Series, t: np.ndarray, lag: float) -> np.ndarray:
@@ -434,14 +448,17 @@ def _supply_steps(scenario: Scenario, basins: pd.DataFrame,
         return pd.DataFrame(columns=columns).set_index(["basin", "year", "step"])
     n = scenario.supply_steps
     rows = []
-    for (basin, year), cap in basin_years["capacity"].items():
+    intercept, slope = basins["mc_intercept"], basins["mc_slope"]
+    for key, cap in basin_years["capacity"].items():
+        basin, year = cast(tuple[str, int], key)
         width = cap / n
-        c, d = basins.loc[basin, ["mc_intercept", "mc_slope"]]
+        c, d = intercept[basin], slope[basin]
         rows += [(basin, year, k, width, c + d * (k + 0.5) * width) for k in range(n)]
     return pd.DataFrame(rows, columns=columns).set_index(["basin", "year", "step"])
 
 
-def with_segments(inp: Inputs, market: str, segments: pd.DataFrame, **spec: object) -> Inputs:
+def with_segments(inp: Inputs, market: str, segments: pd.DataFrame,
+                  **spec: float | str) -> Inputs:
     """The inputs with `market`'s demand segments replaced (rows indexed by year, segment:
     start, price, slope, width, alpha, beta) and its row of `markets` updated with `spec`;
     the other markets keep their rows and order."""
@@ -457,7 +474,7 @@ def with_segments(inp: Inputs, market: str, segments: pd.DataFrame, **spec: obje
 
 def with_theta(inp: Inputs, market: str, theta: float) -> Inputs:
     """The inputs with `market`'s objective terms for conjectural parameter `theta`."""
-    group = demand.with_terms(inp.segments.xs(market, level="market"), theta)
+    group = demand.with_terms(inp.segments_of(market), theta)
     return with_segments(inp, market, group, theta=theta)
 
 
@@ -493,7 +510,8 @@ def with_competitive(inp: Inputs, market: str) -> Inputs:
     """The inputs with `market` competitive on the same demand curve (theta = 0)."""
     group = demand.with_terms(inp.segments.loc[[market]], 0.0)
     markets = inp.markets.copy()
-    markets.loc[market, ["structure", "theta"]] = ["competitive", 0.0]
+    markets.loc[market, "structure"] = "competitive"
+    markets.loc[market, "theta"] = 0.0
     segments = pd.concat([inp.segments.drop(index=market, level="market"), group]).sort_index()
     return replace(inp, segments=segments, markets=markets,
                    basins=inp.basins.assign(buyer_markup=0.0))

@@ -73,6 +73,8 @@ def deferred() -> Iterator[None]:
         for signum in swapped:
             signal.signal(signum, previous[signum])
         if _pending:
-            signum = _pending[0]
+            first = _pending[0]
             _pending.clear()
-            previous[signum](signum, None)
+            handler = previous[signal.Signals(first)]
+            if callable(handler):  # only Python handlers were swapped
+                handler(first, None)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ def apply_override(values: pd.DataFrame, data: DataSet, o: Override, field: str,
     schema = parameter_schema()
     if (kind, o.parameter) not in schema.index:
         raise InputError(file, f"{field}.parameter", f"'{o.parameter}' is not a {kind} parameter")
-    spec = schema.loc[(kind, o.parameter)]
+    spec = cast(pd.Series, schema.loc[(kind, o.parameter)])  # one row: unit, shape, bounds
     if spec["shape"] == "static" and o.year is not None:
         raise InputError(file, f"{field}.year", f"{o.parameter} does not vary by year")
     if spec["shape"] != "pathway" and o.pathway is not None:
@@ -55,6 +56,7 @@ def apply_override(values: pd.DataFrame, data: DataSet, o: Override, field: str,
             if problem := bounds_problem(value, spec):
                 raise InputError(file, f"{field}.scale", f"scaled by {o.scale:g}: {problem}")
         return _mark(values, match, scenario, f"scaled by {o.scale:g}")
+    assert o.value is not None  # Override's validator: exactly one of value and scale
     try:
         value = units.convert(o.value, o.unit or spec["unit"], spec["unit"])
     except ValueError as err:

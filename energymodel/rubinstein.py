@@ -164,7 +164,8 @@ def alternating_offers(surplus: float, r_russia: float, r_china: float, delta_t:
     order = (0, 1) if first == "russia" else (1, 0)  # (first mover, second mover)
     a = Pair(*_round_factors(r_russia, r_china, delta_t, hazard))
     (a1, a2), (d1, d2), (o1, o2) = [tuple(x[i] for i in order) for x in (a, d, o)]
-    s1, s2 = _shares(*[(r_russia, r_china)[i] for i in order], delta_t, hazard)
+    r1, r2 = ((r_russia, r_china)[i] for i in order)
+    s1, s2 = _shares(r1, r2, delta_t, hazard)
     gains = surplus - d1 - d2
     cases = {  # (first mover's option binds, second's): (first's payoff u, second's w)
         (False, False): (d1 + s1 * gains, d2 + s2 * gains),

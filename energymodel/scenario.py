@@ -273,7 +273,10 @@ class Scenario(Strict):
         """The scenario at one value x of its dependence lever: without the lever's
         policies, with every target set to x (mode value) or scaled by x (mode scale)."""
         lever = self.dependence
-        overrides = [Override(**t.model_dump(), **{lever.mode: x}) for t in lever.targets]
+        if lever is None:
+            raise ValueError(f"scenario {self.name} has no dependence lever")
+        overrides = [Override.model_validate({**t.model_dump(), lever.mode: x})
+                     for t in lever.targets]
         return self.updated(
             name=f"{self.name}.{lever.lever}_{x:g}", dependence=None,
             policies=[p for p in self.policies if p not in lever.remove_policies],
@@ -450,7 +453,13 @@ def read_yaml(path: Path, what: str) -> dict[str, Any]:
     return raw
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+if typing.TYPE_CHECKING:
+    from yaml import SafeLoader as _SafeLoader
+else:  # the C loader where libyaml is present
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):
     """Safe YAML that rejects a key stated twice in one mapping."""
 
     def construct_mapping(self, node, deep=False):

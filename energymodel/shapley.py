@@ -22,7 +22,7 @@ from fractions import Fraction
 from itertools import combinations
 from numbers import Real
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -139,14 +139,14 @@ class Decomposition:
         (60% of the total -0.5): -0.2 on its own, -0.1 through interactions.'"""
         totals = self.totals.set_index("outcome")["total"]
         lines = []
-        for r in self.contributions.itertuples(index=False):
-            unit = f" {r.unit}" if r.unit else ""
-            share = (f"{r.share_of_total:.0%} of the total {totals[r.outcome]:.4g}{unit}"
-                     if np.isfinite(r.share_of_total) else
-                     f"the total is {totals[r.outcome]:.4g}{unit}")
-            lines.append(f"{r.driver} moves {r.outcome} by {r.shapley:.4g}{unit} ({share}): "
-                         f"{r.main_effect:.4g} on its own, {r.interaction_effect:.4g} "
-                         "through interactions.")
+        for r in self.contributions.to_dict("records"):
+            unit = f" {r['unit']}" if r["unit"] else ""
+            total = totals[r["outcome"]]
+            share = (f"{r['share_of_total']:.0%} of the total {total:.4g}{unit}"
+                     if np.isfinite(r["share_of_total"]) else f"the total is {total:.4g}{unit}")
+            lines.append(f"{r['driver']} moves {r['outcome']} by {r['shapley']:.4g}{unit} "
+                         f"({share}): {r['main_effect']:.4g} on its own, "
+                         f"{r['interaction_effect']:.4g} through interactions.")
         return lines
 
 
@@ -295,6 +295,7 @@ def _values_table(names: tuple[str, ...], order: list[frozenset[str]],
 
 def _as_numbers(value: Outcomes, label: str) -> dict[str, float]:
     """One subset's outcomes as {name: number}; a single number is named SINGLE."""
+    items: dict[Any, Any]  # outcome names as given (strings, by the Outcomes contract)
     if isinstance(value, pd.Series):
         if value.index.has_duplicates:
             raise ValueError(f"values: subset '{label}' repeats outcome names")

@@ -4,17 +4,19 @@ scenario a run solves, and its headline outputs as percentiles (docs/derivations
 "Ranges").
 
 The study's points vary the inputs it names around the scenario (its `set:` fields apply,
-e.g. 5-year periods to keep a point fast); the run's own solve stays the point value. The
-study gives the spread, the scenario's own solve the level: the study's base point (every
-input at its base value, at the study's periods) is solved too, and each percentile is
-reported as the point value plus the percentile's distance from that base, so a range
-always holds its point value's resolution (an annual run's figures are not moved by the
-5-year periods of its study). For each summary metric the study computes, the summary
-gains its 10th, 50th and 90th percentiles over the points with a solution (a year metric's
-percentile is one of the points' years, NaN where it falls among points whose window never
-closes; where the point or base value never closes, the study's own percentile is shown),
-and one row more: prob_pressure_positive, the share of those points where the buyer's mean
-price pressure is above zero.
+e.g. 5-year periods to keep a point fast); the run's own solve stays the point value. For
+money, prices and shares the study gives the spread and the scenario's own solve the level:
+the study's base point (every input at its base value, at the study's periods) is solved
+too, and each percentile is reported as the point value plus the percentile's distance from
+that base (an annual run's NPVs are not moved by the 5-year periods of its study). Years
+(the window) are the study's own percentiles, at its periods' resolution (a 5-year
+period's first year), because a shifted year can fall before the peak it follows.
+
+For each summary metric the study computes, the summary gains its 10th, 50th and 90th
+percentiles over the points with a solution (a year metric's percentile is one of the
+points' years, NaN where it falls among points whose window never closes), and one row
+more: prob_pressure_positive, the share of those points where the buyer's mean price
+pressure is above zero.
 """
 
 from __future__ import annotations
@@ -87,10 +89,9 @@ def ranges(summary: pd.DataFrame, points: pd.DataFrame,
             key = SAME.get(m, m)
             pct = percentile(ok[key], q, units[m] == "year") if key in ok else np.nan
             at = (base or {}).get(key, np.nan)
-            if np.isfinite(pct) and np.isfinite(at) and np.isfinite(value[m]):
+            if (units[m] != "year" and np.isfinite(pct) and np.isfinite(at)
+                    and np.isfinite(value[m])):
                 pct = value[m] + pct - at
-                if units[m] == "year":
-                    pct = float(np.round(pct))
             found.append(pct)
         out[column] = found
     if "mean_pressure" in ok and ok["mean_pressure"].notna().any():

@@ -29,9 +29,10 @@ def factor(unit: str, to: str) -> float:
         raise ValueError(f"unknown unit '{unit}'")
     if to not in table.index:
         raise ValueError(f"unknown unit '{to}'")
-    if table.at[unit, "canonical"] != table.at[to, "canonical"]:
+    canonical, factors = table["canonical"], table["factor"].astype(float)
+    if canonical[unit] != canonical[to]:
         raise ValueError(f"cannot convert '{unit}' to '{to}'")
-    return float(table.at[unit, "factor"]) / float(table.at[to, "factor"])
+    return float(factors[unit]) / float(factors[to])
 
 
 def convert(value: float, unit: str, to: str) -> float:

@@ -8,6 +8,8 @@ line in `REGISTRY` and its tests (docs/add-structure.md); nothing else changes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
 
 from energymodel.engine import Session
@@ -24,7 +26,7 @@ from energymodel.structures import (
 )
 from energymodel.structures.base import MarketStructure, Plan, Spec
 
-REGISTRY: dict[str, MarketStructure] = {s.name: s for s in (
+REGISTRY: dict[str, MarketStructure[Any]] = {s.name: s for s in (
     price_taker.STRUCTURE, competitive.STRUCTURE, seller_power.STRUCTURE, cournot.STRUCTURE,
     monopsony.STRUCTURE, bargaining.STRUCTURE)}
 
@@ -32,7 +34,7 @@ __all__ = ["REGISTRY", "MarketStructure", "Plan", "Spec", "apply", "buyer_market
            "specs"]
 
 
-def specs(scenario: Scenario) -> dict[str, tuple[MarketStructure, Spec]]:
+def specs(scenario: Scenario) -> dict[str, tuple[MarketStructure[Any], Spec]]:
     """Each market's structure and its validated parameters; InputError names the field."""
     out = {}
     for market, given in scenario.markets.items():
@@ -75,7 +77,7 @@ def solve(inp: Inputs, session: Session) -> tuple[str | None, Plan]:
 
 
 def _spec_error(err: ValidationError, file: str, field: str,
-                structure: MarketStructure) -> InputError:
+                structure: MarketStructure[Any]) -> InputError:
     """A structure's parameter error as one line naming `markets.<market>.<parameter>`."""
     error = input_error(err, file, structure.Spec)
     first = err.errors()[0]

@@ -33,6 +33,7 @@ or without it, so the buyer takes beta of them: Russia gets D + (1 - beta) G - b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -105,7 +106,7 @@ class BargainingSpec(BuyerPowerSpec):
         return self.beta if self.beta is not None else self.patience.beta
 
 
-class Bargaining(BuyerPower):
+class Bargaining(BuyerPower[BargainingSpec]):
     name = "bargaining"
     Spec = BargainingSpec
 
@@ -135,12 +136,13 @@ class Bargaining(BuyerPower):
         deal = deal_route_years(inp, market, spec.reopen)
         disagreement = _disagreement(inp, market, deal, session)
         contract = spec.contract
-        how = {"method": "Nash bargaining over the trade no legacy contract covers: volumes at "
-                         "the joint-surplus optimum, disagreement payoffs (Russia's and the "
-                         "buyer's) by re-solving without the deal, contract price path "
-                         f"{contract.form}", "contract": contract.model_dump(),
-               "deal_routes": sorted(set(deal.index[deal].get_level_values("route")))}
-        extra = {}
+        how: dict[str, object] = {
+            "method": "Nash bargaining over the trade no legacy contract covers: volumes at "
+                      "the joint-surplus optimum, disagreement payoffs (Russia's and the "
+                      "buyer's) by re-solving without the deal, contract price path "
+                      f"{contract.form}", "contract": contract.model_dump(),
+            "deal_routes": sorted(set(deal.index[deal].get_level_values("route")))}
+        extra: dict[str, pd.DataFrame] = {}
         if spec.holdup is None:
             accounts = _accounts(joint, market, deal)
             split = _split(accounts, disagreement, spec.power, contract,
@@ -163,7 +165,7 @@ class Bargaining(BuyerPower):
                     duals_from="the joint-surplus optimum of the bargain")
 
 
-def deal_route_years(inp: Inputs, market: str, reopen: list[str] = ()) -> pd.Series:
+def deal_route_years(inp: Inputs, market: str, reopen: Sequence[str] = ()) -> pd.Series:
     """Which route-years (inp.route_years' index) the bargain covers: the exporter's routes
     into `market` in the years no legacy contract prices them (or all years of a reopened
     route)."""
@@ -209,7 +211,7 @@ def buyer_surplus(inp: Inputs, t: dict[str, pd.DataFrame], market: str,
     prices), its own producers' costs and its delivery costs. Route-years in `exclude` (a
     deal's) are not paid for here."""
     volumes = t["markets"].set_index(["market", "year"])["volume_bcm_per_y"].loc[market]
-    value = K * demand.consumer_value(inp.segments.loc[market], volumes)
+    value = K * demand.consumer_value(inp.segments_of(market), volumes)
     flows = t["flows"][t["flows"]["market"] == market]
     paid = flows["role"] != "domestic"
     if exclude is not None:
@@ -328,7 +330,7 @@ def _contract_table(path: pd.DataFrame, terms: pd.DataFrame, inp: Inputs,
     table["oil_indexed_formula_usd_per_mmbtu"] = (terms["contract_slope"]
                                                   * terms["lagged_oil_price"]
                                                   + terms["contract_constant"])
-    table["price_cap_usd_per_mmbtu"] = inp.market_years.loc[market, "price_cap"]
+    table["price_cap_usd_per_mmbtu"] = inp.market_years_of(market)["price_cap"]
     return table.drop(columns="discounted_volume").rename_axis("year").reset_index().assign(
         market=market)
 

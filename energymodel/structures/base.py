@@ -15,7 +15,7 @@ subclasses `MarketStructure` and says:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
@@ -52,29 +52,32 @@ class Plan:
     benchmarks: pd.DataFrame | None = None  # the four benchmarks by (route, year), side by side
 
 
-class MarketStructure:
+S = TypeVar("S", bound=Spec)  # a structure's own Spec
+
+
+class MarketStructure(Generic[S]):
     """A market structure: by default the market is part of the joint solve, at its demand
-    curve with the objective terms of `transform`."""
+    curve with the objective terms of `transform`. Its methods take its own `Spec` (S)."""
 
     name: ClassVar[str]
     Spec: ClassVar[type[Spec]] = Spec
     own_plan: ClassVar[bool] = False  # has a solve plan of its own
     sloped: ClassVar[bool] = True  # needs a sloped demand curve from the data
 
-    def check(self, scenario: Scenario, data: DataSet, market: str, spec: Spec) -> None:
+    def check(self, scenario: Scenario, data: DataSet, market: str, spec: S) -> None:
         """Raise InputError where the spec refers to something the data lack."""
 
-    def transform(self, inp: Inputs, market: str, spec: Spec) -> Inputs:
+    def transform(self, inp: Inputs, market: str, spec: S) -> Inputs:
         """The inputs with this structure applied to `market`."""
         if self.sloped:
             require_curve(inp, market, self.name)
         return inp
 
-    def solve(self, inp: Inputs, market: str, spec: Spec, session: Session) -> Plan:
+    def solve(self, inp: Inputs, market: str, spec: S, session: Session) -> Plan:
         """The structure's solve plan (own_plan structures only)."""
         raise NotImplementedError(f"{self.name} has no solve plan of its own")
 
-    def indicators(self, inp: Inputs, market: str, spec: Spec, plan: Plan,
+    def indicators(self, inp: Inputs, market: str, spec: S, plan: Plan,
                    tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         """Tables the structure adds to the results; a "summary" table is appended to the
         summary (metric, value, unit)."""
@@ -83,9 +86,9 @@ class MarketStructure:
 
 def require_curve(inp: Inputs, market: str, name: str) -> None:
     """The market's data give a sloped demand curve in every year (not only a price)."""
-    missing = inp.market_years.loc[market, "intercept"].isna()
+    missing = inp.market_years_of(market)["intercept"].isna()
     if missing.any():
-        pathway = inp.markets.at[market, "pathway"]
+        pathway = inp.markets["pathway"][market]
         raise InputError(display_path(inp.data.directory / "values"),
                          f"market {market}, pathway {pathway}, year {missing.idxmax()}",
                          f"structure {name} needs intercept and slope, or ref_quantity with "

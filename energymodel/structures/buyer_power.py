@@ -24,7 +24,7 @@ Every buyer-power run also reports four benchmarks side by side (docs/derivation
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 import pandas as pd
 from pydantic import Field
@@ -52,13 +52,16 @@ def exporter_routes(data: DataSet, market: str, routes: pd.DataFrame | None = No
     return list(r.index[(r["market"] == market) & (r["supplier"] == exporter)])
 
 
-class BuyerPower(MarketStructure):
+B = TypeVar("B", bound=BuyerPowerSpec)  # a buyer-power structure's own Spec
+
+
+class BuyerPower(MarketStructure[B]):
     """A buyer-power structure: its own solve plan, the benchmark, the price pressure."""
 
     own_plan = True
 
     def check(self, scenario: Scenario, data: DataSet, market: str,
-              spec: BuyerPowerSpec) -> None:
+              spec: B) -> None:
         if not exporter_routes(data, market):
             raise InputError(scenario.file(), f"markets.{market}.structure", f"the exporter "
                              f"({data.exporter}) has no route to {market}: no trade to "
@@ -67,7 +70,7 @@ class BuyerPower(MarketStructure):
             require_contract_terms(scenario, data, market, f"markets.{market}.benchmark",
                                    "oil_indexed")
 
-    def solve(self, inp: Inputs, market: str, spec: BuyerPowerSpec, session: Session) -> Plan:
+    def solve(self, inp: Inputs, market: str, spec: B, session: Session) -> Plan:
         joint = session.solve(with_competitive(inp, market))
         plan = self.plan(inp, market, spec, joint, session)
         plan.benchmark_name = spec.benchmark
@@ -79,13 +82,15 @@ class BuyerPower(MarketStructure):
         plan.benchmarks = table[routes]
         return plan
 
-    def plan(self, inp: Inputs, market: str, spec: BuyerPowerSpec, joint: Solve,
+    def plan(self, inp: Inputs, market: str, spec: B, joint: Solve,
              session: Session) -> Plan:
         """The solve plan proper; `joint` is the joint-surplus (competitive) solve."""
         raise NotImplementedError
 
-    def indicators(self, inp: Inputs, market: str, spec: BuyerPowerSpec, plan: Plan,
+    def indicators(self, inp: Inputs, market: str, spec: B, plan: Plan,
                    tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        if plan.benchmark is None:  # solve() sets it
+            raise AssertionError(f"{self.name}: a plan without its benchmark")
         pressure = indicators.pressure_table(tables["flows"], market, plan.benchmark,
                                              plan.benchmark_name)
         side_by_side = indicators.benchmark_table(tables["flows"], plan.benchmarks)

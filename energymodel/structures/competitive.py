@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from energymodel.structures.base import MarketStructure
+from energymodel.structures.base import MarketStructure, Spec
 
 
-class Competitive(MarketStructure):
+class Competitive(MarketStructure[Spec]):
     name = "competitive"
 
 

@@ -62,7 +62,7 @@ class CournotBlock:
         return f"{self.prefix}|{[s for s, _ in self.theta]}"
 
     def parameter_values(self, inp: Inputs) -> dict[str, pd.Series]:
-        slope = inp.market_years.loc[self.market, "slope"]
+        slope = inp.market_years_of(self.market)["slope"]
         return {f"{self.prefix}_theta": pd.Series(dict(self.theta), dtype=float),
                 f"{self.prefix}_slope": slope.reindex(inp.years.index).astype(float)}
 
@@ -96,7 +96,7 @@ class CournotBlock:
         inp = solve.inputs
         q = solve.values(f"{self.prefix}_supply")
         theta = pd.Series(dict(self.theta))
-        slope = inp.market_years.loc[self.market, "slope"]
+        slope = inp.market_years_of(self.market)["slope"]
         markup = (theta.reindex(q.index.get_level_values(0)).to_numpy()
                   * slope.reindex(q.index.get_level_values(1)).to_numpy() * q.to_numpy())
         by_supplier = pd.Series(markup, index=q.index)
@@ -113,7 +113,7 @@ class CournotBlock:
                         for s in m.component(f"{p}_SUPPLIERS"))
 
 
-class Cournot(MarketStructure):
+class Cournot(MarketStructure[CournotSpec]):
     name = "cournot"
     Spec = CournotSpec
 
@@ -130,7 +130,7 @@ class Cournot(MarketStructure):
 
     def transform(self, inp: Inputs, market: str, spec: CournotSpec) -> Inputs:
         require_curve(inp, market, self.name)
-        segments = inp.segments.loc[market].groupby(level="year").size()
+        segments = inp.segments_of(market).groupby(level="year").size()
         if (segments > 1).any():
             raise InputError(display_path(inp.data.directory / "values"), f"market {market}",
                              "cournot needs a linear inverse demand (intercept and slope, or "

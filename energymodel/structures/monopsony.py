@@ -34,7 +34,7 @@ class MonopsonySpec(BuyerPowerSpec):
         "auto", description="equivalent QP (dedicated supply) or bilevel MILP")
 
 
-class Monopsony(BuyerPower):
+class Monopsony(BuyerPower[MonopsonySpec]):
     name = "monopsony"
     Spec = MonopsonySpec
 
@@ -49,16 +49,20 @@ class Monopsony(BuyerPower):
         require_curve(inp, market, self.name)
         if method(inp.scenario, inp.data, market, spec) != "qp":
             return inp
+        basin = dedicated_basin(inp.data, market)
+        if basin is None:  # method() chose qp: a dedicated basin exists
+            raise AssertionError(f"monopsony qp without a dedicated basin for {market}")
         markup = inp.basins["buyer_markup"].copy()
-        markup[dedicated_basin(inp.data, market)] = spec.phi
+        markup[basin] = spec.phi
         return replace(inp, basins=inp.basins.assign(buyer_markup=markup))
 
     def plan(self, inp: Inputs, market: str, spec: MonopsonySpec, joint: Solve,
              session: Session) -> Plan:
         if method(inp.scenario, inp.data, market, spec) == "qp":
             solve = session.solve(inp)
-            how = {"method": "monopsony as the equivalent QP: buyer-side term phi d Q^2 / 2 on "
-                             "the dedicated basin's cost, price = Russia's marginal cost"}
+            how: dict[str, object] = {
+                "method": "monopsony as the equivalent QP: buyer-side term phi d Q^2 / 2 on "
+                          "the dedicated basin's cost, price = Russia's marginal cost"}
             return Plan(solve, {r: price for r, price in supply_price(solve, market).items()},
                         how, price_basis="Russia's marginal cost (monopsony QP)")
         start = time.perf_counter()
@@ -68,7 +72,7 @@ class Monopsony(BuyerPower):
         alone = with_fixed_flows(inp, rivals * 0.0)  # Russia's problem: the rivals held out
         follower_inputs = with_market_prices(alone, market,
                                              pd.Series(0.0, index=inp.years.index))
-        curve = demand.residual(inp.segments.loc[market], served)
+        curve = demand.residual(inp.segments_of(market), served)
         solution = bilevel.solve(session, follower_inputs, market, spec.phi, curve,
                                  inp.scenario.solver)
         solve = session.solve(with_market_prices(with_fixed_flows(inp, rivals), market,

@@ -11,16 +11,16 @@ from energymodel.inputs import Inputs, with_segments
 from energymodel.structures.base import MarketStructure, Spec
 
 
-class PriceTaker(MarketStructure):
+class PriceTaker(MarketStructure[Spec]):
     name = "price_taker"
     sloped = False
 
     def transform(self, inp: Inputs, market: str, spec: Spec) -> Inputs:
-        my = inp.market_years.loc[market]
+        my = inp.market_years_of(market)
         price = my["ref_price"]
         if price.isna().any():
             raise InputError(display_path(inp.data.directory / "values"),
-                             f"market {market}, pathway {inp.markets.at[market, 'pathway']}",
+                             f"market {market}, pathway {inp.markets['pathway'][market]}",
                              "a price_taker market needs ref_price")
         width = my["ref_quantity"].fillna(np.inf)
         flat = pd.DataFrame({"year": my.index, "segment": 0, "start": 0.0,

@@ -17,7 +17,7 @@ class SellerPowerSpec(Spec):
     theta: float = Field(ge=0, le=1, description="0 competitive, 1 monopoly")
 
 
-class SellerPower(MarketStructure):
+class SellerPower(MarketStructure[SellerPowerSpec]):
     name = "seller_power"
     Spec = SellerPowerSpec
 

@@ -26,11 +26,14 @@ def count(design: Design, levels: list[int | None]) -> int:
         return math.prod(n or design.levels for n in levels)
     if design.method == "oat":
         return 1 + 2 * d
+    n = design.n
+    if n is None:  # Design's validator gives sobol, latin and morris their n
+        raise ValueError(f"{design.method} needs n")
     if design.method == "sobol":
-        return design.n * (2 * d + 2 if design.second_order else d + 2)
+        return n * (2 * d + 2 if design.second_order else d + 2)
     if design.method == "latin":
-        return design.n
-    return design.n * (d + 1)
+        return n
+    return n * (d + 1)
 
 
 def check_size(spec: SweepSpec, factors: list[Factor] | None = None) -> None:

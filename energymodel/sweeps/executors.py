@@ -142,6 +142,8 @@ def die_with_parent(parent: int) -> None:
 
 
 def _evaluate_in_worker(point: int, x: dict[str, float]) -> dict:
+    if _WORKER is None:
+        raise RuntimeError("a worker process solves points only after _initialize")
     context, session = _WORKER
     return evaluate(context, point, x, session)
 
@@ -151,10 +153,14 @@ def _evaluate_on_dask(context: Context, point: int, x: dict[str, float]) -> dict
     from distributed import get_worker
 
     worker = get_worker()
-    session = getattr(worker, "energymodel_session", None)
+    session = getattr(worker, _DASK_SESSION, None)
     if session is None:
-        session = worker.energymodel_session = Session()
+        session = Session()
+        setattr(worker, _DASK_SESSION, session)
     return evaluate(context, point, x, session)
+
+
+_DASK_SESSION = "energymodel_session"  # the attribute of a Dask worker holding its Session
 
 
 class Processes:
@@ -217,13 +223,15 @@ class Dask:
     def run(self, context: Context, tasks: Iterable[Task]) -> Iterator[dict]:
         distributed = self._distributed
         own = not isinstance(self.scheduler, distributed.Client)
-        try:
-            client = distributed.Client(self.scheduler, timeout="20s") if own \
-                else self.scheduler
-        except (OSError, ValueError, TypeError) as err:  # TimeoutError is an OSError
-            first = (str(err).splitlines() or [type(err).__name__])[0][:200]
-            raise InputError(None, "--scheduler", f"cannot reach {self.scheduler}: "
-                             f"{first}") from None
+        if isinstance(self.scheduler, distributed.Client):
+            client = self.scheduler
+        else:
+            try:
+                client = distributed.Client(self.scheduler, timeout="20s")
+            except (OSError, ValueError, TypeError) as err:  # TimeoutError is an OSError
+                first = (str(err).splitlines() or [type(err).__name__])[0][:200]
+                raise InputError(None, "--scheduler", f"cannot reach {self.scheduler}: "
+                                 f"{first}") from None
         try:
             self.workers = max(1, len(client.scheduler_info()["workers"]))
             shared = client.scatter(context, broadcast=True)

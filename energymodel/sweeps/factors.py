@@ -3,8 +3,9 @@ unit, and how a value becomes a scenario variant (a data override or a scenario 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ class Factor:
     def overrides(self, x: float) -> list[Override]:
         """The data overrides that put this factor at x."""
         x = float(round(x)) if self.whole else float(x)
-        return [Override(**t.model_dump(), **{self.mode: x}) for t in self.targets]
+        return [Override.model_validate({**t.model_dump(), self.mode: x}) for t in self.targets]
 
 
 def resolve(spec: SweepSpec, base: Scenario) -> list[Factor]:
@@ -98,25 +99,31 @@ def problem(factors: list[Factor]) -> dict[str, Any]:
 
 def _resolve(s: InputSpec, spec: SweepSpec, base: Scenario, data: DataSet,
              where: str) -> Factor:
-    common = {"distribution": s.distribution,
-              "levels": tuple(s.values) if s.values is not None else None}
+    levels = tuple(s.values) if s.values is not None else None
+    given = s.given_bounds()
     if s.field is not None:
         current = _get(base.model_dump(), s.field.split("."))
         require(isinstance(current, int | float) and not isinstance(current, bool), spec,
                 f"{where}.field", f"'{s.field}' is not a number of the base scenario "
                 f"(got {current!r})")
-        low, high = (s.low, s.high) if s.low is not None else (min(s.values), max(s.values))
-        return Factor(name=s.name or s.field, unit=_field_unit(s.field), low=low, high=high,
-                      base=float(current), field=s.field, **common)
-    kind = data.kind_of(s.entity)
-    require(kind is not None, spec, f"{where}.entity",
-            f"no basin, market, route or option '{s.entity}' in the data")
+        if given is None:
+            raise AssertionError("InputSpec's validator gives a scenario field its bounds")
+        return Factor(name=s.name or s.field, unit=_field_unit(s.field), low=given[0],
+                      high=given[1], base=float(current), field=s.field,
+                      distribution=s.distribution, levels=levels)
+    selector = s.selector
+    if selector is None:
+        raise AssertionError("InputSpec's validator gives a data value entity and parameter")
+    kind = data.kind_of(selector.entity)
+    if kind is None:
+        raise InputError(spec.file(), f"{where}.entity",
+                         f"no basin, market, route or option '{s.entity}' in the data")
     require((kind, s.parameter) in parameter_schema().index, spec, f"{where}.parameter",
             f"'{s.parameter}' is not a {kind} parameter")
-    schema = parameter_schema().loc[(kind, s.parameter)]
-    rows = _rows(data, base, s)
-    given = s.low is not None or s.values is not None
-    if len(rows) == 0 and s.year is not None and given:  # a new anchor year: no base value
+    schema = cast(pd.Series, parameter_schema().loc[(kind, selector.parameter)])
+    rows = _rows(data, base, selector)
+    if len(rows) == 0 and s.year is not None and given is not None:  # new anchor year: no
+        # base value
         rows = pd.DataFrame([{"value": np.nan, "low": np.nan, "high": np.nan}])
     require(len(rows) > 0, spec, where, f"no value of {s.entity}.{s.parameter}"
             + (f" for pathway {s.pathway}" if s.pathway else "")
@@ -135,33 +142,32 @@ def _resolve(s: InputSpec, spec: SweepSpec, base: Scenario, data: DataSet,
         base_value, unit = 1.0, "x data value"
         low = float((ranged["low"] / ranged["value"]).mean()) if len(ranged) else np.nan
         high = float((ranged["high"] / ranged["value"]).mean()) if len(ranged) else np.nan
-    if s.low is not None:
-        low, high = s.low, s.high
-    elif s.values is not None:
-        low, high = min(s.values), max(s.values)
+    if given is not None:
+        low, high = given
     require(not (np.isnan(low) or np.isnan(high)), spec, where, f"{s.entity}.{s.parameter} "
             "has no range in the data: give low and high")
     low, high = sorted((float(low), float(high)))
     require(low < high, spec, where, f"{s.entity}.{s.parameter}: empty range [{low:g}, "
             f"{high:g}]")
-    selector = s.selector
     return Factor(name=s.name or selector.label, unit=unit, low=low, high=high,
                   base=base_value, targets=(selector, *s.also), mode=mode,
-                  whole=mode == "value" and schema["unit"] in WHOLE_UNITS, **common)
+                  whole=mode == "value" and schema["unit"] in WHOLE_UNITS,
+                  distribution=s.distribution, levels=levels)
 
 
-def _rows(data: DataSet, base: Scenario, s: InputSpec) -> pd.DataFrame:
+def _rows(data: DataSet, base: Scenario, selector: Selector) -> pd.DataFrame:
     """The data rows an input selects that apply to the base scenario: its market's pathway
     (or the given one) and the rows without a pathway."""
-    rows = data.values[s.selector.mask(data.values)]
-    if s.pathway is not None:
+    rows = data.values[selector.mask(data.values)]
+    if selector.pathway is not None:
         return rows
-    market = base.markets.get(s.entity)
+    market = base.markets.get(selector.entity)
     pathway = (market.pathway if market is not None else None) or base.pathway
     return rows[rows["pathway"].isna() | (rows["pathway"] == pathway)]
 
 
-def _ranged(data: DataSet, base: Scenario, confidence: list[str]) -> list[tuple[str, str]]:
+def _ranged(data: DataSet, base: Scenario, confidence: Sequence[str]
+            ) -> list[tuple[str, str]]:
     """(entity, parameter) pairs with a range in the data, for the base scenario's years."""
     v = data.values
     v = v[v["low"].notna() & v["high"].notna() & (v["low"] < v["high"])

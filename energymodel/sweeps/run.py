@@ -212,7 +212,7 @@ class _Progress:
 
 
 def _describe(f: Factor) -> dict:
-    target = {"field": f.field} if f.field else {
+    target: dict[str, object] = {"field": f.field} if f.field else {
         **f.targets[0].model_dump(exclude_none=True), "mode": f.mode}
     if len(f.targets) > 1:
         target["also"] = [t.model_dump() for t in f.targets[1:]]

@@ -66,6 +66,15 @@ class InputSpec(Strict):
         return Selector(entity=self.entity, parameter=self.parameter, pathway=self.pathway,
                         year=self.year)
 
+    def given_bounds(self) -> tuple[float, float] | None:
+        """(low, high) as given: low and high, or the least and greatest grid level; None
+        when the data's range applies."""
+        if self.low is not None and self.high is not None:
+            return self.low, self.high
+        if self.values is not None:
+            return min(self.values), max(self.values)
+        return None
+
     @model_validator(mode="after")
     def _one_target(self) -> InputSpec:
         if (self.field is None) == (self.entity is None or self.parameter is None):
@@ -81,7 +90,7 @@ class InputSpec(Strict):
             raise ValueError("give values (grid levels) or low and high, not both")
         if (self.low is None) != (self.high is None):
             raise ValueError("give both low and high, or neither (the data's range)")
-        if self.low is not None and not self.low < self.high:
+        if self.low is not None and self.high is not None and not self.low < self.high:
             raise ValueError(f"low {self.low:g} must be below high {self.high:g}")
         return self
 
@@ -112,7 +121,7 @@ class Design(Strict):
             raise ValueError(f"{self.method} needs n")
         if not sized and self.n is not None:
             raise ValueError(f"n does not apply to {self.method}")
-        if self.method == "sobol" and self.n & (self.n - 1):
+        if self.method == "sobol" and self.n is not None and self.n & (self.n - 1):
             raise ValueError(f"sobol needs n a power of 2, not {self.n}")
         if self.second_order and self.method != "sobol":
             raise ValueError("second_order applies to sobol only")

@@ -31,6 +31,7 @@ import json
 import math
 import re
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -78,6 +79,12 @@ class Store:
         self.design = design
         self.notes: list[str] = []  # one line per thing found and set right or left alone
 
+    def _design(self) -> pd.DataFrame:
+        """The design; a store made without one only reads a finished sweep."""
+        if self.design is None:
+            raise ValueError(f"{display_path(self.folder)}: opened to read, without a design")
+        return self.design
+
     def open(self, manifest: dict) -> None:
         """Make the folder for this sweep, or reopen it if it holds this same sweep; the
         folder must be claimed (SweepFolder) by the caller."""
@@ -98,7 +105,7 @@ class Store:
             if design.exists():
                 self.notes.append(f"{display_path(design)}: not the design of this sweep "
                                   "file (edited or damaged): written again")
-            publish(design, parquet_bytes(self.design.reset_index()))
+            publish(design, parquet_bytes(self._design().reset_index()))
 
     def manifest(self) -> dict:
         """The sweep's manifest, checked for what a resume and an analysis read."""
@@ -132,7 +139,7 @@ class Store:
 
     def records(self) -> dict[int, dict]:
         """The good records by point; notes name the files set aside."""
-        expected = {int(i): inputs_digest(row) for i, row in self.design.iterrows()}
+        expected = {int(cast(int, i)): inputs_digest(row) for i, row in self._design().iterrows()}
         found, damaged, stray = {}, [], []
         for entry in sorted(self.points_dir.iterdir()):
             match = POINT_FILE.match(entry.name)
@@ -159,7 +166,7 @@ class Store:
     def put(self, record: dict) -> dict:
         """Record one finished point (published whole), with its input hash and checksum;
         the record as stored."""
-        x = self.design.loc[record["point"]]
+        x = self._design().loc[record["point"]]
         record = {**record, "inputs_sha256": inputs_digest(x)}
         record["sha256"] = record_digest(record)
         publish(self.points_dir / f"{record['point']:06d}.json",
@@ -174,7 +181,7 @@ class Store:
                                 for p, r in sorted(records.items())])
         if outputs.empty:
             return pd.DataFrame(columns=["point", "status", "reason"])
-        return self.design.join(outputs.set_index("point"), how="inner").reset_index()
+        return self._design().join(outputs.set_index("point"), how="inner").reset_index()
 
     def write_table(self, table: pd.DataFrame, csv: bool) -> list[Path]:
         return write_tables(self.folder, {"results": table}, csv)
