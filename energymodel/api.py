@@ -97,6 +97,8 @@ def dependence_curve(scenario: Scenario, session: Session | None = None) -> pd.D
         raise InputError(scenario.file(), "dependence", "a dependence curve needs a market "
                          "with buyer power (monopsony or bargaining)")
     lever = scenario.dependence
+    if lever is None:
+        raise InputError(scenario.file(), "dependence", "no dependence lever in the scenario")
     session = session or Session()
     return indicators.dependence_curve(
         lever.lever, {x: solve_tables(scenario.at_lever(x), session)[2]["summary"]

@@ -42,7 +42,7 @@ from typer.core import TyperGroup
 try:  # typer 0.2x carries its own copy of click
     from typer._click.exceptions import UsageError
 except ImportError:  # pragma: no cover - older typer uses click itself
-    from click.exceptions import UsageError
+    from click.exceptions import UsageError  # type: ignore[assignment]
 
 from energymodel import interrupts, progress, solver, structures
 from energymodel.api import load_scenario, prepare, solve
@@ -376,10 +376,10 @@ class _reported:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind, error, tb) -> bool:
+    def __exit__(self, kind, error, tb) -> None:
         if error is None or self.debug or isinstance(error, SystemExit | typer.Exit
                                                       | BrokenPipeError):  # main() ends it
-            return False
+            return
         if isinstance(error, KeyboardInterrupt):
             name = "SIGINT"
             if isinstance(error, Interrupted):  # the command line's handler: report once

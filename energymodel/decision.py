@@ -246,15 +246,15 @@ def tree_of(scenario: Scenario, option: str | None = None,
         return Tree(option=name, route=route, market=market, units=0.0, trunk=trunk,
                     revelation_year=t, branches=(Branch(pathway=trunk, probability=1.0),),
                     step=step, title=title)
-    branches = spec.branches
+    cases = spec.branches
     known = data.pathways()
     after = {p for p in known if _market_values_after(data, market, p, t)}
-    if branches is None:
+    if cases is None:
         if not after:
             raise InputError(file, "decision.branches", f"the data give {market} no pathway "
                              f"after {t}: name the branches")
-        branches = [Branch(pathway=p, probability=1.0 / len(after)) for p in sorted(after)]
-    for i, b in enumerate(branches):
+        cases = [Branch(pathway=p, probability=1.0 / len(after)) for p in sorted(after)]
+    for i, b in enumerate(cases):
         if b.pathway not in known:
             raise InputError(file, f"decision.branches[{i}].pathway", f"no pathway "
                              f"'{b.pathway}' in the data (one of {', '.join(sorted(known))})")
@@ -262,7 +262,7 @@ def tree_of(scenario: Scenario, option: str | None = None,
             raise InputError(file, f"decision.branches[{i}].pathway", f"pathway "
                              f"'{b.pathway}' gives {market} no values after {t}")
     return Tree(option=name, route=route, market=market,
-                units=0.0, trunk=trunk, revelation_year=t, branches=tuple(branches),
+                units=0.0, trunk=trunk, revelation_year=t, branches=tuple(cases),
                 step=step, title=title)
 
 
@@ -348,6 +348,9 @@ def outcome(inputs: Inputs, tree: Tree, year: int | None, session: Session) -> d
     export_profit = float((exports["profit_usd_bn"]
                            * weight.reindex(exports["year"]).to_numpy()).sum())
     fiscal = inp.scenario.fiscal
+    if fiscal is None:  # tree_of requires fiscal terms for the after-tax view
+        raise InputError(inp.scenario.file(), "fiscal", "the after-tax view needs the "
+                         "scenario's fiscal terms")
     budget = indicators.budget_table(flows, t["basins"], fiscal)
     take = float((budget["budget_take_usd_bn"]
                   * weight.reindex(budget["year"]).to_numpy()).sum())

@@ -33,6 +33,7 @@ is reported as inactive and left out of the 2^k worlds.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,12 +77,13 @@ class Leverage:
         (the driver alone from the reference world), and a sentence; then the total."""
         rows = []
         d = self.decomposition
-        wide = d.shapley() if d is not None else None
+        idle = pd.DataFrame(0.0, index=list(self.drivers), columns=list(OUTCOMES))
+        wide = d.shapley() if d is not None else idle
         main = (d.contributions.pivot(index="driver", columns="outcome", values="main_effect")
-                if d is not None else None)
+                if d is not None else idle)
         for key, driver in self.drivers.items():
-            on = key in self.active and wide is not None
-            effect = wide.loc[key] if on else pd.Series(0.0, index=list(OUTCOMES))
+            on = key in self.active and d is not None
+            effect = wide.loc[key] if on else idle.loc[key]
             rows.append({
                 "driver": key, "name": driver.name, "active": on,
                 "price_effect_usd_per_mmbtu": effect["price"],
@@ -183,7 +185,7 @@ def world(scenario: Scenario, drivers: dict[str, Driver], on: frozenset[str]) ->
     return scenario
 
 
-def outcomes(tables: dict[str, pd.DataFrame], years: pd.DataFrame) -> dict[str, float]:
+def outcomes(tables: Mapping[str, pd.DataFrame], years: pd.DataFrame) -> dict[str, float]:
     """The outcomes of one world (module docstring)."""
     s = tables["summary"].set_index("metric")["value"]
     b = tables["benchmark_summary"].set_index("benchmark")
@@ -256,8 +258,8 @@ def leverage(scenario: Scenario | str | Path, drivers: dict | None = None,
     with progress.task("leverage worlds", len(worlds)) as bar:
         for record in runner.run(context, ((i, {}) for i in range(len(worlds)))):
             if record["status"] != "ok":
-                raise SolveError(f"{worlds[record['point']].name}: {record['status']}: "
-                                 f"{record['reason']}")
+                raise SolveError(record["status"], f"leverage world "
+                                 f"{worlds[record['point']].name}: {record['reason']}")
             records[record["point"]] = record["outputs"]
             bar.advance()
     found = [records[i] for i in range(len(order))]

@@ -74,10 +74,11 @@ def window(flows: pd.DataFrame, markets: pd.DataFrame) -> dict[str, float]:
         after = series[(series.index > peak) & (series < WINDOW_SHARE * series.max())] \
             if peak is not None and series.max() > 0 else series.iloc[:0]
         out[key] = float(after.index[0]) if len(after) else float("nan")
-    buyers = markets.loc[markets["role"] == "buyer", "market"] if "role" in markets else []
+    buyers = (list(markets.loc[markets["role"] == "buyer", "market"]) if "role" in markets
+              else [])
     out["buyer_majority_year"] = float("nan")
-    if len(buyers):
-        share = dependence(flows, str(buyers.iloc[0]))["dependence_volume"]
+    if buyers:
+        share = dependence(flows, str(buyers[0]))["dependence_volume"]
         majority = share[share > 0.5]
         out["buyer_majority_year"] = float(majority.index[0]) if len(majority) else float("nan")
     return out

@@ -22,7 +22,7 @@ from fractions import Fraction
 from itertools import combinations
 from numbers import Real
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,7 @@ group drivers into fewer switches."""
 EFFICIENCY_RTOL = 1e-9
 """The Shapley values must add up to the total to this relative tolerance."""
 
-Outcomes = float | Mapping[str, float] | pd.Series
+Outcomes: TypeAlias = float | Mapping[str, float] | pd.Series
 """The outcome(s) of one subset's solve: one number, or named numbers."""
 
 SINGLE = "value"
@@ -151,7 +151,7 @@ class Decomposition:
 
 
 def decompose(drivers: Sequence[str],
-              values: Callable[[frozenset[str]], Outcomes] | Mapping[Iterable[str], Outcomes],
+              values: Callable[[frozenset[str]], Outcomes] | Mapping[Any, Outcomes],
               units: str | Mapping[str, str] | None = None) -> Decomposition:
     """Shapley decomposition of `v(all drivers) - v(no driver)`.
 
@@ -260,7 +260,7 @@ def _check_drivers(drivers: Sequence[str]) -> tuple[str, ...]:
 
 
 def _values_table(names: tuple[str, ...], order: list[frozenset[str]],
-                  values: Callable[[frozenset[str]], Outcomes] | Mapping[Iterable[str], Outcomes]
+                  values: Callable[[frozenset[str]], Outcomes] | Mapping[Any, Outcomes]
                   ) -> pd.DataFrame:
     """The value of every subset as a table: rows in `order`, one column per outcome."""
     if callable(values) and not isinstance(values, Mapping):

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from energymodel.errors import InputError
 from energymodel.scenario import Scenario
 
 PERCENTILES = {"p10": 10, "p50": 50, "p90": 90}
@@ -44,7 +45,11 @@ def study(scenario: Scenario, path: str | Path | None = None, executor: str = "p
     from energymodel.sweeps.run import execute, plan
     from energymodel.sweeps.spec import load_sweep
 
-    spec = load_sweep(path if path is not None else scenario.uncertainty)
+    study = path if path is not None else scenario.uncertainty
+    if study is None:
+        raise InputError(scenario.file(), "uncertainty", "the scenario names no uncertainty "
+                         "study (give one with --uncertainty)")
+    spec = load_sweep(study)
     p = plan(spec, scenario.updated(leverage=None, uncertainty=None, dependence=None))
     with tempfile.TemporaryDirectory(prefix="energymodel-uncertainty-") as folder:
         outcome = execute(p, make_executor(executor, workers), Path(folder) / spec.name,

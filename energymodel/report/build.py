@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -81,7 +81,7 @@ class Section:
         return "s-" + (re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "x")
 
 
-def build_report(folders: list[str | Path], out: str | Path,
+def build_report(folders: Sequence[str | Path], out: str | Path,
                  progress: Callable[[str], None] = lambda line: None,
                  pdf: bool = True) -> Path:
     """Build the briefing from results folders (and at most one sweep folder) into `out`."""
@@ -159,7 +159,7 @@ def report_date() -> str:
     return date.today().isoformat()
 
 
-def _read(folders: list[str | Path]) -> tuple[list[Results], Sweep | None]:
+def _read(folders: Sequence[str | Path]) -> tuple[list[Results], Sweep | None]:
     runs, sweeps = [], []
     for folder in map(Path, folders):
         sweep = None if is_results_folder(folder) or not folder.is_dir() else read_sweep(folder)

@@ -103,7 +103,11 @@ class BargainingSpec(BuyerPowerSpec):
     @property
     def power(self) -> float:
         """The buyer's bargaining power: beta as given, or from the parties' patience."""
-        return self.beta if self.beta is not None else self.patience.beta
+        if self.beta is not None:
+            return self.beta
+        if self.patience is None:  # _one_power makes one of the two given
+            raise AssertionError("a bargaining spec without beta or patience")
+        return self.patience.beta
 
 
 class Bargaining(BuyerPower[BargainingSpec]):

@@ -24,7 +24,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -56,7 +56,8 @@ class Context:
     factors: tuple[Factor, ...]
     outputs: tuple[str, ...]
     worlds: tuple[Scenario, ...] = ()
-    measure: Callable[[dict, pd.DataFrame], dict[str, float]] | None = None
+    measure: Callable[[Mapping[str, pd.DataFrame], pd.DataFrame],
+                      dict[str, float]] | None = None
 
 
 def evaluate(context: Context, point: int, x: dict[str, float], session: Session) -> dict:
