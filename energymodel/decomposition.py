@@ -257,6 +257,9 @@ def leverage(scenario: Scenario | str | Path, drivers: dict | None = None,
     records = {}
     with progress.task("leverage worlds", len(worlds)) as bar:
         for record in runner.run(context, ((i, {}) for i in range(len(worlds)))):
+            if record["status"] == "bad input":  # a driver's changes the data reject
+                raise InputError(scenario.file(), "leverage.drivers", f"world "
+                                 f"{worlds[record['point']].name}: {record['reason']}")
             if record["status"] != "ok":
                 raise SolveError(record["status"], f"leverage world "
                                  f"{worlds[record['point']].name}: {record['reason']}")

@@ -125,3 +125,12 @@ def test_leverage_command_writes_its_folder(tmp_path):
     assert parts == pytest.approx(table["price_effect_usd_per_mmbtu"].iloc[-1], abs=1e-9)
     again = CliRunner().invoke(app, ["leverage", str(scenario), "--out", str(tmp_path)])
     assert again.exit_code == 2  # a folder it did not make is never written into
+
+
+def test_a_driver_the_data_reject_is_one_input_error(base):
+    """A driver whose reference world names a policy the data lack fails as bad input,
+    naming the scenario's leverage drivers and the world."""
+    bad = {"ghost": {"name": "Ghost", "reference": {"add_policies": ["no_such_policy"]}}}
+    with pytest.raises(InputError, match="no_such_policy") as found:
+        em.leverage(base, bad, session=em.Session())
+    assert found.value.field == "leverage.drivers"
