@@ -393,6 +393,20 @@ class DecisionResults:
         return decision_text(self)
 
 
+def lumpy_inputs(scenario: Scenario, session: Session) -> Inputs:
+    """The decision scenario's inputs; a structure that cannot take lumpy investment (the
+    bilevel monopsony) is refused in words about the decision."""
+    try:
+        return prepare(scenario, session)
+    except InputError as err:
+        if err.field != "investment":
+            raise
+        raise InputError(err.file, "markets", "energymodel decide solves with lumpy "
+                         f"investment, which this scenario's buyer power cannot take "
+                         f"({err.reason}); decide a scenario with Nash bargaining, or with "
+                         "the monopsony's qp method") from None
+
+
 def decision_scenario(scenario: Scenario, tree: Tree) -> Scenario:
     """The scenario the decision solves: lumpy investment, the tree's model periods, no
     dependence curve, and no minimum build of the option (its plans set its builds)."""
@@ -447,7 +461,7 @@ def decide(scenario: Scenario | str | Path, option: str | None = None,
     start = time.perf_counter()
     t = tree_of(scenario, option, tree, session)
     base = decision_scenario(scenario, t)
-    trunk = prepare(base, session)
+    trunk = lumpy_inputs(base, session)
     t = in_scenario(trunk, t)
     years = decision_years(trunk, t)
     rows = []
@@ -523,7 +537,7 @@ def last_paying_decision_year(scenario: Scenario | str | Path, option: str | Non
     session = session or Session()
     t = tree_of(scenario, option, {"step": step, "revelation_year":
                                    scenario.horizon.start_year}, session, branches=False)
-    trunk = prepare(decision_scenario(scenario, t), session)
+    trunk = lumpy_inputs(decision_scenario(scenario, t), session)
     t = in_scenario(trunk, t)
     rows = [outcome(trunk, t, year, session) for year in [None, *decision_years(trunk, t)]]
     return last_paying_year(pd.DataFrame(rows), view)

@@ -333,3 +333,11 @@ def test_the_scenarios_own_builds_of_the_option_are_lifted(session):
     with pytest.raises(em.InputError) as err:
         em.decide(SCENARIOS / "pos2_not_built.yaml", session=session)
     assert err.value.field == "decision.option" and "no unit" in err.value.reason
+
+
+def test_a_bilevel_monopsony_is_refused_in_words_about_the_decision():
+    from energymodel.errors import InputError
+
+    with pytest.raises(InputError, match="decide solves with lumpy investment") as found:
+        em.decide("scenarios/china_monopsony.yaml")
+    assert found.value.field == "markets"
