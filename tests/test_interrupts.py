@@ -129,11 +129,17 @@ def test_signal_at_any_moment_leaves_old_or_new_results_whole(tmp_path, runs, si
 def test_a_signal_is_held_back_inside_deferred_and_acted_on_after():
     from energymodel import interrupts
 
-    with pytest.raises(KeyboardInterrupt), interrupts.deferred():
-        signal.raise_signal(signal.SIGINT)
-        assert interrupts.requested()
-        held = True
-    assert held and not interrupts.requested()
+    # Python's own Ctrl-C handler, whatever this process inherited (a background job of a
+    # non-interactive shell starts with SIGINT ignored, and an ignored signal stays ignored)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), interrupts.deferred():
+            signal.raise_signal(signal.SIGINT)
+            assert interrupts.requested()
+            held = True
+        assert held and not interrupts.requested()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_interrupt_while_writing_keeps_the_old_results(tmp_path, monkeypatch):
