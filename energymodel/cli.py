@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import numpy as np
 import pandas as pd
 import typer
 from typer.core import TyperGroup
@@ -261,9 +262,10 @@ def summary_text(results: Results, seconds: float) -> str:
             f"{summary['mean_dependence_volume']:.0%}")
         if "benchmark_summary" in results.tables:
             b = results.tables["benchmark_summary"]
+            pressure = b.set_index("benchmark")["pressure_usd_per_mmbtu"].dropna()
             lines.append("Pressure against each benchmark, same window [USD/MMBtu]: " + "; ".join(
-                f"{row.benchmark.replace('_', ' ')} {row.pressure_usd_per_mmbtu:+.2f}"
-                for row in b.itertuples() if not pd.isna(row.pressure_usd_per_mmbtu)))
+                f"{str(name).replace('_', ' ')} {float(value):+.2f}"
+                for name, value in pressure.items()))
     summary = results.summary.set_index("metric")["value"]
     if "revenue_window_end" in summary:
         end = results.years[-1]
@@ -304,18 +306,21 @@ def ranges_text(results: Results) -> list[str]:
     s = results.summary.set_index("metric")
     about = results.manifest.get("studies", {}).get("uncertainty", {})
 
+    def at(metric: str, column: str) -> float:
+        return float(np.asarray(s.loc[metric, column]))
+
     def shown(v: float, form: str) -> str:
-        return "never" if pd.isna(v) else format(v, form)
-    parts = [f"{label} {shown(s.at[m, 'p10'], f)} / {shown(s.at[m, 'p50'], f)} / "
-             f"{shown(s.at[m, 'p90'], f)}{' ' + unit if unit else ''}"
+        return "never" if np.isnan(v) else format(v, form)
+    parts = [f"{label} {shown(at(m, 'p10'), f)} / {shown(at(m, 'p50'), f)} / "
+             f"{shown(at(m, 'p90'), f)}{' ' + unit if unit else ''}"
              for m, (label, unit, f) in RANGED.items() if m in s.index
-             and not (pd.isna(s.at[m, "p50"]) and pd.isna(s.at[m, "p10"]))]
+             and not (np.isnan(at(m, "p50")) and np.isnan(at(m, "p10")))]
     lines = [f"Ranges, 10th / 50th / 90th percentile over {about.get('points_ok', '?')} points "
              f"of {about.get('file', 'the uncertainty study')} (at its own periods): "
              + "; ".join(parts)]
     if "prob_pressure_positive" in s.index:
         lines.append(f"Probability that the buyer's price pressure is positive: "
-                     f"{s.at['prob_pressure_positive', 'value']:.0%}")
+                     f"{at('prob_pressure_positive', 'value'):.0%}")
     return lines
 
 

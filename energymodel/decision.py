@@ -142,7 +142,7 @@ def evaluate(payoffs: pd.DataFrame, probability: pd.Series, now: int, revelation
 
 def _best_plan(rows: pd.DataFrame, column: str) -> str:
     """The branch's best plan with hindsight (known from the start): 'never' or the year."""
-    top = rows.loc[rows[column].idxmax()]
+    top = rows.iloc[int(np.argmax(rows[column].to_numpy()))]
     return "never" if pd.isna(top["decision_year"]) else f"build in {int(top['decision_year'])}"
 
 
@@ -190,7 +190,7 @@ def option_of(scenario: Scenario, data: DataSet, option: str | None = None) -> s
     if given is not None:
         return given
     routes = data.routes
-    own = routes.index[routes["supplier"] == data.exporter]
+    own = list(routes.index[routes["supplier"] == data.exporter])
     if data.buyer is not None:
         own = [r for r in own if routes.at[r, "market"] == data.buyer]
     options = data.options[data.options["route"].isin(own)]
@@ -441,8 +441,8 @@ def in_scenario(inputs: Inputs, tree: Tree) -> Tree:
         raise InputError(file, "decision.option", f"the route '{tree.route}' of option "
                          f"'{tree.option}' is closed in every year of the scenario: nothing "
                          "to decide")
-    return replace(tree, units=float(o["max_units"]),
-                   capacity=float(o["max_units"] * o["unit_size"]))
+    units, size = float(np.asarray(o["max_units"])), float(np.asarray(o["unit_size"]))
+    return replace(tree, units=units, capacity=units * size)
 
 
 def decide(scenario: Scenario | str | Path, option: str | None = None,
@@ -489,7 +489,8 @@ def decide(scenario: Scenario | str | Path, option: str | None = None,
     last = {w: {v: last_paying_year(payoffs[payoffs["branch"] == w], v) for v in VIEWS}
             for w in worlds}
     tables["branches"]["last_paying_decision_year"] = [
-        last[r.branch][r.view] for r in tables["branches"].itertuples()]
+        last[str(branch)][str(view)] for branch, view in
+        zip(tables["branches"]["branch"], tables["branches"]["view"], strict=True)]
     own = last[t.trunk]
     tables["summary"] = pd.concat([tables["summary"], pd.DataFrame(
         [("last_paying_decision_year", v, own[v], "year") for v in VIEWS],
@@ -581,7 +582,7 @@ def decision_text(result: DecisionResults) -> str:
     for branch, rows in b.groupby("branch", sort=False):
         by = rows.set_index("view")
         lines.append(f"  {branch:20} p={by['probability'].iloc[0]:.3g}  " + "; ".join(
-            f"{view}: {by.at[view, 'wait_choice']} ({by.at[view, 'best_plan']})"
+            f"{view}: {by.at[view, 'wait_choice']!s} ({by.at[view, 'best_plan']!s})"
             for view in VIEWS))
     return "\n".join(lines)
 

@@ -83,7 +83,8 @@ class Leverage:
                 if d is not None else idle)
         for key, driver in self.drivers.items():
             on = key in self.active and d is not None
-            effect = wide.loc[key] if on else idle.loc[key]
+            effect = (wide if on else idle).loc[key].astype(float).squeeze()
+            assert isinstance(effect, pd.Series)  # one row of a table by its unique driver
             rows.append({
                 "driver": key, "name": driver.name, "active": on,
                 "price_effect_usd_per_mmbtu": effect["price"],
@@ -97,8 +98,8 @@ class Leverage:
         total = self.total
         rows.append({"driver": "total", "name": "All drivers", "active": True,
                      "price_effect_usd_per_mmbtu": total["price"],
-                     "price_main_effect_usd_per_mmbtu": float(
-                         sum(r["price_main_effect_usd_per_mmbtu"] for r in rows)),
+                     "price_main_effect_usd_per_mmbtu": float(np.sum(
+                         [r["price_main_effect_usd_per_mmbtu"] for r in rows])),
                      "npv_to_buyer_usd_bn": total["npv_to_buyer"],
                      "benchmark_effect_usd_per_mmbtu": total["benchmark"],
                      "opportunity_cost_effect_usd_per_mmbtu": total["opportunity_cost"],
@@ -201,8 +202,10 @@ def outcomes(tables: Mapping[str, pd.DataFrame], years: pd.DataFrame) -> dict[st
         window["year"], window["price_usd_per_mmbtu"], window["volume_bcm_per_y"], weight,
         strict=True) for key, v in (("p", p_y), ("q", q_y), ("w", w_y))}
     return {"price": float(s["mean_price"]),
-            "benchmark": float(b.loc["competitive", "benchmark_price_usd_per_mmbtu"]),
-            "opportunity_cost": float(b.loc["opportunity_cost", "benchmark_price_usd_per_mmbtu"]),
+            "benchmark": float(np.asarray(b.loc["competitive",
+                                                "benchmark_price_usd_per_mmbtu"])),
+            "opportunity_cost": float(np.asarray(b.loc["opportunity_cost",
+                                                       "benchmark_price_usd_per_mmbtu"])),
             "volume": float((window["volume_bcm_per_y"] * span).sum() / span.sum()),
             "lng_at_margin": float((lng * m_span).sum() / m_span.sum()),
             "from_year": float(s["mean_from_year"]), "to_year": float(s["mean_to_year"]),
@@ -270,14 +273,14 @@ def leverage(scenario: Scenario | str | Path, drivers: dict | None = None,
     rows = [{**{k: int(k in subset) for k in active}, "npv_to_buyer": transfer[i],
              **{k: v for k, v in found[i].items() if not k[1:].isdigit()}}
             for i, subset in enumerate(order)]
-    worlds = pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
     decomposition = None
     if active:
         decomposition = shapley.decompose(active, shapley.from_table(
-            worlds, active, list(OUTCOMES)), units=OUTCOMES)
+            table, active, list(OUTCOMES)), units=OUTCOMES)
         if not decomposition.efficient:
             raise AssertionError("Shapley values do not add up to the total")
-    return Leverage(scenario, market, drivers, active, worlds, decomposition)
+    return Leverage(scenario, market, drivers, active, table, decomposition)
 
 
 def _driver(scenario: Scenario, key: str, raw: object) -> Driver:

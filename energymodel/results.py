@@ -31,6 +31,7 @@ import platform
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -336,12 +337,12 @@ def entities(data: DataSet) -> pd.DataFrame:
     supplier = tables["basin"]["supplier"]
     owner = {"supplier": lambda i, r: i, "basin": lambda i, r: r["supplier"],
              "route": lambda i, r: supplier[r["basin"]],
-             "option": lambda i, r: supplier[tables["route"].at[r["route"], "basin"]]}
+             "option": lambda i, r: supplier[str(tables["route"].at[r["route"], "basin"])]}
     rows = []
     for kind, table in tables.items():
         for ident, row in table.iterrows():
             who = owner[kind](ident, row) if kind in owner else None
-            name = row.get("name", "") or readable(ident)
+            name = row.get("name", "") or readable(str(ident))
             rows.append({"kind": kind, "id": ident, "name": name,
                          "role": row.get("role", "") or (roles[who] if who else "") or "other",
                          "region": row.get("region", "") or (regions[who] if who else "")
@@ -447,8 +448,12 @@ def _marginal_segment(seg: pd.DataFrame, marginal_value: pd.Series) -> pd.DataFr
     sold = seg[seg["sales"] > KINK_TOL]
     last = sold.groupby(level=["market", "year"]).tail(1)
     first = seg.groupby(level=["market", "year"]).head(1)
-    marginal = pd.concat([last, first[~first.index.droplevel("segment").isin(
-        last.index.droplevel("segment"))]]).droplevel("segment").sort_index()
+    outer = ["market", "year"]  # the index without its segment level
+    first_rows = first.reset_index("segment", drop=True).index
+    last_rows = last.reset_index("segment", drop=True).index
+    marginal: pd.DataFrame = pd.concat(
+        [last, first[~first_rows.isin(last_rows)]]).reset_index("segment", drop=True)
+    marginal = marginal.sort_index(level=outer)
     term = marginal["alpha"] - marginal["beta"] * marginal["sales"]
     demand_price = marginal["price"] - marginal["slope"] * marginal["sales"]
     full = marginal["sales"] >= marginal["width"] - TOL
@@ -510,8 +515,8 @@ def _production_cost(inp: Inputs, values: Callable[[str], pd.Series]
     if len(inp.supply_steps):
         steps = inp.supply_steps.assign(out=values("step_output").reindex(
             inp.supply_steps.index).to_numpy())
-        cost = (steps["cost"] * steps["out"]).groupby(level=["basin", "year"]).sum()
-        cost = cost.reindex(production.index).to_numpy()
+        by_step = (steps["cost"] * steps["out"]).groupby(level=["basin", "year"]).sum()
+        cost = by_step.reindex(production.index).to_numpy()
         used = steps[steps["out"] > 1e-9]["cost"].groupby(level=["basin", "year"]).max()
         marginal = used.reindex(production.index).to_numpy()
     else:
@@ -593,7 +598,7 @@ def _flows(solve: Solve, markets: pd.DataFrame, basins: pd.DataFrame,
                    "demand_limit_rent_usd_per_mmbtu", "demand_price_usd_per_mmbtu",
                    "duals_from"):
         table[column] = m[column].reindex(at_market).to_numpy()
-    table.insert(table.columns.get_loc("unit_cost_usd_per_mmbtu") + 1,
+    table.insert(list(table.columns).index("unit_cost_usd_per_mmbtu") + 1,
                  "delivery_cost_usd_per_mmbtu", ry["delivery_cost"].to_numpy())
     price, source = route_prices(inp, table["demand_price_usd_per_mmbtu"].to_numpy(), prices,
                                  basis)
@@ -618,14 +623,14 @@ def _added_capacity(inp: Inputs, units: pd.Series) -> tuple[np.ndarray, np.ndarr
     the capacity with them [bcm/y]."""
     online = inp.option_online
     option = inp.options.reindex(online["option"])
-    units = units.reindex(pd.MultiIndex.from_arrays(
+    built = units.reindex(pd.MultiIndex.from_arrays(
         [online["option"], online["decision_year"]])).fillna(0.0).to_numpy()
     row = inp.route_years.index.get_indexer(pd.MultiIndex.from_arrays(
         [option["route"].to_numpy(), online["year"].to_numpy()]))
     on = row >= 0  # online in a model year of the route
     size = option["unit_size"].to_numpy() * online["share"].to_numpy()  # ramping up
-    added = pd.DataFrame({"capacity": (units * size)[on],
-                          "cost": (units * option["annual_cost"].to_numpy())[on]}
+    added = pd.DataFrame({"capacity": (built * size)[on],
+                          "cost": (built * option["annual_cost"].to_numpy())[on]}
                          ).groupby(row[on]).sum()
     capacity, cost = np.zeros(len(inp.route_years)), np.zeros(len(inp.route_years))
     capacity[added.index], cost[added.index] = added["capacity"], added["cost"]
@@ -695,7 +700,8 @@ def _investments(solve: Solve) -> pd.DataFrame:
     units = solve.values("units")
     first_online = inp.option_online.groupby(["option", "decision_year"])["year"].min()
     rows = []
-    for (option, decision), n in units.items():
+    for key, n in units.items():
+        option, decision = cast(tuple[str, int], key)  # units are by (option, decision year)
         if n <= 1e-9:
             continue
         o = inp.options.loc[option]

@@ -93,6 +93,8 @@ class BuyerPower(MarketStructure[B]):
             raise AssertionError(f"{self.name}: a plan without its benchmark")
         pressure = indicators.pressure_table(tables["flows"], market, plan.benchmark,
                                              plan.benchmark_name)
+        if plan.benchmarks is None:  # solve() sets them
+            raise AssertionError(f"{self.name}: a plan without its benchmarks")
         side_by_side = indicators.benchmark_table(tables["flows"], plan.benchmarks)
         return {"pressure": pressure, "benchmarks": side_by_side,
                 "benchmark_summary": indicators.benchmark_summary(side_by_side, inp.years),
