@@ -129,4 +129,5 @@ def test_revenue_by_outlet_counts_russias_routes_only(baseline):
     by = baseline.by_outlet()
     own = baseline.exports.query("market == 'china'").groupby("year")["revenue_usd_bn"].sum()
     assert np.allclose(by["china"], own.reindex(by.index, fill_value=0.0))
+    # Power of Siberia 1's 2025 revenue: ~35 bcm at its contract's 6.95 USD/MMBtu x K
     assert by.loc[2025, "china"] == pytest.approx(8.74, abs=0.01)

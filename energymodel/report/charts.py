@@ -36,7 +36,7 @@ from energymodel.report.findings import (
     buyer_name,
     buyer_share,
     export_revenue,
-    leverage_table,
+    leverage_parts,
     numbers,
     revenue_by_outlet,
     sweep_points,
@@ -474,13 +474,10 @@ def utilisation(run: Results) -> Chart:
 def leverage_waterfall(run: Results) -> Chart | None:
     """The decomposition of the buyer's price change from the reference world by driver, as
     a waterfall [USD_2025/MMBtu]: each driver's Shapley contribution, then the total."""
-    t = leverage_table(run)
-    if t is None:
+    found = leverage_parts(run)
+    if found is None:
         return None
-    drivers = t[t["driver"] != "total"]
-    total_row = t[t["driver"] == "total"]
-    total = float(total_row["price_effect_usd_per_mmbtu"].iloc[0]) if len(total_row) \
-        else float(drivers["price_effect_usd_per_mmbtu"].sum())
+    drivers, total = found
     who = buyer_name(run)
     d = drivers.assign(size=drivers["price_effect_usd_per_mmbtu"].abs()).sort_values(
         "size", ascending=False)

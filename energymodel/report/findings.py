@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from energymodel.indicators import window
 from energymodel.metrics import buyer
 from energymodel.report.load import Sweep
 from energymodel.results import Results
@@ -76,29 +77,16 @@ def buyer_share(run: Results) -> pd.Series:
         run.years)
 
 
-def export_profit(run: Results) -> pd.Series:
-    """Export profit by model year [USD bn/y]."""
-    return run.exports.groupby("year")["profit_usd_bn"].sum().reindex(run.years,
-                                                                      fill_value=0.0)
+WINDOW_ROWS = ("revenue_window_end", "profit_window_end", "buyer_majority_year")
 
 
-def half_peak_year(series: pd.Series) -> int | None:
-    """The first year after the peak that a yearly series falls below half of its peak."""
-    if series.empty or not series.max() > 0:
-        return None
-    peak = int(str(series.idxmax()))
-    after = series[(series.index > peak) & (series < 0.5 * series.max())]
-    return int(after.index[0]) if len(after) else None
-
-
-def _year(run: Results, metric: str, computed: int | None) -> int | None:
-    """A year from the summary's row `metric` where the results have it (NaN: never within
-    the horizon), else the year computed here."""
-    row = run.summary[run.summary["metric"] == metric]
-    if row.empty:
-        return computed
-    value = float(row["value"].iloc[0])
-    return None if math.isnan(value) else round(value)
+def window_years(run: Results) -> dict[str, int | None]:
+    """The window (indicators.window): the summary's rows, or computed from the tables for
+    results written before the summary had them; None: not within the horizon."""
+    s = run.summary.set_index("metric")["value"]
+    found = ({k: float(s[k]) for k in WINDOW_ROWS} if all(k in s for k in WINDOW_ROWS)
+             else window(run.flows, run.markets))
+    return {k: None if math.isnan(v) else round(v) for k, v in found.items()}
 
 
 def numbers(run: Results) -> dict[str, Any]:
@@ -112,13 +100,10 @@ def numbers(run: Results) -> dict[str, Any]:
     others = outlets.drop(columns=[market], errors="ignore").max(axis=1).reindex(
         run.years).fillna(0.0)
     overtakes = mine[mine > others + 1e-9]
-    share = buyer_share(run)
-    majority_computed = share[share > 0.5]
     cumulative = float((revenue * run.period_years).sum())
-    half = _year(run, "revenue_window_end", half_peak_year(revenue))
-    profit_half = _year(run, "profit_window_end", half_peak_year(export_profit(run)))
-    majority = _year(run, "buyer_majority_year", int(majority_computed.index[0])
-                     if len(majority_computed) else None)
+    years = window_years(run)
+    half, profit_half = years["revenue_window_end"], years["profit_window_end"]
+    majority = years["buyer_majority_year"]
     return {
         "first_year": first, "last_year": last,
         "cumulative_export_revenue": cumulative,
@@ -251,8 +236,9 @@ def leverage_table(run: Results) -> pd.DataFrame | None:
     return t
 
 
-def leverage_sentence(run: Results, top: int = 2) -> str | None:
-    """'Of China's price advantage of X USD/MMBtu, Y comes from ..., Z from ...'."""
+def leverage_parts(run: Results) -> tuple[pd.DataFrame, float] | None:
+    """The leverage table's driver rows and the total change in the buyer's price
+    [USD/MMBtu] (its `total` row, else the drivers' sum), or None without a table."""
     t = leverage_table(run)
     if t is None:
         return None
@@ -260,6 +246,15 @@ def leverage_sentence(run: Results, top: int = 2) -> str | None:
     total_row = t[t["driver"] == "total"]
     total = float(total_row["price_effect_usd_per_mmbtu"].iloc[0]) if len(total_row) \
         else float(drivers["price_effect_usd_per_mmbtu"].sum())
+    return drivers, total
+
+
+def leverage_sentence(run: Results, top: int = 2) -> str | None:
+    """'Of China's price advantage of X USD/MMBtu, Y comes from ..., Z from ...'."""
+    found = leverage_parts(run)
+    if found is None:
+        return None
+    drivers, total = found
     who = buyer_name(run)
     if abs(total) < 0.005:
         return (f"Against the reference world the drivers leave {who}'s price unchanged "
