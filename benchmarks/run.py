@@ -5,8 +5,9 @@
 Times are medians of --repeat runs (heavy analyses once unless --heavy-repeat says more).
 On a shared machine absolute times move with the load: read the ratios, taken in one run.
 
-- process: CPU seconds of `energymodel run scenarios/baseline.yaml` against those of
-  `python -c "import pyomo.environ, highspy, pandas"`.
+- process: CPU seconds of `energymodel run scenarios/baseline.yaml --point` (the solve; the
+  studies a scenario names, its ranges and leverage decomposition, are many solves more)
+  against those of `python -c "import pyomo.environ, highspy, pandas"`.
 - baseline stages: load and validate, build (pyomo), compile (standard form), solve,
   extract (results tables), write (results folder); and em.solve end to end.
 - sweep points, QP (baseline, China competitive) and LP (every market a price taker,
@@ -188,7 +189,8 @@ def measure(args) -> dict:
     for name in ("baseline", "china_holdup"):
         with tempfile.TemporaryDirectory() as tmp:
             runs = [child_cpu([sys.executable, "-m", "energymodel.cli", "run",
-                               f"scenarios/{name}.yaml", "--out", f"{tmp}/r{i}"])
+                               f"scenarios/{name}.yaml", "--out", f"{tmp}/r{i}",
+                               "--point"])
                     for i in range(r)]
         record(f"process: energymodel run {name} (CPU)", statistics.median(x[0] for x in runs),
                peak_rss_mb=round(max(x[2] for x in runs) / 1024, 1))
