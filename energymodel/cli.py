@@ -219,14 +219,14 @@ def export_model(scenario: ScenarioArg, out: Annotated[Path, typer.Option(
                    f"{form.A.shape[1]} columns, {form.A.shape[0]} rows (maximise)")
 
 
-def exporter_name(results: Results) -> str:
-    """The exporter as the data name it."""
+def name_of(results: Results, kind: str, ident: str) -> str:
+    """An entity (supplier, market, ...) as the data name it, else its id."""
     e = results.tables.get("entities")
     if e is not None and len(e):
-        found = e.loc[(e["kind"] == "supplier") & (e["id"] == results.exporter), "name"]
+        found = e.loc[(e["kind"] == kind) & (e["id"] == ident), "name"]
         if len(found):
             return str(found.iloc[0])
-    return results.exporter
+    return ident
 
 
 def summary_text(results: Results, seconds: float) -> str:
@@ -246,13 +246,14 @@ def summary_text(results: Results, seconds: float) -> str:
         f"{m['model']['variables']} variables, {m['model']['constraints']} constraints",
         f"NPV {years[0]}-{years[-1]} at {s.discount_rate:.1%} [USD bn]: export revenue "
         f"{results.npv('export_revenue'):.1f}, export profit {results.npv('export_profit'):.1f}",
-        f"Revenue by outlet, {exporter_name(results)}'s routes [USD bn/y]:",
+        f"Revenue by outlet, {name_of(results, 'supplier', results.exporter)}'s routes "
+        "[USD bn/y]:",
         revenue.round(2).to_string(),
     ]
     if "pressure" in results.tables:
         summary = results.summary.set_index("metric")["value"]
         p = results.tables["pressure"]
-        market = p["market"].iloc[0]
+        market = name_of(results, "market", str(p["market"].iloc[0]))
         lines.append(
             f"Price pressure on {market} vs the {p['benchmark'].iloc[0]} benchmark, "
             f"{summary['mean_from_year']:.0f}-{summary['mean_to_year']:.0f} (volume-weighted): "

@@ -77,7 +77,7 @@ def test_cli_run_prints_summary(tmp_path):
                                       str(tmp_path / "r"), "--point"])  # studies: elsewhere
     assert result.exit_code == 0, result.output
     for text in ("NPV 2025-2060 at 8.0%", "export revenue", "Revenue by outlet", "china",
-                 "export total", "optimal", "solves", "Price pressure on china",
+                 "export total", "optimal", "solves", "Price pressure on China",
                  "NPV budget take", "Pressure against each benchmark", "Window: "):
         assert text in result.stdout
     assert (tmp_path / "r" / "manifest.json").exists()
