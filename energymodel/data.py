@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -137,10 +138,16 @@ class DataSet:
         return set(self.values["pathway"].dropna())
 
     @cached_property
-    def _anchors(self) -> dict[tuple[str, str], pd.DataFrame]:
-        """Rows of the values table by (entity, parameter), in table order."""
-        groups = self.values.groupby(["entity", "parameter"], sort=False)
-        return {cast(tuple[str, str], key): rows for key, rows in groups}
+    def _anchors(self) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(years, values, pathways) of the values table's rows by (entity, parameter), in
+        table order."""
+        table = self.values
+        years = table["year"].to_numpy(dtype=float)
+        values = table["value"].to_numpy(dtype=float)
+        pathways = table["pathway"].to_numpy(dtype=object)
+        groups = table.groupby(["entity", "parameter"], sort=False).indices
+        return {cast(tuple[str, str], key): (years[rows], values[rows], pathways[rows])
+                for key, rows in groups.items()}
 
     def series(self, entity: str, parameter: str, pathway: str | None = None) -> pd.Series:
         """Anchor values of one parameter by year (NaN index for static values).
@@ -151,13 +158,16 @@ class DataSet:
         key, shared = (entity, parameter, pathway), (entity, parameter) not in self.changed
         if shared and key in self.memo:
             return self.memo[key].copy()
-        rows = self._anchors.get((entity, parameter), self.values.iloc[:0])
+        empty = np.zeros(0)
+        years, values, pathways = self._anchors.get((entity, parameter),
+                                                    (empty, empty, empty.astype(object)))
         if pathway is not None:
-            own = rows[rows["pathway"] == pathway]
-            shared_rows = rows[rows["pathway"].isna() & ~rows["year"].isin(own["year"])]
-            rows = pd.concat([own, shared_rows])
-        series = pd.Series(rows["value"].to_numpy(), name="value",
-                           index=pd.Index(rows["year"].to_numpy(), name="year")).sort_index()
+            own = pathways == pathway
+            rest = pd.isna(pathways) & ~np.isin(years, years[own])
+            rows = np.concatenate([np.flatnonzero(own), np.flatnonzero(rest)])
+            years, values = years[rows], values[rows]
+        series = pd.Series(values, name="value",
+                           index=pd.Index(years, name="year")).sort_index()
         if shared:
             self.memo[key] = series.copy()
         return series
@@ -253,13 +263,16 @@ def _read(path: Path, columns: list[str], hasher) -> pd.DataFrame:
     return table
 
 
-def _where(row: pd.Series, *keys: str) -> str:
+Row = Mapping[str, Any]  # one CSV row: a dict of its fields, or a pandas Series
+
+
+def _where(row: Row, *keys: str) -> str:
     label = ", ".join(f"{k}={row[k]}" for k in keys if row.get(k, "") not in ("", None)
                       and not (isinstance(row.get(k), float) and np.isnan(row[k])))
     return f"line {row['line']} ({label})" if label else f"line {row['line']}"
 
 
-def _fail(row: pd.Series, field: str, reason: str, *keys: str) -> InputError:
+def _fail(row: Row, field: str, reason: str, *keys: str) -> InputError:
     return InputError(row["file"], f"{_where(row, *keys)}: {field}", reason)
 
 
@@ -308,7 +321,7 @@ def _check_entities(directory: Path, tables: dict[str, pd.DataFrame]) -> dict[st
     return out
 
 
-def _number(row: pd.Series, field: str, *keys: str, required: bool = True) -> float:
+def _number(row: Row, field: str, *keys: str, required: bool = True) -> float:
     text = row[field]
     if text == "":
         if required:
@@ -323,7 +336,7 @@ def _number(row: pd.Series, field: str, *keys: str, required: bool = True) -> fl
     return value
 
 
-def _year(row: pd.Series, field: str, *keys: str, required: bool) -> float:
+def _year(row: Row, field: str, *keys: str, required: bool) -> float:
     value = _number(row, field, *keys, required=required)
     if not np.isnan(value) and value != int(value):
         raise _fail(row, field, f"'{row[field]}' is not a whole year", *keys)
@@ -333,7 +346,7 @@ def _year(row: pd.Series, field: str, *keys: str, required: bool) -> float:
     return value
 
 
-def _provenance(row: pd.Series, *keys: str) -> None:
+def _provenance(row: Row, *keys: str) -> None:
     if row["basis"] not in BASES:
         raise _fail(row, "basis", f"'{row['basis']}' is not one of S, R, E", *keys)
     if row["confidence"] not in CONFIDENCES:
@@ -344,7 +357,7 @@ def _provenance(row: pd.Series, *keys: str) -> None:
         raise _fail(row, "source_date", "every number needs the date of its source", *keys)
 
 
-def _converted(row: pd.Series, target_unit: str, *keys: str) -> tuple[float, float, float]:
+def _converted(row: Row, target_unit: str, *keys: str) -> tuple[float, float, float]:
     """(value, low, high) converted from the row's unit to `target_unit`."""
     value = _number(row, "value", *keys)
     low = _number(row, "low", *keys, required=False)
@@ -356,7 +369,7 @@ def _converted(row: pd.Series, target_unit: str, *keys: str) -> tuple[float, flo
     return value * f, low * f, high * f
 
 
-def _check_range(row: pd.Series, value: float, low: float, high: float, *keys: str) -> None:
+def _check_range(row: Row, value: float, low: float, high: float, *keys: str) -> None:
     """Uncertain values (confidence M or L) carry a range, and every value lies in its range."""
     if row["confidence"] in ("M", "L") and (np.isnan(low) or np.isnan(high)):
         raise _fail(row, "low/high", f"confidence {row['confidence']} needs a range", *keys)
@@ -367,19 +380,19 @@ def _check_range(row: pd.Series, value: float, low: float, high: float, *keys: s
 
 
 def _check_values(values: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    schema = parameter_schema()
+    schema = {key: spec.to_dict() for key, spec in parameter_schema().iterrows()}
     kinds = {e: k for k, t in entities.items() for e in t.index}
     keys = ("entity", "parameter", "pathway", "year")
     records = []
-    for _, row in values.iterrows():
+    for row in values.to_dict("records"):
         kind = kinds.get(row["entity"])
         if kind is None:
             raise _fail(row, "entity", f"no basin, market, route or option '{row['entity']}'")
-        if (kind, row["parameter"]) not in schema.index:
-            known = sorted(schema.loc[kind].index)
+        if (kind, row["parameter"]) not in schema:
+            known = sorted(p for k, p in schema if k == kind)
             raise _fail(row, "parameter", f"'{row['parameter']}' is not a {kind} parameter "
                         f"(one of {', '.join(known)})", "entity")
-        spec = schema.loc[(kind, row["parameter"])]
+        spec = schema[(kind, row["parameter"])]
         _provenance(row, *keys)
         year = _year(row, "year", *keys, required=spec["shape"] != "static")
         if spec["shape"] == "static" and not np.isnan(year):
@@ -390,7 +403,7 @@ def _check_values(values: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd
         if problem := bounds_problem(value, spec):
             raise _fail(row, "value", problem, *keys)
         _check_range(row, value, low, high, *keys)
-        records.append({**row.to_dict(), "kind": kind, "year": year, "value": value, "low": low,
+        records.append({**row, "kind": kind, "year": year, "value": value, "low": low,
                         "high": high, "unit": spec["unit"],
                         "pathway": row["pathway"] or None})
     table = pd.DataFrame.from_records(records)
@@ -402,7 +415,7 @@ def _check_values(values: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd
     return table
 
 
-def bounds_problem(value: float, spec: pd.Series) -> str | None:
+def bounds_problem(value: float, spec: Mapping[str, Any]) -> str | None:
     """Why `value` breaks the schema bounds of its parameter, or None."""
     unit = "" if spec["unit"] == "1" else f" {spec['unit']}"
     low, high = spec["min"], spec["max"]

@@ -31,6 +31,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import highspy
@@ -76,6 +77,13 @@ _OPERATIONS: list[tuple[str, type | None, Callable[[list[str]], str]]] = [
     ("abs", numeric_expr.AbsExpression, lambda args: f"np.abs({args[0]})"),
 ]
 _WRITE = {name: write for name, _, write in _OPERATIONS}
+
+
+@cache
+def _operation(kind: type) -> str | None:
+    """The name in `_OPERATIONS` of an expression class (looked up once per class)."""
+    return next((name for name, base, _ in _OPERATIONS
+                 if base is not None and issubclass(kind, base)), None)
 
 
 class _Program:
@@ -132,8 +140,7 @@ def _shape(expression, lookup: dict[int, tuple[str, int]], leaves: list) -> tupl
         return _shape(expression.expr, lookup, leaves)
     if expression.is_variable_type() or not expression.is_expression_type():
         raise TypeError(f"not a parameter expression: {expression}")
-    operation = next((name for name, kind, _ in _OPERATIONS
-                      if kind is not None and isinstance(expression, kind)), None)
+    operation = _operation(type(expression))
     if operation is None:
         raise TypeError(f"no vectorised form of {type(expression).__name__} (in {expression})")
     return (operation, *(_shape(arg, lookup, leaves) for arg in expression.args))

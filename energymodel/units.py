@@ -22,17 +22,27 @@ def unit_table() -> pd.DataFrame:
     return pd.read_csv(UNITS_FILE, dtype={"unit": str, "canonical": str}).set_index("unit")
 
 
+@cache
+def _factors() -> dict[str, tuple[str, float]]:
+    """unit -> (canonical unit, factor to canonical)."""
+    table = unit_table()
+    return {unit: (str(canonical), float(f))
+            for unit, canonical, f in zip(table.index, table["canonical"], table["factor"],
+                                          strict=True)}
+
+
+@cache
 def factor(unit: str, to: str) -> float:
     """Multiplier taking a value in `unit` to `to`; ValueError if they are not compatible."""
-    table = unit_table()
-    if unit not in table.index:
+    factors = _factors()
+    if unit not in factors:
         raise ValueError(f"unknown unit '{unit}'")
-    if to not in table.index:
+    if to not in factors:
         raise ValueError(f"unknown unit '{to}'")
-    canonical, factors = table["canonical"], table["factor"].astype(float)
-    if canonical[unit] != canonical[to]:
+    (canonical, f_unit), (canonical_to, f_to) = factors[unit], factors[to]
+    if canonical != canonical_to:
         raise ValueError(f"cannot convert '{unit}' to '{to}'")
-    return float(factors[unit]) / float(factors[to])
+    return f_unit / f_to
 
 
 def convert(value: float, unit: str, to: str) -> float:

@@ -7,11 +7,30 @@ stopped sweep resumes, and analysed (Sobol, Morris, tornado). `em.sweep` is the 
     table = em.sweep(spec, executor=Dask("tcp://host:8786")) # on a Dask cluster
 """
 
-from energymodel.sweeps.analysis import analyze
-from energymodel.sweeps.executors import Dask, InProcess, Processes, executor
-from energymodel.sweeps.run import plan, sweep
-from energymodel.sweeps.spec import SweepSpec, load_sweep, validate_sweep
-from energymodel.sweeps.store import Store
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+# Public names load on first use: the leverage and uncertainty studies need the executors
+# only, not SALib and scipy.stats (about 1 s of imports in every `energymodel run`).
+_HOME = {"analyze": "analysis", "Dask": "executors", "InProcess": "executors",
+         "Processes": "executors", "executor": "executors", "plan": "run", "sweep": "run",
+         "SweepSpec": "spec", "load_sweep": "spec", "validate_sweep": "spec", "Store": "store"}
+
+if TYPE_CHECKING:
+    from energymodel.sweeps.analysis import analyze
+    from energymodel.sweeps.executors import Dask, InProcess, Processes, executor
+    from energymodel.sweeps.run import plan, sweep
+    from energymodel.sweeps.spec import SweepSpec, load_sweep, validate_sweep
+    from energymodel.sweeps.store import Store
 
 __all__ = ["Dask", "InProcess", "Processes", "Store", "SweepSpec", "analyze", "executor",
            "load_sweep", "plan", "sweep", "validate_sweep"]
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'energymodel.sweeps' has no attribute {name!r}")
+    return getattr(import_module(f"energymodel.sweeps.{_HOME[name]}"), name)

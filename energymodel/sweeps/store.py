@@ -38,7 +38,7 @@ import pandas as pd
 
 from energymodel.errors import InputError, display_path
 from energymodel.publish import is_temporary, json_bytes, parquet_bytes, publish, write_tables
-from energymodel.report.load import read_table
+from energymodel.results import read_table
 from energymodel.safety import Claim, walk
 
 POINT_FILE = re.compile(r"^(\d{6,})\.json$")
