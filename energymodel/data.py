@@ -149,6 +149,12 @@ class DataSet:
         return {cast(tuple[str, str], key): (years[rows], values[rows], pathways[rows])
                 for key, rows in groups.items()}
 
+    def first(self, entity: str, parameter: str) -> float:
+        """The value at the parameter's first anchor year: a static parameter's value (NaN
+        where the data give none)."""
+        years, values, _ = self._anchors.get((entity, parameter), (np.zeros(0),) * 3)
+        return float(values[np.argsort(years, kind="stable")[0]]) if len(values) else np.nan
+
     def series(self, entity: str, parameter: str, pathway: str | None = None) -> pd.Series:
         """Anchor values of one parameter by year (NaN index for static values).
 

@@ -225,7 +225,7 @@ class CompiledModel:
     def parameters(self, inputs: Inputs) -> dict[str, np.ndarray]:
         """The inputs' parameter values as arrays in the model's index order."""
         values = {}
-        for name, series in parameter_values(inputs).items():
+        for name, series in parameter_values(inputs, indexed=False).items():
             values[name] = series.to_numpy(dtype=float)
             if len(values[name]) != len(self.index_order[name]):
                 raise ValueError(f"{name}: inputs of another structure")

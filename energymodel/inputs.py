@@ -187,12 +187,9 @@ def _paths(data: DataSet, entities: pd.Index, parameters: list[str], years: pd.D
 
 
 def _statics(data: DataSet, entities: pd.Index, parameters: list[str]) -> pd.DataFrame:
-    table = pd.DataFrame(index=entities, columns=parameters, dtype=float)
-    for entity in entities:
-        for p in parameters:
-            s = data.series(entity, p)
-            table.loc[entity, p] = s.iloc[0] if len(s) else np.nan
-    return table
+    """Static parameters by entity (NaN where the data give none)."""
+    return pd.DataFrame({p: [data.first(e, p) for e in entities] for p in parameters},
+                        index=entities, columns=parameters, dtype=float)
 
 
 def _route_years(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.DataFrame:

@@ -141,16 +141,20 @@ PARAMETERS = {
 }
 
 
-def parameter_values(inp: Inputs) -> dict[str, pd.Series]:
-    """Every numeric input of the model, the blocks' included, indexed as its parameter."""
-    return {**core_parameter_values(inp),
+def parameter_values(inp: Inputs, indexed: bool = True) -> dict[str, pd.Series]:
+    """Every numeric input of the model, the blocks' included, indexed as its parameter
+    (`indexed` False: see core_parameter_values)."""
+    return {**core_parameter_values(inp, indexed),
             **{name: values for block in inp.blocks
                for name, values in block.parameter_values(inp).items()}}
 
 
-def core_parameter_values(inp: Inputs) -> dict[str, pd.Series]:
+def core_parameter_values(inp: Inputs, indexed: bool = True) -> dict[str, pd.Series]:
     """The core model's numeric inputs (PARAMETERS), indexed as their parameters, in the
-    units of schema/parameters.csv."""
+    units of schema/parameters.csv. With `indexed` False, online_share keeps the row
+    positions of option_online (same order): the compiled model reads values by position,
+    and indexing it took a third of a sweep point's own time."""
+    online = inp.option_online
     ry, seg, steps, options, basins = (inp.route_years, inp.segments, inp.supply_steps,
                                        inp.options, inp.basins)
     return {
@@ -165,8 +169,8 @@ def core_parameter_values(inp: Inputs) -> dict[str, pd.Series]:
         "min_flow": ry["min_flow"][ry["min_flow"] > 0],
         "unit_size": options["unit_size"], "max_units": options["max_units"],
         "min_units": options["min_units"], "annual_cost": options["annual_cost"],
-        "online_share": inp.option_online.set_index(["option", "decision_year", "year"])[
-            "share"],
+        "online_share": (online.set_index(["option", "decision_year", "year"])["share"]
+                         if indexed else online["share"]),
         "alpha": seg["alpha"], "beta": seg["beta"], "width": seg["width"],
     }
 
@@ -182,7 +186,7 @@ def structure_key(inp: Inputs, linearize: int = 0, memo: Digests | None = None) 
     parts = [inp.years.index, inp.basins.index, inp.routes, inp.markets.index,
              repr(list(inp.options["route"].items())), inp.basin_years.index, ry.index,
              inp.market_years.index, inp.segments.index, inp.supply_steps.index,
-             inp.option_online[["option", "decision_year", "year"]],
+             (inp.option_online, ("option", "decision_year", "year")),
              inp.basins["reserves"].notna().to_numpy(),
              (ry["min_flow"] > 0).to_numpy(), (inp.options["min_units"] > 0).to_numpy()]
     parts += [block.key(inp) for block in inp.blocks]
@@ -195,11 +199,23 @@ def structure_key(inp: Inputs, linearize: int = 0, memo: Digests | None = None) 
 
 
 def _digest(part) -> bytes:
-    """Digest of a string, array, index or frame (labels and values, in order)."""
+    """Digest of a string, array, index, frame (labels and values, in order) or (frame,
+    columns) pair (those columns' values)."""
     if isinstance(part, str):
         return hashlib.sha256(part.encode()).digest()
     if isinstance(part, np.ndarray):
         return hashlib.sha256(part.tobytes() + str(part.shape).encode()).digest()
+    if isinstance(part, tuple):
+        frame, columns = part
+        return _digest(frame[list(columns)].reset_index(drop=True))
+    if isinstance(part, pd.MultiIndex):
+        # its levels and codes determine its labels (4x quicker than hashing the labels);
+        # indexes built alike, as the inputs of one scenario's variants are, digest alike
+        hasher = hashlib.sha256(repr(list(part.names)).encode())
+        for level, codes in zip(part.levels, part.codes, strict=True):
+            hasher.update(pd.util.hash_pandas_object(level, index=False).to_numpy().tobytes())
+            hasher.update(np.asarray(codes).tobytes() + b"|")
+        return hasher.digest()
     if isinstance(part, pd.Index):
         hashed = pd.util.hash_pandas_object(part.to_frame(index=False), index=False)
         names = repr(list(part.names))
@@ -216,18 +232,20 @@ class Digests:
 
     def __init__(self, size: int = 10_000):
         self.size = size
-        self._known: dict[int, tuple[weakref.ref, bytes]] = {}
+        self._known: dict[int | tuple, tuple[weakref.ref, bytes]] = {}
 
     def digest(self, part) -> bytes:
         if isinstance(part, str | np.ndarray):
             return _digest(part)
-        known = self._known.get(id(part))
-        if known is not None and known[0]() is part:
+        owner = part[0] if isinstance(part, tuple) else part  # the object whose life counts
+        key = (id(owner), part[1]) if isinstance(part, tuple) else id(part)
+        known = self._known.get(key)
+        if known is not None and known[0]() is owner:
             return known[1]
         value = _digest(part)
         if len(self._known) >= self.size:
             self._known.clear()
-        self._known[id(part)] = (weakref.ref(part), value)
+        self._known[key] = (weakref.ref(owner), value)
         return value
 
 

@@ -525,6 +525,12 @@ def _production_cost(inp: Inputs, values: Callable[[str], pd.Series]
     return production, cost, marginal
 
 
+def netbacks(solve: Solve) -> pd.Series:
+    """Each basin's netback by (basin, year): the dual of its production balance, the value
+    of its gas at the basin [USD/MMBtu]."""
+    return _dual(solve, "basin_production_balance", solve.inputs.basin_years.index, -1)
+
+
 def _basins(solve: Solve) -> pd.DataFrame:
     inp = solve.inputs
     production, cost, marginal = _production_cost(inp, solve.values)
@@ -551,8 +557,7 @@ def _basins(solve: Solve) -> pd.DataFrame:
         "capacity_bcm_per_y": capacity,
         "utilisation": np.divide(q, capacity, out=np.full_like(q, np.nan), where=capacity > 0),
         "marginal_cost_usd_per_mmbtu": marginal,
-        "netback_usd_per_mmbtu": _dual(solve, "basin_production_balance", index,
-                                       -1).to_numpy(),
+        "netback_usd_per_mmbtu": netbacks(solve).reindex(index).to_numpy(),
         "capacity_rent_usd_per_mmbtu": _dual(solve, "basin_capacity_max", index,
                                              +1).to_numpy(),
         "reserves_rent_usd_per_mmbtu": reserves,

@@ -34,7 +34,7 @@ from energymodel.data import DataSet
 from energymodel.engine import Session, Solve
 from energymodel.errors import InputError
 from energymodel.inputs import Inputs, with_competitive, without_exporter
-from energymodel.results import extract
+from energymodel.results import netbacks
 from energymodel.scenario import Scenario
 from energymodel.structures.base import MarketStructure, Plan, Spec, money
 
@@ -119,7 +119,7 @@ def benchmarks(inp: Inputs, market: str, joint: Solve, session: Session) -> pd.D
     without = session.solve(without_exporter(with_competitive(inp, market), market))
     ry = inp.route_years
     basin = inp.routes["basin"].reindex(ry.index.get_level_values("route"))
-    netback = extract(without)["basins"].set_index(["basin", "year"])["netback_usd_per_mmbtu"]
+    netback = netbacks(without)
     at = pd.MultiIndex.from_arrays([basin.to_numpy(), ry.index.get_level_values("year")])
     return pd.DataFrame({
         "competitive": border_prices(joint, market),
