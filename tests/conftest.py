@@ -19,6 +19,13 @@ EXAMPLES = SCENARIOS / "examples"
 DATA = ROOT / "data"
 
 
+def slow_except(cases, fast, name=str) -> list:
+    """Parameters over `cases` for a test run on many: those whose `name` is in `fast` run
+    by default, the others carry the `slow` mark (CI runs them all; pyproject.toml)."""
+    return [case if name(case) in fast else pytest.param(case, marks=pytest.mark.slow)
+            for case in cases]
+
+
 @pytest.fixture(scope="session")
 def baseline_scenario() -> em.Scenario:
     return em.load_scenario(SCENARIOS / "baseline.yaml")

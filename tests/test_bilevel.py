@@ -58,6 +58,7 @@ def test_bounds_keep_the_followers_answer(follower, share):
     assert earned == pytest.approx(best, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_bilevel_is_deterministic(five_year):
     """Two solves from fresh sessions agree to the bit. Over 2025-2039 at five-year steps
     (its cuts are refined over several MILP rounds, as on the whole horizon, at half the

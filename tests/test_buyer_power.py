@@ -137,6 +137,7 @@ def test_holdup_closed_form(beta, builds_under_holdup):
 
 # --- bilevel against brute force ------------------------------------------------------------
 
+@pytest.mark.slow
 def test_bilevel_matches_brute_force_over_china_price(baseline_scenario):
     """One year of the full model (every basin and outlet): China's surplus at the bilevel
     price equals the best a search over its price finds, and no price on the grid beats it."""
@@ -241,6 +242,7 @@ def monopsonies(baseline_scenario) -> dict[float, em.Results]:
         for phi in (0.5, 1.0)}
 
 
+@pytest.mark.slow
 def test_monopsony_price_between_russian_cost_and_lng_parity(monopsonies):
     """China pays no more than its LNG alternative at the border (the landed price less the
     route's delivery cost) and no less than Russia's marginal cost of delivering."""
@@ -258,6 +260,7 @@ def test_monopsony_price_between_russian_cost_and_lng_parity(monopsonies):
         assert (flows["price_usd_per_mmbtu"].to_numpy() >= cost - 1e-4).all()
 
 
+@pytest.mark.slow
 def test_more_buyer_power_lowers_price_and_russian_npv(monopsonies, competitive_scenario):
     """More buyer power never raises China's price or Russia's NPV. (Where the pipelines run
     full, Russia's supply is vertical and China pays its marginal cost at capacity whatever

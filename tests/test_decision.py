@@ -251,6 +251,7 @@ def baseline_decision(baseline_scenario, session):
     return em.decide(baseline_scenario, session=session)
 
 
+@pytest.mark.slow
 def test_decision_differs_across_the_tree(baseline_decision):
     """Nationally, waiting builds Power of Siberia 2 in the stated-policies branch and never
     in the net-zero one."""
@@ -261,6 +262,7 @@ def test_decision_differs_across_the_tree(baseline_decision):
         b.loc[("national", "net_zero"), "last_paying_decision_year"]
 
 
+@pytest.mark.slow
 def test_forced_plans_reproduce_the_scenario_solves(baseline_scenario, baseline_decision,
                                                     session):
     """Building now in the stated-policies branch is the baseline's own choice (lumpy, 5-year
@@ -283,6 +285,7 @@ def test_forced_plans_reproduce_the_scenario_solves(baseline_scenario, baseline_
     assert never["national_usd_bn"] == pytest.approx(without.npv("total_profit"), abs=1e-6)
 
 
+@pytest.mark.slow
 def test_baseline_views_and_break_even(baseline_decision):
     """Building now pays nationally but not after tax in expectation: the after-tax
     break-even price lies above the price the bargain gives, the national one below."""
@@ -300,6 +303,7 @@ def test_baseline_views_and_break_even(baseline_decision):
     assert r.manifest["solves"] == 24
 
 
+@pytest.mark.slow
 def test_last_paying_year_alone_matches_the_tree(baseline_scenario, baseline_decision,
                                                  session):
     """The scenario's own world without a tree gives the tree's trunk figure."""

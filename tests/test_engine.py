@@ -13,7 +13,7 @@ from energymodel.api import prepare
 from energymodel.engine import Session
 from energymodel.model import build_model, structure_key
 
-from .conftest import EXAMPLES, SCENARIOS
+from .conftest import EXAMPLES, SCENARIOS, slow_except
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml")) + sorted(EXAMPLES.glob("*.yaml"))
 
@@ -31,7 +31,8 @@ def form_arrays(form) -> dict[str, np.ndarray]:
             "offset": np.array([form.offset])}
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", slow_except(SHIPPED, {"baseline", "china_holdup", "competitive"},
+                                              name=lambda p: p.stem), ids=lambda p: p.stem)
 def test_updated_model_equals_a_fresh_build(path):
     """Every shipped scenario: the compiled model of another discount rate, updated to the
     scenario's values, has the matrices and solution of a model built from scratch."""

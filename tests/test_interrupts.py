@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES, SCENARIOS
+from .conftest import EXAMPLES, SCENARIOS, slow_except
 
 EXE = Path(sys.executable).with_name("energymodel")
 COMMAND = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "energymodel"]
@@ -64,6 +64,7 @@ def whole(folder: Path, runs: dict[str, dict[str, bytes]]) -> str:
     raise AssertionError(f"{folder} is neither the old nor the new results, whole")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_signal_stops_a_long_solve(tmp_path, signum):
     """Sent once the bilevel MILP reports progress (it has run 3 s: at annual steps), the
@@ -92,7 +93,8 @@ def test_signal_stops_a_long_solve(tmp_path, signum):
     print(f"{signum.name}: stopped {stopped_after:.2f} s after the signal")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("signum", slow_except([signal.SIGINT, signal.SIGTERM, signal.SIGKILL],
+                                                {"SIGKILL"}, name=lambda s: s.name))
 def test_signal_at_any_moment_leaves_old_or_new_results_whole(tmp_path, runs, signum):
     """Signals at moments spread over a whole run (imports, solve, write: fractions of the
     time a run takes here) over earlier results; afterwards the folder is the old or the

@@ -105,6 +105,7 @@ def test_user_driver_and_errors(base):
         em.leverage(competitive)
 
 
+@pytest.mark.slow
 def test_leverage_command_writes_its_folder(tmp_path):
     from typer.testing import CliRunner
 

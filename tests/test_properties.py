@@ -103,6 +103,7 @@ wild = st.fixed_dictionaries(  # anything: unknown names, any number, stray fiel
 override = st.one_of(plausible, plausible, plausible, wild)
 
 
+@pytest.mark.slow
 @settings(SETTINGS, max_examples=120)
 @given(name=st.sampled_from(EXAMPLE_FILES), overrides=st.lists(override, max_size=3))
 def test_override_edits(examples, name, overrides):
@@ -127,6 +128,7 @@ FIELD_VALUES = st.one_of(NUMBERS, st.booleans(), st.none(), st.text(max_size=8),
                                          max_size=2))
 
 
+@pytest.mark.slow
 @settings(SETTINGS, max_examples=100)
 @given(name=st.sampled_from(EXAMPLE_FILES), edit=st.one_of(FIELD_EDITS, st.tuples(
     st.sampled_from(["discount_rate", "horizon", "name", "investment", "supply_cost",
@@ -151,6 +153,7 @@ CELLS = st.one_of(st.sampled_from(["", "nan", "inf", "-1", "1e308", "abc", "2025
                   st.text(max_size=6), NUMBERS.map(str))
 
 
+@pytest.mark.slow
 @settings(SETTINGS, max_examples=120)
 @given(edits=st.lists(st.one_of(
     st.tuples(st.integers(1, 20), st.just(4), st.floats(0, 500).map(str)),  # a value

@@ -43,6 +43,7 @@ def inline_table(tmp_path_factory) -> pd.DataFrame:
     return sweep(write_spec(folder), "inline", out=folder / "out")
 
 
+@pytest.mark.slow
 def test_processes_and_dask_equal_inline(inline_table, tmp_path):
     from distributed import Client, LocalCluster
 
@@ -56,6 +57,7 @@ def test_processes_and_dask_equal_inline(inline_table, tmp_path):
                                       inline_table)
 
 
+@pytest.mark.slow
 def test_sigkill_midway_resumes_to_the_same_table(inline_table, tmp_path):
     """A real SIGKILL of the CLI mid-sweep; the rerun solves only the missing points and
     ends with exactly the uninterrupted table."""

@@ -48,6 +48,7 @@ def runs(tmp_path_factory) -> tuple[Path, CliRunner]:
     return root, CliRunner()
 
 
+@pytest.mark.slow
 def test_run_reports_ranges(runs):
     """`run --uncertainty` writes p10/p50/p90 and P(pressure > 0) in summary.csv and prints
     them; the percentiles bracket the median."""
