@@ -281,6 +281,8 @@ class Solve:
     fixed: dict  # (variable name, index) -> value
     method: dict  # how it was solved, for the manifest
     timings: dict[str, float]
+    # tables computed from this solve alone, kept with it (structures.base.money)
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def values(self, variable: str) -> pd.Series:
         """A variable's values by index, e.g. values("flow") (empty where it has none)."""

@@ -11,6 +11,7 @@ so that NPV = sum over y of weight[y] * annual value[y].
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import cast
 
@@ -168,22 +169,37 @@ def _interpolation(kind: str, parameter: str) -> str:
     return str(parameter_schema().loc[(kind, parameter), "interpolation"])
 
 
+def _period_means(paths: np.ndarray, years: pd.DataFrame) -> np.ndarray:
+    """Period means of paths given at each calendar year (one path per row), one column per
+    model period: a single groupby for all the rows."""
+    calendar = _calendar(years)
+    table = pd.DataFrame(np.atleast_2d(paths).T, index=calendar.to_numpy())
+    return table.groupby(level=0).mean().to_numpy().T
+
+
 def _paths(data: DataSet, entities: pd.Index, parameters: list[str], years: pd.DataFrame,
            defaults: dict[str, float] | None = None) -> pd.DataFrame:
-    """Period means of path parameters, indexed by (entity, year)."""
+    """Period means of path parameters, indexed by (entity, year); an entity the data give
+    no path takes the parameter's default."""
     defaults = defaults or {}
-    frames = []
-    for entity in entities:
-        kind = data.kind(entity)
-        cols = {}
-        for p in parameters:
+    at = _calendar(years).index.to_numpy(float)
+    columns = {}
+    for p in parameters:
+        stated = np.zeros(len(entities), dtype=bool)
+        paths = np.zeros((len(entities), len(at)))
+        for i, entity in enumerate(entities):
             anchors = data.series(entity, p)
-            cols[p] = (_period_mean(anchors, years, _interpolation(kind, p)) if len(anchors)
-                       else pd.Series(defaults[p], index=years.index))
-        frames.append(pd.DataFrame(cols).assign(entity=entity))
-    name = entities.name
-    return (pd.concat(frames).rename_axis("year").reset_index()
-            .rename(columns={"entity": name}).set_index([name, "year"]))
+            if len(anchors):
+                stated[i] = True
+                paths[i] = _evaluate(anchors, at, _interpolation(data.kind(entity), p))
+        means = np.empty((len(entities), len(years)))
+        if stated.any():
+            means[stated] = _period_means(paths[stated], years)
+        if not stated.all():
+            means[~stated] = defaults[p]
+        columns[p] = means.ravel()
+    index = pd.MultiIndex.from_product([entities, years.index], names=[entities.name, "year"])
+    return pd.DataFrame(columns, index=index)
 
 
 def _statics(data: DataSet, entities: pd.Index, parameters: list[str]) -> pd.DataFrame:
@@ -241,7 +257,7 @@ def _route_years(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.D
     return table[["capacity", "availability", "unit_cost", "delivery_cost", "min_flow"]]
 
 
-def ramp(years_since_first_gas: np.ndarray, params: pd.Series) -> np.ndarray:
+def ramp(years_since_first_gas: np.ndarray, params: Mapping[str, float]) -> np.ndarray:
     """Share of a pipeline's nameplate capacity running k years after its first gas (k = 0
     in the first full year): min(1, ramp_first_share + ramp_step k), zero before first gas;
     one where the data give no ramp. The rule is fitted on Power of Siberia 1, 2020-2023
@@ -286,17 +302,20 @@ def _option_online(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd
     model_years = years.index.to_numpy()
     length = years["length"].to_numpy()
     period_end = model_years + length - 1
+    calendar = _calendar(years).index.to_numpy()
+    starts = np.concatenate([[0], np.cumsum(length)[:-1]])  # each period's first position
     rows = []
-    for option, o in opts.iterrows():
+    for option, o in opts.to_dict("index").items():
         for d in model_years[period_end >= o["earliest_decision"]]:
             running = (model_years >= d + o["lead_time"]) & (
                 model_years < d + o["lead_time"] + o["lifetime"])
             if not running.any():
                 continue
-            first = model_years[running][0]
-            for y, n in zip(model_years[running], length[running], strict=True):
-                share = float(ramp(np.arange(y, y + n) - first, o).mean())
-                rows.append((option, int(d), int(y), share))
+            # the ramp at every calendar year, averaged over each period
+            shares = np.add.reduceat(ramp(calendar - model_years[running][0], o),
+                                     starts) / length
+            rows += [(option, int(d), int(y), float(share))
+                     for y, share in zip(model_years[running], shares[running], strict=True)]
     return pd.DataFrame(rows, columns=["option", "decision_year", "year", "share"])
 
 
@@ -369,37 +388,39 @@ def _contracts(data: DataSet, years: pd.DataFrame, markets: pd.DataFrame) -> pd.
     prices the route. Columns lagged_oil_price [USD/bbl], contract_slope, contract_constant,
     formula_price [USD/MMBtu], legacy [bool]."""
     terms = _statics(data, data.routes.index, CONTRACT)
-    calendar = _calendar(years)
-    t = calendar.index.to_numpy(float)
-    frames = []
-    for key, c in terms.iterrows():
-        route = cast(str, key)
-        market = data.routes["market"][route]
+    names = ["lagged_oil_price", "formula_price", "legacy", "contract_slope",
+             "contract_constant"]
+    if terms.empty:
+        return pd.DataFrame(columns=names)
+    t = _calendar(years).index.to_numpy(float)
+    lagged_paths = np.full((len(terms), len(t)), np.nan)
+    formula_paths = np.full((len(terms), len(t)), np.nan)
+    for i, (key, c) in enumerate(terms.iterrows()):
+        market = data.routes["market"][cast(str, key)]
         pathway = markets["pathway"][market]
         brent = data.series(market, "oil_price", pathway)
-        columns = {"lagged_oil_price": np.full(len(t), np.nan),
-                   "formula_price": np.full(len(t), np.nan)}
         if len(brent) and not np.isnan(c["contract_slope"]):
             lagged = _lagged(brent, t, c["contract_lag"])
             oil = c["contract_slope"] * lagged + np.nan_to_num(c["contract_constant"])
             h = np.nan_to_num(c["contract_hub_share"])
-            hub = data.series(market, "price_cap", pathway)
             if h > 0:
+                hub = data.series(market, "price_cap", pathway)
                 oil = (1 - h) * oil + h * _lagged(hub, t, c["contract_hub_lag"])
-            columns = {"lagged_oil_price": lagged, "formula_price": oil}
-        frame = pd.DataFrame(columns, index=calendar.to_numpy()).groupby(level=0).mean()
-        start, end = c["contract_start"], c["contract_end"]
-        frame["legacy"] = ((frame.index >= start) & (frame.index <= end)
-                           if not (np.isnan(start) or np.isnan(end)) else False)
-        frame["legacy"] &= frame["formula_price"].notna()
-        frame["contract_slope"] = c["contract_slope"]
-        frame["contract_constant"] = np.nan_to_num(c["contract_constant"])
-        frames.append(frame.rename_axis("year").reset_index().assign(route=route))
-    names = ["lagged_oil_price", "formula_price", "legacy", "contract_slope",
-             "contract_constant"]
-    if not frames:
-        return pd.DataFrame(columns=names)
-    return pd.concat(frames).set_index(["route", "year"])[names]
+            lagged_paths[i], formula_paths[i] = lagged, oil
+    formula = _period_means(formula_paths, years)
+    start = terms["contract_start"].to_numpy()[:, None]
+    end = terms["contract_end"].to_numpy()[:, None]
+    model_years = years.index.to_numpy()
+    legacy = ((model_years >= start) & (model_years <= end) & ~np.isnan(start)
+              & ~np.isnan(end) & ~np.isnan(formula))
+    periods_ = len(years)
+    return pd.DataFrame({
+        "lagged_oil_price": _period_means(lagged_paths, years).ravel(),
+        "formula_price": formula.ravel(), "legacy": legacy.ravel(),
+        "contract_slope": np.repeat(terms["contract_slope"].to_numpy(), periods_),
+        "contract_constant": np.repeat(np.nan_to_num(terms["contract_constant"].to_numpy()),
+                                       periods_)},
+        index=pd.MultiIndex.from_product([terms.index, years.index], names=["route", "year"]))
 
 
 def _lagged(path: pd.Series, t: np.ndarray, lag: float) -> np.ndarray:

@@ -103,8 +103,13 @@ def tables(solve: Solve) -> dict[str, pd.DataFrame]:
 def money(solve: Solve, prices: dict[str, pd.Series] | None = None
           ) -> dict[str, pd.DataFrame]:
     """The volumes, revenues, profits and builds of a solve, as in its results tables
-    (results.accounts): what a solve plan's accounts read, without extracting the rest."""
-    return accounts(solve.inputs, solve.values, prices)
+    (results.accounts): what a solve plan's accounts read, without extracting the rest.
+    Without `prices` they are computed once per solve and shared: read, do not modify."""
+    if prices is not None:
+        return accounts(solve.inputs, solve.values, prices)
+    if "money" not in solve.derived:
+        solve.derived["money"] = accounts(solve.inputs, solve.values)
+    return solve.derived["money"]
 
 
 def market_rows(table: dict[str, pd.DataFrame], market: str) -> pd.DataFrame:
