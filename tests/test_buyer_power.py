@@ -407,6 +407,7 @@ def test_an_expandable_buyer_route_needs_the_bilevel(tmp_path):
     assert results.npv("total_profit") >= -1e-6
 
 
+@pytest.mark.slow
 def test_bilevel_bound_is_an_upper_bound(monopsonies):
     for results in monopsonies.values():
         solver = results.manifest["solver"]
