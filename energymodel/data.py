@@ -269,7 +269,7 @@ def _read(path: Path, columns: list[str], hasher) -> pd.DataFrame:
     return table
 
 
-Row = Mapping[str, Any]  # one CSV row: a dict of its fields, or a pandas Series
+Row = Mapping[Any, Any] | pd.Series  # one CSV row: a dict of its fields, or a Series
 
 
 def _where(row: Row, *keys: str) -> str:
@@ -386,7 +386,8 @@ def _check_range(row: Row, value: float, low: float, high: float, *keys: str) ->
 
 
 def _check_values(values: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    schema = {key: spec.to_dict() for key, spec in parameter_schema().iterrows()}
+    schema = {cast(tuple[str, str], key): spec.to_dict()
+              for key, spec in parameter_schema().iterrows()}
     kinds = {e: k for k, t in entities.items() for e in t.index}
     keys = ("entity", "parameter", "pathway", "year")
     records = []
@@ -415,13 +416,12 @@ def _check_values(values: pd.DataFrame, entities: dict[str, pd.DataFrame]) -> pd
     table = pd.DataFrame.from_records(records)
     dup = table.duplicated(["entity", "parameter", "pathway", "year"], keep="first")
     if dup.any():
-        row = table[dup].iloc[0]
-        raise _fail(row, "value", "stated twice for the same entity, parameter, pathway, year",
-                    *keys)
+        raise _fail(table[dup].iloc[0], "value",
+                    "stated twice for the same entity, parameter, pathway, year", *keys)
     return table
 
 
-def bounds_problem(value: float, spec: Mapping[str, Any]) -> str | None:
+def bounds_problem(value: float, spec: Mapping[Any, Any] | pd.Series) -> str | None:
     """Why `value` breaks the schema bounds of its parameter, or None."""
     unit = "" if spec["unit"] == "1" else f" {spec['unit']}"
     low, high = spec["min"], spec["max"]

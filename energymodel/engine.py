@@ -31,7 +31,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import highspy
@@ -79,11 +78,23 @@ _OPERATIONS: list[tuple[str, type | None, Callable[[list[str]], str]]] = [
 _WRITE = {name: write for name, _, write in _OPERATIONS}
 
 
-@cache
-def _operation(kind: type) -> str | None:
-    """The name in `_OPERATIONS` of an expression class (looked up once per class)."""
-    return next((name for name, base, _ in _OPERATIONS
-                 if base is not None and issubclass(kind, base)), None)
+def _subclasses(base: type) -> set[type]:
+    subclasses: list[type] = base.__subclasses__()
+    return {base, *(c for sub in subclasses for c in _subclasses(sub))}
+
+
+# Each expression class pyomo defines, to its name in `_OPERATIONS` (first match wins): the
+# walk in `_shape` looks a node's class up here instead of trying each base in turn.
+_OPERATION_OF = {cls: name for name, base, _ in reversed(_OPERATIONS) if base is not None
+                 for cls in _subclasses(base)}
+
+
+def _operation(expression) -> str | None:
+    """The name in `_OPERATIONS` of an expression's kind (None: no vectorised form)."""
+    found = _OPERATION_OF.get(type(expression))
+    return found if found is not None else next(
+        (name for name, base, _ in _OPERATIONS
+         if base is not None and isinstance(expression, base)), None)
 
 
 class _Program:
@@ -140,7 +151,7 @@ def _shape(expression, lookup: dict[int, tuple[str, int]], leaves: list) -> tupl
         return _shape(expression.expr, lookup, leaves)
     if expression.is_variable_type() or not expression.is_expression_type():
         raise TypeError(f"not a parameter expression: {expression}")
-    operation = _operation(type(expression))
+    operation = _operation(expression)
     if operation is None:
         raise TypeError(f"no vectorised form of {type(expression).__name__} (in {expression})")
     return (operation, *(_shape(arg, lookup, leaves) for arg in expression.args))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -257,7 +257,8 @@ def _route_years(scenario: Scenario, data: DataSet, years: pd.DataFrame) -> pd.D
     return table[["capacity", "availability", "unit_cost", "delivery_cost", "min_flow"]]
 
 
-def ramp(years_since_first_gas: np.ndarray, params: Mapping[str, float]) -> np.ndarray:
+def ramp(years_since_first_gas: np.ndarray, params: Mapping[Any, float] | pd.Series
+         ) -> np.ndarray:
     """Share of a pipeline's nameplate capacity running k years after its first gas (k = 0
     in the first full year): min(1, ramp_first_share + ramp_step k), zero before first gas;
     one where the data give no ramp. The rule is fitted on Power of Siberia 1, 2020-2023
