@@ -224,15 +224,19 @@ def measure(args) -> dict:
     for kind, make in (("QP", qp_inputs), ("LP", lp_inputs)):
         base = make()
         session = Session()
-        variants = [with_costs(base, 1 + 0.01 * i) for i in range(max(r, 5))]
+        variants = [with_costs(base, 1 + 0.01 * i) for i in range(max(r, 12))]
         engine_point(session, base)
-        it = iter(variants * 10)
-        record(f"sweep point {kind}: compiled re-solve", median(
-            lambda it=it, session=session: engine_point(session, next(it)), len(variants))[0])
-        # the floor solves the same variants' matrices, each handed to the solver ready-made
-        floors = iter([floor_solver(session.form(v)) for v in variants])
+        # the floor solves the same variants' matrices, each handed to the solver ready-made;
+        # the two alternate, variant by variant, so that the machine's drift hits both alike
+        floors = [floor_solver(session.form(v)) for v in variants]
+        engine, bare = [], []
+        for _ in range(r):
+            for variant, floor in zip(variants, floors, strict=True):
+                engine.append(median(lambda v=variant, s=session: engine_point(s, v), 1)[0])
+                bare.append(median(floor, 1)[0])
+        record(f"sweep point {kind}: compiled re-solve", statistics.median(engine))
         record(f"sweep point {kind}: floor ({session.form(base).kind}, bare solver)",
-               median(lambda floors=floors: next(floors)(), len(variants))[0])
+               statistics.median(bare))
         it = iter(variants * 10)
         record(f"sweep point {kind}: per-point pyomo rebuild",
                median(lambda it=it: rebuild_point(next(it)), r)[0])
