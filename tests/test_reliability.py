@@ -154,6 +154,7 @@ def test_kill_9_of_a_sweep_leaves_no_worker(tmp_path):
     assert gone(workers, within=5) == []
 
 
+@pytest.mark.slow
 def test_kill_9_of_a_dask_local_cluster_sweep_leaves_no_worker(tmp_path):
     script = tmp_path / "dask_sweep.py"
     script.write_text(

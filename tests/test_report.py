@@ -214,6 +214,7 @@ def test_missing_pressure_and_sweep_leave_notes(folders, tmp_path):
     assert "sensitivity section (tornado, Sobol) is left out and so are the ranges" in html
 
 
+@pytest.mark.slow
 def test_sweep_tables_render_by_what_they_hold(folders, tmp_path):
     """A sweep folder laid out as `energymodel sweep` writes it (results.parquet, analysis/
     with tornado, sobol and skipped tables): tornado and Sobol charts from their columns;
@@ -268,6 +269,7 @@ def test_sweep_tables_render_by_what_they_hold(folders, tmp_path):
     assert "columns were not recognised" in (out / "briefing.html").read_text()
 
 
+@pytest.mark.slow
 def test_out_replaced_only_if_a_report_and_rebuilt_alike(folders, tmp_path):
     mine = tmp_path / "notes"
     mine.mkdir()
