@@ -431,7 +431,10 @@ def main() -> None:
             typer.echo(f"error: {command}: {error.format_message()} (see {command} --help)",
                        err=True)
         raise SystemExit(2) from None
-    except typer.Abort:
+    except typer.Abort as abort:  # click turns a KeyboardInterrupt outside a command into this
+        stop = abort.__cause__ or abort.__context__
+        if isinstance(stop, Interrupted):  # SIGINT or SIGTERM while click parsed the command
+            raise stop from None  # __main__ reports it: one line, exit 128 + its number
         raise SystemExit(130) from None
     except typer.Exit as done:
         raise SystemExit(done.exit_code) from None

@@ -160,9 +160,9 @@ def _evaluate(anchors: pd.Series, calendar: np.ndarray, interpolation: str,
 
 
 def _period_mean(anchors: pd.Series, years: pd.DataFrame, interpolation: str) -> pd.Series:
-    calendar = _calendar(years)
-    values = _evaluate(anchors, calendar.index.to_numpy(float), interpolation)
-    return pd.Series(values, index=calendar.to_numpy()).groupby(level=0).mean()
+    """One path's period means, by model year."""
+    values = _evaluate(anchors, _calendar(years).index.to_numpy(float), interpolation)
+    return pd.Series(_period_means(values, years)[0], index=years.index)
 
 
 def _interpolation(kind: str, parameter: str) -> str:

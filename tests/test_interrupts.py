@@ -144,6 +144,32 @@ def test_a_signal_is_held_back_inside_deferred_and_acted_on_after():
         signal.signal(signal.SIGINT, previous)
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_click_parses_keeps_its_exit_code(monkeypatch, capfd, signum):
+    """A signal before a command's own guard (click turns KeyboardInterrupt into Abort
+    there) still ends the run with its own code: SIGTERM 143, not Ctrl-C's 130. Seen once
+    in CI: a SIGTERM at 60% of a run exited 130."""
+    import typer
+
+    from energymodel import __main__ as entry
+    from energymodel import cli, interrupts
+
+    def parse(**_):
+        try:
+            raise interrupts.Interrupted(signum)
+        except KeyboardInterrupt as error:  # what click does with it
+            raise typer.Abort() from error
+
+    monkeypatch.setattr(cli, "app", parse)
+    monkeypatch.setattr(entry.interrupts, "install", lambda: None)  # keep pytest's handlers
+    monkeypatch.setattr(entry.interrupts, "ignore", lambda: None)
+    with pytest.raises(SystemExit) as done:
+        entry.main()
+    assert done.value.code == 128 + signum
+    assert capfd.readouterr().err.strip() == (
+        f"interrupted by {signal.Signals(signum).name}: stopped, no partial results left")
+
+
 def test_interrupt_while_writing_keeps_the_old_results(tmp_path, monkeypatch):
     import energymodel as em
     from energymodel.results import Results
