@@ -11,9 +11,9 @@ and the command line can take charge of Ctrl-C before pyomo and pandas load.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
+from energymodel._lazy import attributes
 from energymodel._version import __version__
 
 _HOME = {"solve": "api", "EnergyModelError": "errors", "InputError": "errors",
@@ -36,8 +36,4 @@ if TYPE_CHECKING:
     from energymodel.scenario import Decision, Override, Scenario
     from energymodel.sweeps import sweep
 
-
-def __getattr__(name: str):
-    if name not in _HOME:
-        raise AttributeError(f"module 'energymodel' has no attribute {name!r}")
-    return getattr(import_module(f"energymodel.{_HOME[name]}"), name)
+__getattr__ = attributes("energymodel", _HOME)

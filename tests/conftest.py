@@ -11,13 +11,14 @@ import pandas as pd
 import pytest
 
 import energymodel as em
+from energymodel.__main__ import GC_THRESHOLD
 from energymodel.report import build_report
 from energymodel.report.build import find_browser
 
 # As the command does (energymodel/__main__.py): the many solves of a test run make millions
 # of short-lived objects, and a young-generation collection every 700 allocations took a
 # tenth of the suite's time.
-gc.set_threshold(20_000, 20, 100)
+gc.set_threshold(*GC_THRESHOLD)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

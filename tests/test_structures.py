@@ -21,8 +21,8 @@ from .conftest import EXAMPLES, ROOT
 PACKAGE = ROOT / "energymodel"
 # Each module may import only modules of its own or an earlier layer.
 LAYERS = [
-    {"_version", "errors", "units", "demand", "history", "progress", "interrupts", "sparse",
-     "shapley", "rubinstein"},
+    {"_lazy", "_version", "errors", "units", "demand", "history", "progress", "interrupts",
+     "sparse", "shapley", "rubinstein"},
     {"files", "publish", "safety"},
     {"scenario"}, {"data"}, {"overrides"}, {"inputs"}, {"model"}, {"solver"}, {"engine"},
     {"bilevel"}, {"results"}, {"indicators", "metrics"}, {"structures"}, {"api"},

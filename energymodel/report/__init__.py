@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from energymodel._lazy import attributes
+
 if TYPE_CHECKING:
     from energymodel.report.build import build_report
 
 __all__ = ["build_report"]
 
-
-def __getattr__(name: str):
-    # matplotlib and openpyxl load only when a report is built, not when a results folder
-    # is read (`energymodel.report.load`)
-    if name != "build_report":
-        raise AttributeError(f"module 'energymodel.report' has no attribute {name!r}")
-    from energymodel.report.build import build_report
-    return build_report
+# matplotlib and openpyxl load only when a report is built, not when a results folder is
+# read (`energymodel.report.load`)
+__getattr__ = attributes("energymodel.report", {"build_report": "build"})

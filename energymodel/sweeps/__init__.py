@@ -7,11 +7,11 @@ stopped sweep resumes, and analysed (Sobol, Morris, tornado). `em.sweep` is the 
     table = em.sweep(spec, executor=Dask("tcp://host:8786")) # on a Dask cluster
 """
 
-
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from energymodel._lazy import attributes
 
 # Public names load on first use: the leverage and uncertainty studies need the executors
 # only, not SALib and scipy.stats (about 1 s of imports in every `energymodel run`).
@@ -29,8 +29,4 @@ if TYPE_CHECKING:
 __all__ = ["Dask", "InProcess", "Processes", "Store", "SweepSpec", "analyze", "executor",
            "load_sweep", "plan", "sweep", "validate_sweep"]
 
-
-def __getattr__(name: str):
-    if name not in _HOME:
-        raise AttributeError(f"module 'energymodel.sweeps' has no attribute {name!r}")
-    return getattr(import_module(f"energymodel.sweeps.{_HOME[name]}"), name)
+__getattr__ = attributes("energymodel.sweeps", _HOME)
